@@ -1,0 +1,59 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "MisLink",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Firebird", targets: ["Firebird"]),
+        .executable(name: "mislink", targets: ["mislink"]),
+        .executable(name: "mislink-bench", targets: ["mislink-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // The C client library of Firebird (libfbclient, `ibase.h`) and a thin shim for what Swift cannot call.
+        .systemLibrary(
+            name: "CFirebird",
+            providers: [.apt(["firebird-dev"])]
+        ),
+        // The Swift wrapper: attachments, transactions, statements, values, events, errors, a pool.
+        .target(
+            name: "Firebird",
+            dependencies: [
+                "CFirebird",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The same benchmark workload written in plain C over libfbclient, for the Swift/C ratio.
+        .target(
+            name: "CFirebirdBench",
+            dependencies: ["CFirebird"],
+            cSettings: [.unsafeFlags(["-O2"])]
+        ),
+        .executableTarget(
+            name: "mislink",
+            dependencies: [
+                "Firebird",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "mislink-bench",
+            dependencies: [
+                "Firebird",
+                "CFirebirdBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "FirebirdTests",
+            dependencies: ["Firebird"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
