@@ -1,0 +1,129 @@
+import CFirebird
+import Synchronization
+
+/// An open attachment to a Firebird database: the owner of one `isc_db_handle`.
+///
+/// Its API is synchronous and blocking, like libfbclient. It is not `Sendable`: use it from one thread
+/// at a time, normally inside ``FirebirdConnection/withAttachment(_:)``, which runs it on the
+/// connection's own serial executor. ``cancelOperation()`` is the one call other threads may make.
+///
+/// `close()` detaches and reports errors; `deinit` detaches silently if `close()` was never called.
+public final class FirebirdAttachment {
+    /// The configuration it was opened with.
+    public let configuration: FirebirdConfiguration
+    /// The raw `isc_db_handle` (an unsigned int on LP64), 0 once closed. An escape hatch for C calls
+    /// this wrapper does not cover; do not detach it yourself.
+    public internal(set) var handle: isc_db_handle = 0
+    let status = StatusVector()
+    /// A copy of the handle other threads may read to cancel a running call.
+    let cancelHandle = CancelHandle()
+
+    private init(configuration: FirebirdConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// Attaches to an existing database.
+    public static func open(_ configuration: FirebirdConfiguration) throws -> FirebirdAttachment {
+        let attachment = FirebirdAttachment(configuration: configuration)
+        let dpb = configuration.parameterBuffer()
+        let dsn = configuration.dsn.description
+        dpb.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { dpbChars in
+                _ = isc_attach_database(
+                    attachment.status.pointer, 0, dsn, &attachment.handle, Int16(dpbChars.count), dpbChars.baseAddress)
+            }
+        }
+        try attachment.status.check()
+        attachment.cancelHandle.set(attachment.handle)
+        return attachment
+    }
+
+    /// Creates a new database and returns the attachment to it.
+    ///
+    /// - Parameters:
+    ///   - configuration: where to create it and with which credentials.
+    ///   - pageSize: the page size in bytes. Defaults to 8192.
+    ///   - defaultCharset: the database default character set. Defaults to UTF8; legacy MIS databases use WIN1251.
+    public static func create(
+        _ configuration: FirebirdConfiguration, pageSize: Int = 8192, defaultCharset: FirebirdCharset = .utf8
+    ) throws -> FirebirdAttachment {
+        let attachment = FirebirdAttachment(configuration: configuration)
+        var extra = DPBBuilder()
+        extra.append(int: Int32(pageSize), tag: isc_dpb_page_size)
+        extra.append(string: defaultCharset.name, tag: isc_dpb_set_db_charset)
+        extra.append(int: 3, tag: isc_dpb_sql_dialect)
+        let dpb = configuration.parameterBuffer(extra: Array(extra.bytes.dropFirst()))
+        let dsn = configuration.dsn.description
+        dpb.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { dpbChars in
+                _ = isc_create_database(
+                    attachment.status.pointer, 0, dsn, &attachment.handle, Int16(dpbChars.count), dpbChars.baseAddress, 0)
+            }
+        }
+        try attachment.status.check()
+        attachment.cancelHandle.set(attachment.handle)
+        return attachment
+    }
+
+    deinit {
+        if handle != 0 { _ = isc_detach_database(status.pointer, &handle) }
+    }
+
+    /// True until ``close()`` or ``drop()``.
+    public var isOpen: Bool { handle != 0 }
+
+    /// Detaches. Transactions still open are rolled back by the server.
+    public func close() throws {
+        guard handle != 0 else { return }
+        cancelHandle.set(0)
+        isc_detach_database(status.pointer, &handle)
+        let failure = status.failed ? status.error() : nil
+        handle = 0
+        if let failure, failure.code != .connectionLost { throw failure }
+    }
+
+    /// Drops the database this attachment is attached to, and detaches.
+    public func drop() throws {
+        try ensureOpen()
+        cancelHandle.set(0)
+        isc_drop_database(status.pointer, &handle)
+        try status.check()
+        handle = 0
+    }
+
+    /// Checks that the attachment is alive with a round trip to the server (`fb_ping`).
+    public func ping() throws {
+        try ensureOpen()
+        fb_ping(status.pointer, &handle)
+        try status.check()
+    }
+
+    /// Cancels the call this attachment is running on another thread (`fb_cancel_operation` with
+    /// `fb_cancel_raise`). Safe to call from any thread; the running call fails with ``FirebirdError/Code/cancelled``.
+    public func cancelOperation() {
+        cancelHandle.cancel()
+    }
+
+    func ensureOpen() throws {
+        if handle == 0 { throw FirebirdError.misuse("the attachment is closed") }
+    }
+}
+
+/// The attachment's handle, readable from other threads for `fb_cancel_operation`.
+final class CancelHandle: Sendable {
+    private let handle = Mutex<isc_db_handle>(0)
+
+    func set(_ value: isc_db_handle) { handle.withLock { $0 = value } }
+
+    /// Raises a cancel on the attachment, if it is open.
+    ///
+    /// From the Firebird 2.5 release notes: "fb_cancel_raise: cancel any activity related to the
+    /// db_handle … the call is asynchronous and returns immediately".
+    func cancel() {
+        handle.withLock { value in
+            guard value != 0 else { return }
+            var status = [ISC_STATUS](repeating: 0, count: 20)
+            fb_cancel_operation(&status, &value, UInt16(fb_cancel_raise))
+        }
+    }
+}

@@ -1,0 +1,82 @@
+/// The column names of a result, shared by all its rows.
+public final class RowColumns: Sendable {
+    /// The column descriptions, in order.
+    public let descriptions: [ColumnDescription]
+    /// The column names (aliases), in order.
+    public let names: [String]
+    private let indexes: [String: Int]
+
+    init(_ descriptions: [ColumnDescription]) {
+        self.descriptions = descriptions
+        names = descriptions.map(\.name)
+        var indexes: [String: Int] = [:]
+        for (index, name) in names.enumerated() where indexes[name.uppercased()] == nil {
+            indexes[name.uppercased()] = index
+        }
+        self.indexes = indexes
+    }
+
+    /// The index of `name` (case-insensitive); a camelCase Swift name also finds its SNAKE_CASE column.
+    public func index(of name: String) -> Int? {
+        indexes[name.uppercased()] ?? indexes[Self.snakeCase(name)]
+    }
+
+    static func snakeCase(_ name: String) -> String {
+        var result = ""
+        for character in name {
+            if character.isUppercase, !result.isEmpty { result.append("_") }
+            result.append(character)
+        }
+        return result.uppercased()
+    }
+}
+
+/// One fetched row: the values and the names of its columns.
+public struct Row: Sendable, RandomAccessCollection, CustomStringConvertible {
+    /// The columns of the result this row belongs to.
+    public let columns: RowColumns
+    /// The values, in column order.
+    public let values: [FirebirdValue]
+
+    public init(columns: RowColumns, values: [FirebirdValue]) {
+        self.columns = columns
+        self.values = values
+    }
+
+    public var startIndex: Int { values.startIndex }
+    public var endIndex: Int { values.endIndex }
+    public subscript(index: Int) -> FirebirdValue { values[index] }
+
+    /// The value of the column called `name` (case-insensitive), nil when there is no such column.
+    public subscript(name: String) -> FirebirdValue? {
+        columns.index(of: name).map { values[$0] }
+    }
+
+    /// The value at `index` converted to `T`.
+    public func decode<T: FirebirdDecodable>(_ type: T.Type = T.self, at index: Int) throws -> T {
+        do {
+            return try T(firebirdValue: values[index])
+        } catch var error as FirebirdError {
+            error.message = "column \(columns.names[index]): \(error.message)"
+            throw error
+        }
+    }
+
+    /// The value of column `name` converted to `T`.
+    public func decode<T: FirebirdDecodable>(_ type: T.Type = T.self, column name: String) throws -> T {
+        guard let index = columns.index(of: name) else {
+            throw FirebirdError.conversion("no column named \(name) in \(columns.names)")
+        }
+        return try decode(type, at: index)
+    }
+
+    /// The whole row as a `Decodable` record; properties match columns by name (case-insensitive,
+    /// camelCase matching SNAKE_CASE).
+    public func decode<T: Decodable>(_ type: T.Type = T.self) throws -> T {
+        try T(from: RowDecoder(row: self))
+    }
+
+    public var description: String {
+        "[" + zip(columns.names, values).map { "\($0): \($1.debugDescription)" }.joined(separator: ", ") + "]"
+    }
+}

@@ -1,0 +1,209 @@
+import CFirebird
+
+extension Statement {
+    /// Writes one parameter value into the input XSQLDA.
+    ///
+    /// A value of the parameter's own type is written in place. Anything else is sent as its natural
+    /// SQL type and the server converts it (text to a number or a date, a number to text) or reports a
+    /// precise error. NUMERIC/DECIMAL parameters are rescaled exactly, rounding half away from zero as
+    /// Firebird does when assigning to a NUMERIC.
+    func bind(_ value: FirebirdValue, at index: Int, transaction: Transaction) throws {
+        input.restore(index)
+        let indicator = input.indicator(index)
+        if case .null = value {
+            indicator.pointee = -1
+            return
+        }
+        indicator.pointee = 0
+        let column = input.columns[index]
+        let buffer = input.buffers[index].pointer
+        switch column.type {
+        case .smallint, .integer, .bigint:
+            guard let number = value.exactNumber, let scaled = number.rescaled(to: Int(column.scale)) else {
+                return try sendNatural(value, at: index)
+            }
+            switch column.type {
+            case .smallint:
+                guard let small = Int16(exactly: scaled.unscaled) else { return try sendNatural(.decimal(scaled), at: index) }
+                buffer.storeBytes(of: small, as: Int16.self)
+            case .integer:
+                guard let int = Int32(exactly: scaled.unscaled) else { return try sendNatural(.decimal(scaled), at: index) }
+                buffer.storeBytes(of: int, as: Int32.self)
+            default:
+                buffer.storeBytes(of: scaled.unscaled, as: Int64.self)
+            }
+        case .float, .double:
+            guard let number = value.approximateNumber else { return try sendNatural(value, at: index) }
+            if column.type == .float {
+                buffer.storeBytes(of: Float(number), as: Float.self)
+            } else {
+                buffer.storeBytes(of: number, as: Double.self)
+            }
+        case .text, .varying:
+            let bytes: [UInt8]
+            switch value {
+            case .text(let string): bytes = try encode(string, charsetID: column.charsetID, index: index)
+            case .bytes(let raw): bytes = raw
+            default: return try sendNatural(value, at: index)
+            }
+            guard bytes.count <= Int(column.length) else { return try sendNatural(.bytes(bytes), at: index, subtype: column.subtype) }
+            let variable = input[index]
+            variable.pointee.sqltype = Int16(SQL_VARYING) | 1
+            writeVarying(bytes, to: buffer)
+        case .date:
+            switch value {
+            case .date(let date): buffer.storeBytes(of: date.iscDate, as: Int32.self)
+            case .timestamp(let stamp): buffer.storeBytes(of: stamp.date.iscDate, as: Int32.self)
+            default: try sendNatural(value, at: index)
+            }
+        case .time:
+            switch value {
+            case .time(let time): buffer.storeBytes(of: time.fractions, as: UInt32.self)
+            case .timestamp(let stamp): buffer.storeBytes(of: stamp.time.fractions, as: UInt32.self)
+            default: try sendNatural(value, at: index)
+            }
+        case .timestamp:
+            switch value {
+            case .timestamp(let stamp):
+                buffer.storeBytes(of: stamp.date.iscDate, as: Int32.self)
+                buffer.storeBytes(of: stamp.time.fractions, toByteOffset: 4, as: UInt32.self)
+            case .date(let date):
+                buffer.storeBytes(of: date.iscDate, as: Int32.self)
+                buffer.storeBytes(of: UInt32(0), toByteOffset: 4, as: UInt32.self)
+            default: try sendNatural(value, at: index)
+            }
+        case .boolean:
+            guard case .boolean(let flag) = value else { return try sendNatural(value, at: index) }
+            buffer.storeBytes(of: flag ? 1 : 0, as: UInt8.self)
+        case .blob:
+            let bytes: [UInt8]
+            switch value {
+            case .text(let string): bytes = try encode(string, charsetID: column.charsetID, index: index)
+            case .bytes(let raw): bytes = raw
+            default: bytes = Array(value.description.utf8)
+            }
+            let id = try attachment.writeBlob(bytes, in: transaction)
+            buffer.storeBytes(of: id.quad, as: ISC_QUAD.self)
+        default:
+            try sendNatural(value, at: index)
+        }
+    }
+
+    /// Encodes text for a parameter whose charset is `charsetID`.
+    private func encode(_ string: String, charsetID: Int, index: Int) throws -> [UInt8] {
+        let configuration = attachment.configuration
+        let charset: FirebirdCharset
+        switch charsetID {
+        case FirebirdCharset.none.id: charset = configuration.noneCharset
+        case FirebirdCharset.octets.id: return Array(string.utf8)
+        default: charset = configuration.charset
+        }
+        guard let bytes = charset.encode(string) else {
+            throw FirebirdError(
+                code: .transliterationFailed,
+                message: "parameter \(index + 1) holds a character that \(charset.name) cannot represent", sql: sql)
+        }
+        return bytes
+    }
+
+    /// Sends the value as its own SQL type, from the parameter's overflow buffer, for the server to convert.
+    private func sendNatural(_ value: FirebirdValue, at index: Int, subtype: Int16? = nil) throws {
+        let variable = input[index]
+        var type: Int32
+        var length = 0
+        var scale: Int16 = 0
+        var sub: Int16 = 0
+        switch value {
+        case .null: return
+        case .smallint: (type, length) = (SQL_SHORT, 2)
+        case .integer: (type, length) = (SQL_LONG, 4)
+        case .bigint: (type, length) = (SQL_INT64, 8)
+        case .decimal(let number): (type, length, scale) = (SQL_INT64, 8, Int16(number.scale))
+        case .float: (type, length) = (SQL_FLOAT, 4)
+        case .double: (type, length) = (SQL_DOUBLE, 8)
+        case .text(let string):
+            (type, length, sub) = (SQL_VARYING, string.utf8.count, Int16(attachment.configuration.charset.id))
+            if attachment.configuration.charset.id == FirebirdCharset.win1251.id {
+                guard let encoded = FirebirdCharset.win1251.encode(string) else {
+                    throw FirebirdError(code: .transliterationFailed, message: "parameter \(index + 1) holds a character that WIN1251 cannot represent", sql: sql)
+                }
+                return try sendNatural(.bytes(encoded), at: index, subtype: sub)
+            }
+        case .bytes(let bytes): (type, length, sub) = (SQL_VARYING, bytes.count, subtype ?? Int16(FirebirdCharset.octets.id))
+        case .date: (type, length) = (SQL_TYPE_DATE, 4)
+        case .time: (type, length) = (SQL_TYPE_TIME, 4)
+        case .timestamp: (type, length) = (SQL_TIMESTAMP, 8)
+        case .boolean: (type, length) = (SQL_BOOLEAN, 1)
+        }
+        guard length <= Int(Int16.max) else {
+            throw FirebirdError.conversion("parameter \(index + 1) is longer than 32767 bytes; use a BLOB", sql: sql)
+        }
+        let buffer = overflowBuffer(index, capacity: type == SQL_VARYING ? length + 2 : 8)
+        variable.pointee.sqltype = Int16(type) | 1
+        variable.pointee.sqllen = Int16(length)
+        variable.pointee.sqlscale = scale
+        variable.pointee.sqlsubtype = sub
+        variable.pointee.sqldata = buffer.assumingMemoryBound(to: CChar.self)
+        switch value {
+        case .smallint(let v): buffer.storeBytes(of: v, as: Int16.self)
+        case .integer(let v): buffer.storeBytes(of: v, as: Int32.self)
+        case .bigint(let v): buffer.storeBytes(of: v, as: Int64.self)
+        case .decimal(let v): buffer.storeBytes(of: v.unscaled, as: Int64.self)
+        case .float(let v): buffer.storeBytes(of: v, as: Float.self)
+        case .double(let v): buffer.storeBytes(of: v, as: Double.self)
+        case .text(let v): writeVarying(Array(v.utf8), to: buffer)
+        case .bytes(let v): writeVarying(v, to: buffer)
+        case .date(let v): buffer.storeBytes(of: v.iscDate, as: Int32.self)
+        case .time(let v): buffer.storeBytes(of: v.fractions, as: UInt32.self)
+        case .timestamp(let v):
+            buffer.storeBytes(of: v.date.iscDate, as: Int32.self)
+            buffer.storeBytes(of: v.time.fractions, toByteOffset: 4, as: UInt32.self)
+        case .boolean(let v): buffer.storeBytes(of: v ? 1 : 0, as: UInt8.self)
+        case .null: break
+        }
+    }
+
+    private func overflowBuffer(_ index: Int, capacity: Int) -> UnsafeMutableRawPointer {
+        if let existing = overflow[index], overflowCapacity[index] >= capacity { return existing }
+        overflow[index]?.deallocate()
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(capacity, 8), alignment: 8)
+        overflow[index] = buffer
+        overflowCapacity[index] = max(capacity, 8)
+        return buffer
+    }
+
+    @inline(__always)
+    private func writeVarying(_ bytes: [UInt8], to buffer: UnsafeMutableRawPointer) {
+        buffer.storeBytes(of: Int16(bytes.count), as: Int16.self)
+        bytes.withUnsafeBytes { source in
+            if let base = source.baseAddress { (buffer + 2).copyMemory(from: base, byteCount: source.count) }
+        }
+    }
+}
+
+extension FirebirdValue {
+    /// The value as an exact decimal, for integer and NUMERIC parameters (text parses exactly).
+    var exactNumber: FirebirdDecimal? {
+        switch self {
+        case .smallint(let v): FirebirdDecimal(unscaled: Int64(v), scale: 0)
+        case .integer(let v): FirebirdDecimal(unscaled: Int64(v), scale: 0)
+        case .bigint(let v): FirebirdDecimal(unscaled: v, scale: 0)
+        case .decimal(let v): v
+        case .boolean(let v): FirebirdDecimal(unscaled: v ? 1 : 0, scale: 0)
+        default: nil
+        }
+    }
+
+    /// The value as a Double, for FLOAT and DOUBLE PRECISION parameters.
+    var approximateNumber: Double? {
+        switch self {
+        case .smallint(let v): Double(v)
+        case .integer(let v): Double(v)
+        case .bigint(let v): Double(v)
+        case .decimal(let v): Double(v.description)
+        case .float(let v): Double(v)
+        case .double(let v): v
+        default: nil
+        }
+    }
+}
