@@ -1,7 +1,7 @@
 // Thin shim over the Firebird client library (libfbclient, legacy `ibase.h` API).
 // Only what Swift cannot reach directly lives here: a transaction-existence block for the
-// non-variadic isc_start_multiple, the XSQLDA_LENGTH macro, and indexed access into the
-// XSQLDA's trailing array. Everything else is called from Swift as declared in ibase.h.
+// non-variadic isc_start_multiple, the variadic isc_event_block, the XSQLDA_LENGTH macro, and indexed
+// access into the XSQLDA's trailing array. Everything else is called from Swift as declared in ibase.h.
 #ifndef MISLINK_CFIREBIRD_SHIM_H
 #define MISLINK_CFIREBIRD_SHIM_H
 
@@ -34,6 +34,18 @@ static inline size_t mislink_fb_xsqlda_length(short count) {
 /// &sqlda->sqlvar[index]: the trailing array is declared with one element, so Swift cannot index past it.
 static inline XSQLVAR *_Nonnull mislink_fb_sqlvar(XSQLDA *_Nonnull sqlda, int index) {
     return &sqlda->sqlvar[index];
+}
+
+/// Wraps the variadic isc_event_block for up to 15 event names (isc_event_block_a is not exported
+/// by every libfbclient build). Returns the length of the two buffers it allocates (free with isc_free).
+static inline ISC_LONG mislink_fb_event_block(ISC_UCHAR *_Nullable *_Nonnull event_buffer,
+                                              ISC_UCHAR *_Nullable *_Nonnull result_buffer,
+                                              unsigned short count,
+                                              const char *_Nonnull const *_Nonnull names) {
+    const char *n[15];
+    for (int i = 0; i < 15; i++) n[i] = i < count ? names[i] : "";
+    return isc_event_block(event_buffer, result_buffer, count > 15 ? 15 : count,
+                           n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], n[9], n[10], n[11], n[12], n[13], n[14]);
 }
 
 #endif

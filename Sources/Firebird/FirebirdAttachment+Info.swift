@@ -40,7 +40,8 @@ extension FirebirdAttachment {
         }
         try status.check()
         var info = DatabaseInfo(serverVersions: [], odsMajor: 0, odsMinor: 0, pageSize: 0, dialect: 0, createdAt: nil)
-        for (item, value) in InfoBuffer(buffer) {
+        for (item, slice) in InfoBuffer(buffer) {
+            let value = Array(slice)
             switch item {
             case UInt8(isc_info_firebird_version.rawValue):
                 var index = 1
@@ -49,13 +50,13 @@ extension FirebirdAttachment {
                     info.serverVersions.append(String(decoding: value[(index + 1)..<min(value.count, index + 1 + length)], as: UTF8.self))
                     index += 1 + length
                 }
-            case UInt8(isc_info_ods_version.rawValue): info.odsMajor = InfoBuffer.integer(value)
-            case UInt8(isc_info_ods_minor_version.rawValue): info.odsMinor = InfoBuffer.integer(value)
-            case UInt8(isc_info_page_size.rawValue): info.pageSize = InfoBuffer.integer(value)
-            case UInt8(isc_info_db_sql_dialect.rawValue): info.dialect = InfoBuffer.integer(value)
+            case UInt8(isc_info_ods_version.rawValue): info.odsMajor = InfoBuffer.integer(slice)
+            case UInt8(isc_info_ods_minor_version.rawValue): info.odsMinor = InfoBuffer.integer(slice)
+            case UInt8(isc_info_page_size.rawValue): info.pageSize = InfoBuffer.integer(slice)
+            case UInt8(isc_info_db_sql_dialect.rawValue): info.dialect = InfoBuffer.integer(slice)
             case UInt8(isc_info_creation_date.rawValue) where value.count >= 8:
-                let date = Int32(InfoBuffer.integer(value[value.startIndex..<value.startIndex + 4]))
-                let time = UInt32(truncatingIfNeeded: InfoBuffer.integer(value[(value.startIndex + 4)...]))
+                let date = Int32(InfoBuffer.integer(value[0..<4]))
+                let time = UInt32(truncatingIfNeeded: InfoBuffer.integer(value[4..<8]))
                 info.createdAt = FirebirdTimestamp(date: FirebirdDate(iscDate: date), time: FirebirdTime(iscTime: time))
             default: break
             }

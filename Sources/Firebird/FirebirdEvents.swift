@@ -101,8 +101,8 @@ final class EventListener: @unchecked Sendable {
 /// One `isc_event_block_a` pair of buffers for up to 15 names, and its queued request.
 final class EventBlock: @unchecked Sendable {
     let names: [String]
-    private var eventBuffer: UnsafeMutablePointer<CChar>?
-    private var resultBuffer: UnsafeMutablePointer<CChar>?
+    private var eventBuffer: UnsafeMutablePointer<UInt8>?
+    private var resultBuffer: UnsafeMutablePointer<UInt8>?
     private let length: Int
     private var eventID: ISC_LONG = 0
     private var isQueued = false
@@ -114,13 +114,13 @@ final class EventBlock: @unchecked Sendable {
     init(names: [String], onDelivery: @escaping (EventBlock) -> Void) {
         self.names = names
         self.onDelivery = onDelivery
-        var cNames = names.map { strdup($0) }
-        var events: UnsafeMutablePointer<CChar>?
-        var results: UnsafeMutablePointer<CChar>?
-        length = Int(cNames.withUnsafeMutableBufferPointer { pointers in
-            isc_event_block_a(&events, &results, UInt16(names.count), pointers.baseAddress)
+        let cNames = names.map { UnsafePointer(strdup($0)!) }
+        var events: UnsafeMutablePointer<UInt8>?
+        var results: UnsafeMutablePointer<UInt8>?
+        length = Int(cNames.withUnsafeBufferPointer { pointers in
+            mislink_fb_event_block(&events, &results, UInt16(names.count), pointers.baseAddress!)
         })
-        cNames.forEach { free($0) }
+        cNames.forEach { free(UnsafeMutablePointer(mutating: $0)) }
         eventBuffer = events
         resultBuffer = results
     }
@@ -131,7 +131,7 @@ final class EventBlock: @unchecked Sendable {
         let context = retainedSelf!.toOpaque()
         isc_que_events(
             attachment.status.pointer, &attachment.handle, &eventID, Int16(length),
-            UnsafeRawPointer(eventBuffer!).assumingMemoryBound(to: UInt8.self),
+            UnsafePointer(eventBuffer!),
             { context, length, updated in
                 guard let context, let updated, length > 0 else { return }
                 let block = Unmanaged<EventBlock>.fromOpaque(context).takeUnretainedValue()
@@ -149,8 +149,8 @@ final class EventBlock: @unchecked Sendable {
         isQueued = false
         var counts = [ISC_ULONG](repeating: 0, count: 20)
         isc_event_counts(
-            &counts, Int16(length), UnsafeMutableRawPointer(eventBuffer!).assumingMemoryBound(to: UInt8.self),
-            UnsafeRawPointer(resultBuffer!).assumingMemoryBound(to: UInt8.self))
+            &counts, Int16(length), eventBuffer!,
+            UnsafePointer(resultBuffer!))
         guard primed else {
             primed = true
             return []
@@ -166,8 +166,8 @@ final class EventBlock: @unchecked Sendable {
 
     /// Frees the client library's buffers and the self-reference the callback used.
     func release() {
-        if let eventBuffer { isc_free(eventBuffer) }
-        if let resultBuffer { isc_free(resultBuffer) }
+        if let eventBuffer { isc_free(UnsafeMutableRawPointer(eventBuffer).assumingMemoryBound(to: CChar.self)) }
+        if let resultBuffer { isc_free(UnsafeMutableRawPointer(resultBuffer).assumingMemoryBound(to: CChar.self)) }
         eventBuffer = nil
         resultBuffer = nil
         retainedSelf?.release()

@@ -50,3 +50,37 @@ enum TestDatabase {
         }
     }
 }
+
+/// Expects `body` to throw a ``FirebirdError`` with `code`, and returns it.
+@discardableResult
+func expectCode<R>(
+    _ code: FirebirdError.Code, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> R
+) -> FirebirdError? {
+    do {
+        _ = try body()
+        Issue.record("expected a \(code) error, nothing was thrown", sourceLocation: sourceLocation)
+    } catch let error as FirebirdError {
+        #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
+        return error
+    } catch {
+        Issue.record("expected a \(code) FirebirdError, got \(error)", sourceLocation: sourceLocation)
+    }
+    return nil
+}
+
+/// The async form of ``expectCode(_:sourceLocation:_:)``.
+@discardableResult
+func expectCode<R>(
+    _ code: FirebirdError.Code, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> R
+) async -> FirebirdError? {
+    do {
+        _ = try await body()
+        Issue.record("expected a \(code) error, nothing was thrown", sourceLocation: sourceLocation)
+    } catch let error as FirebirdError {
+        #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
+        return error
+    } catch {
+        Issue.record("expected a \(code) FirebirdError, got \(error)", sourceLocation: sourceLocation)
+    }
+    return nil
+}
