@@ -32,8 +32,8 @@ let package = Package(
         // The same benchmark workload written in plain C over libfbclient, for the Swift/C ratio.
         .target(
             name: "CFirebirdBench",
-            dependencies: ["CFirebird"],
-            cSettings: [.unsafeFlags(["-O2"])]
+            cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("fbclient")]
         ),
         .executableTarget(
             name: "mislink",

@@ -40,6 +40,21 @@ extension Statement {
                 buffer.storeBytes(of: number, as: Double.self)
             }
         case .text, .varying:
+            if case .text(var string) = value, column.charsetID != FirebirdCharset.none.id,
+                column.charsetID == FirebirdCharset.octets.id || attachment.configuration.charset.isUTF8
+            {
+                // Fast path: UTF-8 straight into the parameter buffer, no intermediate array.
+                let fits = string.withUTF8 { utf8 -> Bool in
+                    guard utf8.count <= Int(column.length) else { return false }
+                    buffer.storeBytes(of: Int16(utf8.count), as: Int16.self)
+                    if let base = utf8.baseAddress { (buffer + 2).copyMemory(from: base, byteCount: utf8.count) }
+                    return true
+                }
+                if fits {
+                    input[index].pointee.sqltype = Int16(SQL_VARYING) | 1
+                    return
+                }
+            }
             let bytes: [UInt8]
             switch value {
             case .text(let string): bytes = try encode(string, charsetID: column.charsetID, index: index)
