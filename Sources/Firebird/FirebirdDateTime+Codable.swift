@@ -1,17 +1,15 @@
-/// Dates, times and decimals encode as their text (`2026-11-27`, `09:30:00.0000`,
-/// `2026-11-27 09:30:00.0000`, `12.50`) so JSON keeps them exact and zone-free.
-extension FirebirdDate: Codable {
-    /// Parses `YYYY-MM-DD`.
-    public init?(_ text: some StringProtocol) {
-        let parts = text.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3, (1...12).contains(parts[1]), (1...31).contains(parts[2]) else { return nil }
-        self.init(year: parts[0], month: parts[1], day: parts[2])
-    }
+/// A value that encodes as its `description` and decodes by parsing that text.
+public protocol TextCodable: Codable, CustomStringConvertible {
+    /// Parses the text `description` produces; nil when it is not such a text.
+    init?(parsing text: String)
+}
 
+extension TextCodable {
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
-        guard let value = FirebirdDate(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a date: \(text)"))
+        guard let value = Self(parsing: text) else {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "not a \(Self.self): \(text)"))
         }
         self = value
     }
@@ -22,7 +20,23 @@ extension FirebirdDate: Codable {
     }
 }
 
-extension FirebirdTime: Codable {
+/// Dates, times and decimals encode as their text (`2026-11-27`, `09:30:00.0000`,
+/// `2026-11-27 09:30:00.0000`, `12.50`) so JSON keeps them exact and zone-free.
+extension FirebirdDate: TextCodable {
+    public init?(parsing text: String) { self.init(text) }
+
+    /// Parses `YYYY-MM-DD`.
+    public init?(_ text: some StringProtocol) {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, (1...12).contains(parts[1]), (1...31).contains(parts[2]) else { return nil }
+        self.init(year: parts[0], month: parts[1], day: parts[2])
+    }
+
+}
+
+extension FirebirdTime: TextCodable {
+    public init?(parsing text: String) { self.init(text) }
+
     /// Parses `HH:MM[:SS[.ffff]]`.
     public init?(_ text: some StringProtocol) {
         let parts = text.split(separator: ":")
@@ -43,21 +57,11 @@ extension FirebirdTime: Codable {
         self.init(hour: hour, minute: minute, second: second, fraction: fraction)
     }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let value = FirebirdTime(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a time: \(text)"))
-        }
-        self = value
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }
 
-extension FirebirdTimestamp: Codable {
+extension FirebirdTimestamp: TextCodable {
+    public init?(parsing text: String) { self.init(text) }
+
     /// Parses `YYYY-MM-DD HH:MM[:SS[.ffff]]` (a `T` may separate date and time).
     public init?(_ text: some StringProtocol) {
         let parts = text.split(whereSeparator: { $0 == " " || $0 == "T" })
@@ -70,18 +74,6 @@ extension FirebirdTimestamp: Codable {
         self.init(date: date, time: time)
     }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let value = FirebirdTimestamp(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a timestamp: \(text)"))
-        }
-        self = value
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }
 
 extension FirebirdDecimal: Codable {
