@@ -35,10 +35,22 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("fbclient")]
         ),
+        // The migration runner: isql-compatible scripts, history, checksums, lock, baseline, dry-run, undo.
+        .target(
+            name: "FirebirdMigrations",
+            dependencies: ["Firebird"]
+        ),
+        // Realistic demo data for the reference clinic schema (patients, staff, services, visits).
+        .target(
+            name: "MisLinkDemoData",
+            dependencies: ["Firebird"]
+        ),
         .executableTarget(
             name: "mislink",
             dependencies: [
                 "Firebird",
+                "FirebirdMigrations",
+                "MisLinkDemoData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -53,6 +65,14 @@ let package = Package(
         .testTarget(
             name: "FirebirdTests",
             dependencies: ["Firebird"]
+        ),
+        .testTarget(
+            name: "FirebirdMigrationsTests",
+            dependencies: ["FirebirdMigrations", "Firebird"]
+        ),
+        .testTarget(
+            name: "MisLinkDemoDataTests",
+            dependencies: ["MisLinkDemoData", "Firebird"]
         ),
     ],
     swiftLanguageModes: [.v6]

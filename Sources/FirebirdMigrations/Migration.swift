@@ -1,0 +1,4 @@
+import Firebird
+
+/// Placeholder: the migration runner is being written.
+public enum Migrations {}

@@ -1,0 +1,4 @@
+import Firebird
+
+/// Placeholder: the demo-data generator is being written.
+public enum DemoData {}
