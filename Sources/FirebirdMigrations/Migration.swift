@@ -1,4 +1,0 @@
-import Firebird
-
-/// Placeholder: the migration runner is being written.
-public enum Migrations {}
