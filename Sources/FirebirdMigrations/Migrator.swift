@@ -186,6 +186,13 @@ public final class Migrator {
                 try makeUpPlan(to: target, in: transaction, includeBootstrap: false)
             }
             let current = try status()
+            if let recorded = current.recordedFingerprint {
+                let differences = recorded.differences(from: current.currentFingerprint)
+                if !differences.isEmpty {
+                    throw MigrationError.fingerprintMismatch(
+                        recorded: recorded, current: current.currentFingerprint, differences: differences)
+                }
+            }
             if let failed = current.state.failed.values.sorted(by: { $0.rank < $1.rank }).first {
                 throw MigrationError.failedMigrationRecorded(version: failed.version, script: failed.script ?? "?")
             }

@@ -72,7 +72,7 @@ private struct Splitter {
     mutating func split() throws -> [SQLScript.Command] {
         var commands: [SQLScript.Command] = []
         while true {
-            skipSpaceAndComments()
+            try skipSpaceAndComments()
             if position >= scalars.count { return commands }
             let startLine = line
             let start = position
@@ -92,13 +92,16 @@ private struct Splitter {
     }
 
     /// Skips white space and comments before a command (they are not part of its text).
-    mutating func skipSpaceAndComments() {
+    mutating func skipSpaceAndComments() throws {
         while position < scalars.count {
             let c = scalars[position]
             if c == "\n" { line += 1; position += 1 }
             else if c.properties.isWhitespace || c == "\u{FEFF}" { position += 1 }
             else if c == "-", peek(1) == "-" { skipLineComment() }
-            else if c == "/", peek(1) == "*" { _ = skipBlockComment() }
+            else if c == "/", peek(1) == "*" {
+                let startLine = line
+                if !skipBlockComment() { throw SQLScriptError(line: startLine, message: "a /* comment is not closed") }
+            }
             else { return }
         }
     }
