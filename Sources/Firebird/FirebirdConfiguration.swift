@@ -24,6 +24,10 @@ public struct FirebirdConfiguration: Sendable, Hashable {
     /// Rows fetched per network round trip is decided by the server; this is the number of rows the
     /// async row sequence asks its connection for at a time. Defaults to 512.
     public var fetchBatchSize: Int
+    /// Page buffers for this attachment's database cache (`isc_dpb_num_buffers`); nil keeps the server's
+    /// setting. The engine takes it from the first attachment that opens the database; bulk loads gain
+    /// from a larger cache.
+    public var pageBuffers: Int?
 
     /// Creates a configuration; see each property for its default.
     public init(
@@ -56,6 +60,7 @@ public struct FirebirdConfiguration: Sendable, Hashable {
         if let role, !role.isEmpty { dpb.append(string: role, tag: isc_dpb_sql_role_name) }
         dpb.append(string: charset.name, tag: isc_dpb_lc_ctype)
         dpb.append(flag: isc_dpb_utf8_filename)
+        if let pageBuffers { dpb.append(int: Int32(clamping: pageBuffers), tag: isc_dpb_num_buffers) }
         return dpb.bytes + extra
     }
 }

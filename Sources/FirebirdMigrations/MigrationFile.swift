@@ -147,12 +147,15 @@ public struct MigrationSource: Sendable {
     /// The folder of scripts shipped with MisLink: `$MISLINK_MIGRATIONS`, else `share/mislink/migrations`
     /// beside the installed binary (`<prefix>/bin/mislink` → `<prefix>/share/mislink/migrations`), else
     /// `Migrations` beside the binary or in the source tree it was built from.
-    public static func defaultDirectory(sourceTree: String = #filePath) -> URL? {
+    public static func defaultDirectory(
+        executable executablePath: String = CommandLine.arguments.first ?? "",
+        environment: [String: String] = ProcessInfo.processInfo.environment, sourceTree: String = #filePath
+    ) -> URL? {
         var candidates: [URL] = []
-        if let env = ProcessInfo.processInfo.environment["MISLINK_MIGRATIONS"], !env.isEmpty {
+        if let env = environment["MISLINK_MIGRATIONS"], !env.isEmpty {
             return URL(fileURLWithPath: env)
         }
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        let executable = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath()
         let binDirectory = executable.deletingLastPathComponent()
         candidates.append(binDirectory.deletingLastPathComponent().appendingPathComponent("share/mislink/migrations"))
         candidates.append(binDirectory.appendingPathComponent("Migrations"))

@@ -124,3 +124,39 @@ import Testing
         #expect(Migrator.objectsAltered(by: "GRANT SELECT ON PATIENTS TO ROLE R") == [])
     }
 }
+
+@Suite struct MigrationSourceTests {
+    @Test func shippedScriptsAreFoundBesideAnInstalledBinaryEvenThroughASymlink() throws {
+        let prefix = URL(fileURLWithPath: ClinicDatabase.directory + "/prefix-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: prefix) }
+        let bin = prefix.appendingPathComponent("bin")
+        let share = prefix.appendingPathComponent("share/mislink/migrations")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: share, withIntermediateDirectories: true)
+        try Data("#!/bin/sh\n".utf8).write(to: bin.appendingPathComponent("mislink"))
+        try Data("SELECT 1 FROM RDB$DATABASE;\n".utf8).write(to: share.appendingPathComponent("V001__x.sql"))
+        let link = prefix.appendingPathComponent("mislink-link")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: bin.appendingPathComponent("mislink"))
+
+        let nowhere = "/nonexistent/Sources/FirebirdMigrations/MigrationFile.swift"
+        for executable in [bin.appendingPathComponent("mislink").path, link.path] {
+            let found = MigrationSource.defaultDirectory(executable: executable, environment: [:], sourceTree: nowhere)
+            #expect(found?.resolvingSymlinksInPath().path == share.resolvingSymlinksInPath().path)
+        }
+        #expect(
+            MigrationSource.defaultDirectory(executable: "/nonexistent/bin/mislink", environment: ["MISLINK_MIGRATIONS": "/x/y"])?.path
+                == "/x/y")
+        // Built from the source tree: the repository's Migrations folder.
+        let fromTree = MigrationSource.defaultDirectory(executable: "/nonexistent/bin/mislink", environment: [:])
+        #expect(fromTree?.path == ClinicDatabase.shippedMigrations.path)
+        #expect(MigrationSource.defaultDirectory(executable: "/nonexistent/bin/mislink", environment: [:], sourceTree: nowhere) == nil)
+    }
+
+    @Test func twoFilesWithOneVersionAreRefused() throws {
+        let folder = try ClinicDatabase.migrations([
+            "V001__a.sql": "SELECT 1 FROM RDB$DATABASE;", "V1__b.sql": "SELECT 2 FROM RDB$DATABASE;",
+        ])
+        #expect(throws: MigrationError.self) { try MigrationSource(directory: folder) }
+        #expect(throws: MigrationError.self) { try MigrationSource(directory: folder.appendingPathComponent("missing")) }
+    }
+}

@@ -1,4 +1,0 @@
-import Firebird
-
-/// Placeholder: the demo-data generator is being written.
-public enum DemoData {}
