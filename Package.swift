@@ -45,12 +45,18 @@ let package = Package(
             name: "MisLinkDemoData",
             dependencies: ["Firebird"]
         ),
+        // Phone keys from what registrars typed, and patient identification by phone.
+        .target(
+            name: "MisLinkPatients",
+            dependencies: ["Firebird"]
+        ),
         .executableTarget(
             name: "mislink",
             dependencies: [
                 "Firebird",
                 "FirebirdMigrations",
                 "MisLinkDemoData",
+                "MisLinkPatients",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,6 +64,9 @@ let package = Package(
             name: "mislink-bench",
             dependencies: [
                 "Firebird",
+                "FirebirdMigrations",
+                "MisLinkDemoData",
+                "MisLinkPatients",
                 "CFirebirdBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -66,9 +75,19 @@ let package = Package(
             name: "FirebirdTests",
             dependencies: ["Firebird"]
         ),
+        // Test databases made the way a DBA makes them (isql-fb, gbak), shared by the test targets.
+        .target(
+            name: "MisLinkTestSupport",
+            dependencies: ["Firebird", "FirebirdMigrations"],
+            path: "Tests/MisLinkTestSupport"
+        ),
         .testTarget(
             name: "FirebirdMigrationsTests",
-            dependencies: ["FirebirdMigrations", "Firebird"]
+            dependencies: ["FirebirdMigrations", "Firebird", "MisLinkTestSupport"]
+        ),
+        .testTarget(
+            name: "MisLinkPatientsTests",
+            dependencies: ["MisLinkPatients", "Firebird", "FirebirdMigrations", "MisLinkTestSupport"]
         ),
         .testTarget(
             name: "MisLinkDemoDataTests",

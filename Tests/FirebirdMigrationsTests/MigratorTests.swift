@@ -1,5 +1,6 @@
 import Firebird
 import Foundation
+import MisLinkTestSupport
 import Testing
 
 @testable import FirebirdMigrations
@@ -335,21 +336,6 @@ func checkDownRestoresMetadata(folder: URL) throws {
     #expect(try migrator.up().count == versions.count)
     try migrator.attachment.close()
     #expect(try ClinicDatabase.extract(path) == extracts.last!)
-}
-
-func runGbak(_ arguments: [String]) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/gbak")
-    process.arguments = arguments + ["-user", "SYSDBA"]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    if process.terminationStatus != 0 {
-        throw ClinicDatabase.IsqlFailure(arguments: ["gbak"] + arguments, output: String(decoding: output, as: UTF8.self))
-    }
 }
 
 /// A mutable box handed to another thread (the test waits on a semaphore before reading it).

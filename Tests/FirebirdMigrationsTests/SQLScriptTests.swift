@@ -1,4 +1,5 @@
 import Foundation
+import MisLinkTestSupport
 import Testing
 
 @testable import FirebirdMigrations
