@@ -278,6 +278,16 @@ public final class Migrator {
 
     // MARK: - Execution
 
+    /// Runs an isql script that is not a migration (no history row), with the runner's AUTODDL
+    /// semantics: e.g. `SQL/clinic-schema.sql` on a new database.
+    public func runScript(_ text: String, title: String) throws {
+        let script: SQLScript
+        do { script = try SQLScript(text) } catch let error as SQLScriptError {
+            throw MigrationError.invalidScript(file: title, line: error.line, message: error.message)
+        }
+        try run(MigrationPlan.unit(title: title, script: script, history: nil))
+    }
+
     /// Creates the history and lock tables when missing. Two runners racing here: the loser's CREATE
     /// fails, and it goes on once the tables exist.
     func bootstrap() throws {
