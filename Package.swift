@@ -13,6 +13,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // The C client library of Firebird (libfbclient, `ibase.h`) and a thin shim for what Swift cannot call.
@@ -50,9 +53,36 @@ let package = Package(
             name: "MisLinkPatients",
             dependencies: ["Firebird"]
         ),
+        // libcurl (Debian's libcurl4-openssl-dev) for the HTTP client.
+        .systemLibrary(
+            name: "CCurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // An async HTTP client over libcurl: PBX commands, chat API calls, webhook delivery.
+        .target(
+            name: "MisLinkHTTP",
+            dependencies: ["CCurl"]
+        ),
+        // The external APIs' wire formats: Mango VPBX (signing, commands, events), edna, Chatwoot.
+        .target(
+            name: "MisLinkExternalAPIs",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The emulator of the PBX and the chat platforms: fake APIs, scenarios, load.
+        .target(
+            name: "MisLinkEmulator",
+            dependencies: [
+                "MisLinkExternalAPIs",
+                "MisLinkHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            resources: [.copy("Scenarios")]
+        ),
         .executableTarget(
             name: "mislink",
             dependencies: [
+                "MisLinkEmulator",
                 "Firebird",
                 "FirebirdMigrations",
                 "MisLinkDemoData",
@@ -88,6 +118,14 @@ let package = Package(
         .testTarget(
             name: "MisLinkPatientsTests",
             dependencies: ["MisLinkPatients", "Firebird", "FirebirdMigrations", "MisLinkTestSupport"]
+        ),
+        .testTarget(
+            name: "MisLinkEmulatorTests",
+            dependencies: [
+                "MisLinkEmulator", "MisLinkExternalAPIs", "MisLinkHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "MisLinkDemoDataTests",

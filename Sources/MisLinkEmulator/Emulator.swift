@@ -1,0 +1,5 @@
+import Hummingbird
+import MisLinkExternalAPIs
+
+/// Placeholder: the emulator is being written.
+public enum Emulator {}
