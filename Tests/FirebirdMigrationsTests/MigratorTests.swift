@@ -210,6 +210,19 @@ final class EventLog: @unchecked Sendable {
         try checkDownRestoresMetadata(folder: try ClinicDatabase.migrations(fixtureMigrations))
     }
 
+    /// MisLink's own scripts: each runs in the runner and through isql-fb alike, each undo restores
+    /// the metadata before it, and the chain applies again.
+    @Test func shippedMigrationsApplyUndoAndDryRunAlike() throws {
+        let source = try MigrationSource(directory: ClinicDatabase.shippedMigrations)
+        #expect(source.migrations.count >= 5)
+        #expect(Set(source.migrations.map(\.version)) == Set(source.undos.keys), "every migration has an undo script")
+        for file in source.migrations + Array(source.undos.values) {
+            let script = try file.script()
+            #expect(script.trailingText == nil, "\(file.fileName) has text after its last terminator")
+        }
+        try checkDownRestoresMetadata(folder: ClinicDatabase.shippedMigrations)
+    }
+
     @Test func baselineOnOneDatabaseThenUpOnAnotherIsRefused() throws {
         let path = try ClinicDatabase.create()
         let copy = ClinicDatabase.directory + "/restored-\(UUID().uuidString.prefix(8)).fdb"

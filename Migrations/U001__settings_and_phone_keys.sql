@@ -1,0 +1,12 @@
+/*
+ * U001 -- undo V001__settings_and_phone_keys.sql: drops MISLINK_OWN_NUMBERS,
+ * MISLINK_PHONE_KEYS, MISLINK_UTC_NOW, MISLINK_SETTING and MISLINK_SETTINGS
+ * (with their triggers and the privileges granted to them). Settings and
+ * own numbers are lost.
+ */
+
+DROP TABLE MISLINK_OWN_NUMBERS;
+DROP PROCEDURE MISLINK_PHONE_KEYS;
+DROP FUNCTION MISLINK_UTC_NOW;
+DROP FUNCTION MISLINK_SETTING;
+DROP TABLE MISLINK_SETTINGS;

@@ -1,0 +1,7 @@
+/*
+ * U003 -- undo V003__patient_phones_keys.sql: drops the PHONE_KEY index and
+ * the primary key of MISLINK_PATIENT_PHONES (the rows stay).
+ */
+
+DROP INDEX MISLINK_PATIENT_PHONES_KEY_IX;
+ALTER TABLE MISLINK_PATIENT_PHONES DROP CONSTRAINT MISLINK_PATIENT_PHONES_PK;

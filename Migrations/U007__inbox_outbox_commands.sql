@@ -1,0 +1,15 @@
+/*
+ * U007 -- undo V007__inbox_outbox_commands.sql: drops the trigger
+ * MISLINK_SCHEDULE_MESSAGES on SCHEDULE (and the privilege on PATIENTS
+ * granted to it), then the templates, outbox, commands and inbox with their
+ * triggers and sequences. Unsent messages and commands are lost.
+ */
+
+DROP TRIGGER MISLINK_SCHEDULE_MESSAGES;
+DROP TABLE MISLINK_TEMPLATES;
+DROP TABLE MISLINK_OUTBOX;
+DROP TABLE MISLINK_COMMANDS;
+DROP TABLE MISLINK_INBOX;
+DROP SEQUENCE MISLINK_OUTBOX_SEQ;
+DROP SEQUENCE MISLINK_COMMANDS_SEQ;
+DROP SEQUENCE MISLINK_INBOX_SEQ;
