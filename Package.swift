@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // The C client library of Firebird (libfbclient, `ibase.h`) and a thin shim for what Swift cannot call.
@@ -76,6 +78,10 @@ let package = Package(
                 "MisLinkHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Scenarios")]
         ),
@@ -83,6 +89,8 @@ let package = Package(
             name: "mislink",
             dependencies: [
                 "MisLinkEmulator",
+                "MisLinkExternalAPIs",
+                "MisLinkHTTP",
                 "Firebird",
                 "FirebirdMigrations",
                 "MisLinkDemoData",
@@ -122,7 +130,9 @@ let package = Package(
         .testTarget(
             name: "MisLinkEmulatorTests",
             dependencies: [
-                "MisLinkEmulator", "MisLinkExternalAPIs", "MisLinkHTTP",
+                "MisLinkEmulator",
+                "MisLinkExternalAPIs",
+                "MisLinkHTTP", "MisLinkExternalAPIs", "MisLinkHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -1,0 +1,103 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MisLinkExternalAPIs
+import Synchronization
+
+/// The fake edna Chat Center and Chatwoot APIs on one router (their paths do not collide). They
+/// record what MisLink sends so tests can assert on it. The webhooks themselves (Bot Connect
+/// `MESSAGE`, Chatwoot events) are sent by scenarios through ``ScenarioRunner``.
+public final class FakeChat: Sendable {
+    /// The configuration it was made with.
+    public let configuration: FakeChatConfiguration
+    let state = Mutex(FakeChatState())
+
+    /// Makes the fake platforms.
+    public init(configuration: FakeChatConfiguration = FakeChatConfiguration()) { self.configuration = configuration }
+
+    /// Everything MisLink sent, in arrival order.
+    public var sent: [SentChatMessage] { state.withLock { $0.sent } }
+
+    /// Sets (or replaces) a thread that `GET /api/v1/threads/{id}` serves. It must have an `id`.
+    public func setThread(_ thread: JSONValue) {
+        guard let id = thread["id"]?.intValue else { return }
+        state.withLock { $0.threads[Int64(id)] = thread }
+    }
+
+    /// The routes.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.post("api/auth/login") { request, context in
+            let body = try await request.bodyText(context: context)
+            guard let login = try? JSONDecoder().decode(EdnaLoginRequest.self, from: Data(body.utf8)),
+                login.login == self.configuration.ednaLogin, login.password == self.configuration.ednaPassword
+            else { return Response.json(#"{"error":"invalid credentials"}"#, status: .unauthorized) }
+            let token = UUID().uuidString.lowercased()
+            self.state.withLock { $0.tokens[token] = ContinuousClock.now + self.configuration.ednaTokenLifetime }
+            let answer = EdnaLoginResponse(userId: 1, login: login.login, token: "Bearer " + token, role: "INTEGRATOR")
+            return Response.json(String(decoding: try JSONEncoder().encode(answer), as: UTF8.self))
+        }
+        router.get("api/v1/threads/:id") { request, context in
+            guard self.authorized(request) else { return Response.empty(.unauthorized) }
+            let id = try context.parameters.require("id", as: Int64.self)
+            guard let thread = self.state.withLock({ $0.threads[id] }) else { return Response.empty(.notFound) }
+            return Response.json(thread.compactText)
+        }
+        router.post("api/v1/messages/outgoing") { request, context in
+            guard self.authorized(request) else { return Response.empty(.unauthorized) }
+            let body = try await request.bodyText(context: context)
+            guard let message = try? JSONDecoder().decode(EdnaOutgoingMessage.self, from: Data(body.utf8)),
+                message.threadsClientId != nil || message.clientId != nil || message.threadId != nil
+            else { return Response.json(#"{"error":"one of threadsClientId, clientId, threadId is required"}"#, status: .badRequest) }
+            let id = self.recordSent("edna", request, body)
+            return Response.json(#"{"id":\#(id)}"#)
+        }
+        router.post("api/v1/accounts/:account/conversations/:conversation/messages") { request, context in
+            guard request.headers[HTTPField.Name("api_access_token")!] == self.configuration.chatwootToken else {
+                return Response.json(#"{"error":"You need to sign in or sign up before continuing."}"#, status: .unauthorized)
+            }
+            let conversation = try context.parameters.require("conversation", as: Int.self)
+            let body = try await request.bodyText(context: context)
+            guard let message = try? JSONDecoder().decode(ChatwootOutgoingMessage.self, from: Data(body.utf8)),
+                !message.content.isEmpty
+            else { return Response.empty(.unprocessableContent) }
+            let id = self.recordSent("chatwoot", request, body)
+            var answer = ChatwootMessage(id: id, content: message.content, messageType: message.messageType,
+                                         isPrivate: message.isPrivate, conversationId: conversation)
+            answer.contentType = message.contentType
+            answer.createdAt = String(Int(Date().timeIntervalSince1970))
+            return Response.json(String(decoding: try JSONEncoder().encode(answer), as: UTF8.self))
+        }
+        router.put("emulator/threads/:id") { request, context in
+            let body = try await request.bodyText(context: context)
+            guard let thread = try? JSONValue.parse(body), thread["id"] != nil else { return Response.empty(.badRequest) }
+            self.setThread(thread)
+            return Response.empty(.noContent)
+        }
+        router.get("emulator/sent") { _, _ in
+            Response.json(String(decoding: try JSONEncoder().encode(self.sent), as: UTF8.self))
+        }
+        return router
+    }
+
+    private func authorized(_ request: Request) -> Bool {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return false }
+        let token = String(header.dropFirst(7))
+        return state.withLock { state in
+            guard let expiry = state.tokens[token] else { return false }
+            if ContinuousClock.now < expiry { return true }
+            state.tokens[token] = nil
+            return false
+        }
+    }
+
+    private func recordSent(_ platform: String, _ request: Request, _ body: String) -> Int {
+        let credential = platform == "edna"
+            ? request.headers[.authorization] : request.headers[HTTPField.Name("api_access_token")!]
+        return state.withLock { state in
+            state.sent.append(SentChatMessage(platform: platform, path: request.uri.path, credential: credential, body: body))
+            state.nextMessageId += 1
+            return state.nextMessageId
+        }
+    }
+}

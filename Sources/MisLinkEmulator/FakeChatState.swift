@@ -1,0 +1,44 @@
+import Foundation
+import MisLinkExternalAPIs
+
+/// What MisLink sent to a fake chat platform.
+public struct SentChatMessage: Sendable, Codable {
+    /// `edna` or `chatwoot`.
+    public var platform: String
+    /// The request path.
+    public var path: String
+    /// The `Authorization` (edna) or `api_access_token` (Chatwoot) header.
+    public var credential: String?
+    /// The JSON body.
+    public var body: String
+}
+
+/// How the fake chat platforms behave. Every field has a default.
+public struct FakeChatConfiguration: Sendable {
+    /// The edna INTEGRATOR login. Defaults to `integrator`.
+    public var ednaLogin: String
+    /// Its password. Defaults to `secret`.
+    public var ednaPassword: String
+    /// How long an edna token lives; after it every call answers 401. Defaults to 10 minutes.
+    public var ednaTokenLifetime: Duration
+    /// The Chatwoot `api_access_token`. Defaults to `chatwoot-token`.
+    public var chatwootToken: String
+
+    /// Makes a configuration; see each field for its default.
+    public init(
+        ednaLogin: String = "integrator", ednaPassword: String = "secret", ednaTokenLifetime: Duration = .seconds(600),
+        chatwootToken: String = "chatwoot-token"
+    ) {
+        self.ednaLogin = ednaLogin
+        self.ednaPassword = ednaPassword
+        self.ednaTokenLifetime = ednaTokenLifetime
+        self.chatwootToken = chatwootToken
+    }
+}
+
+struct FakeChatState {
+    var tokens: [String: ContinuousClock.Instant] = [:]
+    var threads: [Int64: JSONValue] = [:]
+    var sent: [SentChatMessage] = []
+    var nextMessageId = 5000
+}

@@ -1,0 +1,70 @@
+import Foundation
+import MisLinkHTTP
+
+/// An object the load run created and expects to find exactly once in MisLink, in its final state.
+public struct ExpectedObject: Sendable, Hashable, Codable {
+    /// `call` (a Mango `entry_id`) or `thread` (a chat thread / conversation id with its platform).
+    public var kind: String
+    /// The id as the platform sent it.
+    public var id: String
+    /// The platform: `mango`, `chatwoot`, `edna`.
+    public var platform: String
+    /// The final state the scenario drives it to (`answered`, `missed`, `abandoned`, `open`, `resolved`…).
+    public var finalState: String
+}
+
+/// The outcome of the final check of a load run.
+public struct VerificationResult: Sendable {
+    /// Objects not found.
+    public var lost: Int
+    /// Objects found more than once.
+    public var duplicated: Int
+    /// Objects found once but in another state.
+    public var wrongState: Int
+}
+
+/// Checks, after a load run, that MisLink holds every object exactly once in its final state.
+public protocol LoadVerifier: Sendable {
+    /// Checks the expected objects.
+    func verify(_ expected: [ExpectedObject]) async throws -> VerificationResult
+}
+
+/// A verifier over MisLink's REST API.
+///
+/// MisLink's REST API (issues 6–8) does not exist yet, so this implements a *proposed* contract:
+/// `POST {baseURL}/api/v1/emulator/verify` with `Authorization: Bearer <token>` and the JSON body
+/// `{"objects":[ExpectedObject…]}`, answered by `{"lost":n,"duplicated":n,"wrong_state":n}`
+/// (counting in one query is what makes a million-object check cheap). The worker must add that
+/// endpoint, or this type must be adapted to the endpoints it does add.
+public struct RESTLoadVerifier: LoadVerifier {
+    /// MisLink's base URL.
+    public var baseURL: String
+    /// The API token (`MISLINK_API_TOKEN`).
+    public var token: String?
+    /// The client.
+    public var client: HTTPClient
+
+    /// Makes a verifier.
+    public init(baseURL: String, token: String?, client: HTTPClient = HTTPClient()) {
+        self.baseURL = baseURL
+        self.token = token
+        self.client = client
+    }
+
+    public func verify(_ expected: [ExpectedObject]) async throws -> VerificationResult {
+        struct Body: Encodable { var objects: [ExpectedObject] }
+        struct Answer: Decodable {
+            var lost: Int
+            var duplicated: Int
+            var wrong_state: Int?
+        }
+        let headers = token.map { [(name: "Authorization", value: "Bearer \($0)")] } ?? []
+        let response = try await client.execute(
+            .json("\(baseURL)/api/v1/emulator/verify", body: try JSONEncoder().encode(Body(objects: expected)), headers: headers))
+        guard response.status == 200 else {
+            throw EmulatorError("the verification endpoint answered \(response.status): \(response.text.prefix(200))")
+        }
+        let answer = try JSONDecoder().decode(Answer.self, from: response.body)
+        return VerificationResult(lost: answer.lost, duplicated: answer.duplicated, wrongState: answer.wrong_state ?? 0)
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import MisLinkHTTP
+
+/// Real-world roughness, each a switch (issue 5).
+public struct Roughness: Sendable {
+    /// Send every number in Mango payloads as a JSON string (`"seq":"2"`). Defaults to `false`.
+    public var numbersAsStrings: Bool
+    /// Send `to.acd_group` as `""` wherever a group is present. Defaults to `false`.
+    public var emptyAcdGroup: Bool
+    /// Send all steps at once, shuffled (parallel out-of-order delivery). Defaults to `false`.
+    public var parallel: Bool
+    /// The fraction of webhooks delivered twice (0…1). Defaults to 0.
+    public var duplicates: Double
+
+    /// Makes a roughness setting; see each field for its default.
+    public init(numbersAsStrings: Bool = false, emptyAcdGroup: Bool = false, parallel: Bool = false, duplicates: Double = 0) {
+        self.numbersAsStrings = numbersAsStrings
+        self.emptyAcdGroup = emptyAcdGroup
+        self.parallel = parallel
+        self.duplicates = duplicates
+    }
+
+    /// Applies the payload switches to a Mango payload.
+    public func apply(toMango json: JSONValue) -> JSONValue {
+        var value = json
+        if emptyAcdGroup {
+            value = value.mapObjects { object in
+                var object = object
+                if object["acd_group"] != nil { object["acd_group"] = .string("") }
+                return object
+            }
+        }
+        if numbersAsStrings { value = value.numbersAsStrings }
+        return value
+    }
+}
+
+/// Plays scenarios against a running MisLink.
+public struct ScenarioRunner: Sendable {
+    /// Delivers the webhooks.
+    public var sender: WebhookSender
+    /// Roughness switches.
+    public var roughness: Roughness
+    /// Base URL of the fake edna API for `edna_thread` steps (its `/emulator/threads/{id}`); `nil` skips them.
+    public var ednaAdminURL: String?
+    /// Base URL of the fake PBX for `pbx_recording` steps; `nil` skips them.
+    public var pbxAdminURL: String?
+    /// Pause between sequential steps. Defaults to none.
+    public var pace: Duration
+
+    /// Makes a runner.
+    public init(
+        sender: WebhookSender, roughness: Roughness = Roughness(), ednaAdminURL: String? = nil,
+        pbxAdminURL: String? = nil, pace: Duration = .zero
+    ) {
+        self.sender = sender
+        self.roughness = roughness
+        self.ednaAdminURL = ednaAdminURL
+        self.pbxAdminURL = pbxAdminURL
+        self.pace = pace
+    }
+
+    /// Runs rendered steps and returns the deliveries in completion order.
+    public func run(_ steps: [RenderedStep]) async throws -> [Delivery] {
+        var generator = SystemRandomNumberGenerator()
+        var work: [(RenderedStep, Bool)] = []
+        for step in steps {
+            work.append((step, false))
+            if roughness.duplicates > 0, case .ednaThread = step {} else if roughness.duplicates > 0,
+                Double.random(in: 0..<1, using: &generator) < roughness.duplicates
+            {
+                work.append((step, true))
+            }
+        }
+        if roughness.parallel {
+            work.shuffle(using: &generator)
+            return try await withThrowingTaskGroup(of: Delivery?.self) { group in
+                for (step, duplicate) in work { group.addTask { try await self.perform(step, duplicate: duplicate) } }
+                var deliveries: [Delivery] = []
+                for try await delivery in group { if let delivery { deliveries.append(delivery) } }
+                return deliveries
+            }
+        }
+        var deliveries: [Delivery] = []
+        for (step, duplicate) in work {
+            if let delivery = try await perform(step, duplicate: duplicate) { deliveries.append(delivery) }
+            if pace > .zero { try await Task.sleep(for: pace) }
+        }
+        return deliveries
+    }
+
+    private func perform(_ step: RenderedStep, duplicate: Bool) async throws -> Delivery? {
+        switch step {
+        case .mango(let path, let json):
+            return await sender.sendMango(path: path, json: roughness.apply(toMango: json).compactText, isDuplicate: duplicate)
+        case .chat(let platform, let json):
+            return await sender.sendChat(platform: platform, json: json.compactText, isDuplicate: duplicate)
+        case .ednaThread(let thread):
+            guard let ednaAdminURL, let id = thread["id"]?.stringValue else { return nil }
+            let response = try await sender.client.execute(
+                .json("\(ednaAdminURL)/emulator/threads/\(id)", method: "PUT", body: Data(thread.compactText.utf8)))
+            guard response.status < 300 else { throw EmulatorError("the fake edna refused thread \(id): \(response.status)") }
+            return nil
+        case .pbxRecording(let id):
+            guard let pbxAdminURL else { return nil }
+            let body = JSONValue.object(["recording_id": .string(id)]).compactText
+            _ = try await sender.client.execute(.json("\(pbxAdminURL)/emulator/recordings", body: Data(body.utf8)))
+            return nil
+        }
+    }
+}
