@@ -17,7 +17,7 @@ import Testing
     }
 
     @Test func wrongKeyGets3105ThenRepeatedBadRequestsLockOut() async throws {
-        let fixture = try await PBXFixture.start { $0.badRequestWindow = .milliseconds(400) }
+        let fixture = try await PBXFixture.start { $0.badRequestWindow = .seconds(3) }
         let wrong = MangoCredentials(apiKey: "nope", apiSalt: "test-salt")
         let first = try await fixture.command("config/users/request", json: "{}", credentials: wrong)
         #expect(try MangoJSON.decode(MangoCommandResult.self, from: first.text).result == .badAccessKey)
@@ -25,7 +25,7 @@ import Testing
         #expect(second.status == 401)
         let goodDuringLockout = try await fixture.command("config/users/request", json: "{}")
         #expect(goodDuringLockout.status == 401)
-        try await Task.sleep(for: .milliseconds(500))
+        try await Task.sleep(for: .milliseconds(3_200))
         let afterLockout = try await fixture.command("config/users/request", json: "{}")
         #expect(afterLockout.status == 200)
         #expect(try MangoJSON.decode(MangoUsersResponse.self, from: afterLockout.text).users.count == 3)
@@ -82,7 +82,7 @@ import Testing
         let key = try MangoJSON.decode(MangoStatsKey.self, from: keyResponse.text).key
         let early = try await fixture.command("stats/result", json: #"{"key":"\#(key)"}"#)
         #expect(early.status == 204)
-        try await Task.sleep(for: .milliseconds(400))
+        try await Task.sleep(for: .milliseconds(3_200))
         let ready = try await fixture.command("stats/result", json: #"{"key":"\#(key)"}"#)
         #expect(ready.status == 200)
         let rows = MangoStatsCSV.parse(ready.text)

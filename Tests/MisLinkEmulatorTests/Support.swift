@@ -18,7 +18,7 @@ struct PBXFixture {
         let recorderServer = try await RunningServer.start(router: recorder.router())
         var configuration = FakePBXConfiguration(
             credentials: testCredentials, webhooks: WebhookTargets(target: recorderServer.baseURL),
-            statsDelay: .milliseconds(300))
+            statsDelay: .seconds(3))
         adjust(&configuration)
         let pbx = FakePBX(configuration: configuration)
         let pbxServer = try await RunningServer.start(router: pbx.router())
