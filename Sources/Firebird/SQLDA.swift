@@ -12,6 +12,23 @@ final class SQLDA {
     private(set) var columns: [ColumnDescription] = []
     /// Each variable's own buffer and its capacity in bytes.
     private(set) var buffers: [(pointer: UnsafeMutableRawPointer, capacity: Int)] = []
+    /// Each variable as described, in the form binding reads for every value.
+    private(set) var slots: [Slot] = []
+
+    /// What the server described about a variable and where its buffer is: the part of a
+    /// ``ColumnDescription`` that binding needs, without its three strings to copy for every value.
+    struct Slot {
+        let type: FirebirdType
+        let subtype: Int16
+        let scale: Int16
+        let length: Int16
+        let buffer: UnsafeMutableRawPointer
+
+        /// The charset id of a CHAR/VARCHAR variable, or of a text BLOB.
+        var charsetID: Int {
+            type == .blob ? Int(scale) & 0xFF : Int(subtype) & 0xFF
+        }
+    }
 
     init(capacity: Int = 16) {
         pointer = Self.allocate(capacity)
@@ -75,6 +92,7 @@ final class SQLDA {
         data = area
         indicators = flags
         buffers = []
+        slots = []
         var offset = 0
         for index in 0..<count {
             let variable = self[index]
@@ -82,20 +100,25 @@ final class SQLDA {
             variable.pointee.sqlind = flags + index
             variable.pointee.sqltype |= 1
             buffers.append((area + offset, sizes[index]))
+            let column = columns[index]
+            slots.append(Slot(type: column.type, subtype: column.subtype, scale: column.scale, length: column.length, buffer: area + offset))
             offset += (sizes[index] + 7) & ~7
         }
     }
 
-    /// Restores a variable to what the server described (after a parameter was sent as another type).
+    /// Restores a variable to what the server described (after a parameter was sent as another type)
+    /// and returns its description.
     @inline(__always)
-    func restore(_ index: Int) {
+    @discardableResult
+    func restore(_ index: Int) -> Slot {
         let variable = self[index]
-        let column = columns[index]
-        variable.pointee.sqltype = Int16(column.type.rawValue) | 1
-        variable.pointee.sqllen = column.length
-        variable.pointee.sqlscale = column.scale
-        variable.pointee.sqlsubtype = column.subtype
-        variable.pointee.sqldata = buffers[index].pointer.assumingMemoryBound(to: CChar.self)
+        let slot = slots[index]
+        variable.pointee.sqltype = Int16(slot.type.rawValue) | 1
+        variable.pointee.sqllen = slot.length
+        variable.pointee.sqlscale = slot.scale
+        variable.pointee.sqlsubtype = slot.subtype
+        variable.pointee.sqldata = slot.buffer.assumingMemoryBound(to: CChar.self)
+        return slot
     }
 
     private static func bufferSize(_ column: ColumnDescription) -> Int {

@@ -8,17 +8,25 @@ extension Statement {
     /// precise error. NUMERIC/DECIMAL parameters are rescaled exactly, rounding half away from zero as
     /// Firebird does when assigning to a NUMERIC.
     func bind(_ value: FirebirdValue, at index: Int, transaction: Transaction) throws {
-        input.restore(index)
+        let column = input.restore(index)
         let indicator = input.indicator(index)
         if case .null = value {
             indicator.pointee = -1
             return
         }
         indicator.pointee = 0
-        let column = input.columns[index]
-        let buffer = input.buffers[index].pointer
+        let buffer = column.buffer
         switch column.type {
         case .smallint, .integer, .bigint:
+            // Fast path: a whole number of the parameter's own type.
+            if column.scale == 0 {
+                switch value {
+                case .integer(let v) where column.type == .integer: return buffer.storeBytes(of: v, as: Int32.self)
+                case .smallint(let v) where column.type == .smallint: return buffer.storeBytes(of: v, as: Int16.self)
+                case .bigint(let v) where column.type == .bigint: return buffer.storeBytes(of: v, as: Int64.self)
+                default: break
+                }
+            }
             guard let number = value.exactNumber, let scaled = number.rescaled(to: Int(column.scale)) else {
                 return try sendNatural(value, at: index)
             }

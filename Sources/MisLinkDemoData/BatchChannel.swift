@@ -6,10 +6,10 @@ import Foundation
 /// ``send(_:)`` blocks while `capacity` batches wait, so memory stays flat however many patients are
 /// asked for. After ``finish()`` every consumer drains what is left and then gets nil; after
 /// ``cancel()`` every blocked or later call returns at once (false or nil).
-final class BatchChannel: @unchecked Sendable {
+final class BatchChannel<Item: Sendable>: @unchecked Sendable {
     // @unchecked: `queue`, `head`, `finished` and `cancelled` are guarded by `lock`; semaphores are thread-safe.
     private let lock = NSLock()
-    private var queue: [Batch] = []
+    private var queue: [Item?] = []
     private var head = 0
     private var finished = false
     private var cancelled = false
@@ -21,7 +21,7 @@ final class BatchChannel: @unchecked Sendable {
     }
 
     /// Hands over a batch, waiting for room; false when the channel was cancelled.
-    func send(_ batch: Batch) -> Bool {
+    func send(_ batch: Item) -> Bool {
         slots.wait()
         lock.lock()
         if cancelled {
@@ -44,7 +44,7 @@ final class BatchChannel: @unchecked Sendable {
     }
 
     /// The next batch, waiting for one; nil at the end of the stream or after ``cancel()``.
-    func receive() -> Batch? {
+    func receive() -> Item? {
         items.wait()
         lock.lock()
         if cancelled || head == queue.count {
@@ -54,7 +54,7 @@ final class BatchChannel: @unchecked Sendable {
             return nil
         }
         let batch = queue[head]
-        queue[head] = Batch()
+        queue[head] = nil
         head += 1
         if head >= 64, head * 2 >= queue.count {
             queue.removeFirst(head)

@@ -15,8 +15,10 @@ import Foundation
 /// theirs from the BEFORE INSERT triggers), so it runs on a database that already holds data, and
 /// next to MisLink's own triggers on PATIENTS and SCHEDULE, which fire for every row as usual.
 ///
-/// Two threads share the work: one generates batches of rows, the caller's inserts them with two
-/// prepared statements, committing every ``DemoDataOptions/commitEvery`` patients.
+/// Three threads share the load (see ``Pipeline``): one generates batches of rows and their parameter
+/// values, the caller's inserts the patients with multi-row `EXECUTE BLOCK`s, committing every
+/// ``DemoDataOptions/commitEvery`` patients, and a third inserts the visits of the committed patients
+/// on an attachment of its own. Indexes switched off for the load are rebuilt two at a time.
 public struct DemoDataGenerator: Sendable {
     /// What to make.
     public var options: DemoDataOptions
@@ -27,15 +29,19 @@ public struct DemoDataGenerator: Sendable {
     }
 
     /// Runs on the connection's own executor.
-    /// - Parameter progress: called from the inserting thread after each batch. Defaults to none.
+    /// - Parameter progress: called from the inserting threads after each batch, one call at a time.
+    ///   Defaults to none.
     public func run(
         on connection: FirebirdConnection, progress: (@Sendable (DemoDataProgress) -> Void)? = nil
     ) async throws -> DemoDataSummary {
         try await connection.withAttachment { attachment in try self.run(on: attachment, progress: progress) }
     }
 
-    /// Runs synchronously on the calling thread, which must own `attachment`.
-    /// - Parameter progress: called from this thread after each batch. Defaults to none.
+    /// Runs synchronously on the calling thread, which must own `attachment`. The load also opens
+    /// attachments of its own with the same configuration (the ones inserting rows with the character
+    /// set WIN1251), and closes them before it returns.
+    /// - Parameter progress: called from this thread and the load's after each batch, one call at a
+    ///   time. Defaults to none.
     public func run(
         on attachment: FirebirdAttachment, progress: (@Sendable (DemoDataProgress) -> Void)? = nil
     ) throws -> DemoDataSummary {
@@ -103,11 +109,15 @@ public struct DemoDataGenerator: Sendable {
         // 5. Indexes back on, whatever happened.
         let indexStarted = clock.now
         var indexError: (any Error)?
-        for index in switchedOff {
-            report(DemoDataProgress(
-                phase: .rebuildingIndex(index), patients: summary.patients, patientsTotal: options.patients,
-                visits: summary.visits, elapsed: summary.loadTime))
-            do { try maintenance.activate([index]) } catch { indexError = indexError ?? error }
+        let loaded = summary
+        do {
+            try maintenance.activate(switchedOff, workers: IndexMaintenance.workers) { index in
+                report(DemoDataProgress(
+                    phase: .rebuildingIndex(index), patients: loaded.patients, patientsTotal: options.patients,
+                    visits: loaded.visits, elapsed: loaded.loadTime))
+            }
+        } catch {
+            indexError = error
         }
         summary.rebuiltIndexes = switchedOff
         summary.indexTime = clock.now - indexStarted

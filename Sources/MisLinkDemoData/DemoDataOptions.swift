@@ -29,6 +29,9 @@ public struct DemoDataOptions: Sendable, Hashable {
     public var today: FirebirdDate
     /// Patients per transaction. Defaults to 200,000: commits flush every dirty page, which is slow
     /// with forced writes on, and a long insert-only transaction holds nothing other attachments wait for.
+    /// The visits of each transaction's patients are inserted, by a second attachment, once it has
+    /// committed; so that few are left for the end, the last transactions are shorter (each half of
+    /// what is left, down to an eighth of this interval).
     public var commitEvery: Int
     /// Patients per batch handed from the generating thread to the inserting one. Defaults to 1,000.
     public var batchSize: Int

@@ -48,6 +48,53 @@ struct Batch: Sendable {
     var visits: [VisitRow] = []
 }
 
+/// A batch as the inserting thread takes it: each table's parameter values, made on the generating
+/// thread and already cut into the blocks of ``InsertBlock``.
+struct EncodedBatch: Sendable {
+    var patients = 0
+    var visits = 0
+    /// Per block, ``InsertBlock/patients`` values of each of its rows in turn.
+    var patientBlocks: [[FirebirdValue]] = []
+    /// Per block, ``InsertBlock/visits`` values of each of its rows in turn (IDs still placeholders).
+    var visitBlocks: [[FirebirdValue]] = []
+
+    init() {}
+
+    init(_ batch: Batch) {
+        patients = batch.patients.count
+        visits = batch.visits.count
+        patientBlocks = Self.blocks(of: batch.patients, InsertBlock.patients) { $0.appendValues(to: &$1) }
+        visitBlocks = Self.blocks(of: batch.visits, InsertBlock.visits) { $0.appendValues(to: &$1) }
+    }
+
+    /// Writes the SCHEDULE IDs `first`, `first + 1`, … into the visits, in generation order.
+    mutating func assignVisitIDs(from first: Int32) {
+        let width = InsertBlock.visits.columns.count
+        var id = first
+        for block in visitBlocks.indices {
+            for row in stride(from: 0, to: visitBlocks[block].count, by: width) {
+                visitBlocks[block][row] = .integer(id)
+                id += 1
+            }
+        }
+    }
+
+    private static func blocks<Row>(
+        of rows: [Row], _ block: InsertBlock, _ append: (Row, inout [FirebirdValue]) -> Void
+    ) -> [[FirebirdValue]] {
+        var blocks: [[FirebirdValue]] = []
+        var next = 0
+        for size in block.blockSizes(rows.count) {
+            var values: [FirebirdValue] = []
+            values.reserveCapacity(size * block.columns.count)
+            for row in rows[next..<next + size] { append(row, &values) }
+            next += size
+            blocks.append(values)
+        }
+        return blocks
+    }
+}
+
 /// Day arithmetic on `ISC_DATE` day numbers (days since 1858-11-17, a Wednesday).
 enum Day {
     /// 0 = Monday … 6 = Sunday.
