@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // The C client library of Firebird (libfbclient, `ibase.h`) and a thin shim for what Swift cannot call.
@@ -70,10 +72,59 @@ let package = Package(
             name: "MisLinkExternalAPIs",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The settings the worker and the emulator share: a JSON config file and MISLINK_* variables.
+        .target(name: "MisLinkSettings"),
+        // Webhooks in: adapters (signatures, tolerant parsing, delivery keys), the inbox with group
+        // commit, the durable spool, and the appliers that turn events into MIS rows.
+        .target(
+            name: "MisLinkIntake",
+            dependencies: [
+                "Firebird",
+                "MisLinkExternalAPIs",
+                "MisLinkPatients",
+                "MisLinkSettings",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Outbox rows and PBX commands out: claimed safely by one of several workers, sent, retried, recorded.
+        .target(
+            name: "MisLinkOutbound",
+            dependencies: [
+                "Firebird",
+                "MisLinkExternalAPIs",
+                "MisLinkHTTP",
+                "MisLinkSettings",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The worker's HTTP face: webhook routes, the REST API, /health, /ready, /metrics; `mislink serve`.
+        .target(
+            name: "MisLinkServer",
+            dependencies: [
+                "Firebird",
+                "FirebirdMigrations",
+                "MisLinkDemoData",
+                "MisLinkIntake",
+                "MisLinkSettings",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["openapi.json"]
+        ),
         // The emulator of the PBX and the chat platforms: fake APIs, scenarios, load.
         .target(
             name: "MisLinkEmulator",
             dependencies: [
+                "MisLinkSettings",
                 "MisLinkExternalAPIs",
                 "MisLinkHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -95,6 +146,8 @@ let package = Package(
                 "FirebirdMigrations",
                 "MisLinkDemoData",
                 "MisLinkPatients",
+                "MisLinkServer",
+                "MisLinkSettings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -132,9 +185,20 @@ let package = Package(
             dependencies: [
                 "MisLinkEmulator",
                 "MisLinkExternalAPIs",
-                "MisLinkHTTP", "MisLinkExternalAPIs", "MisLinkHTTP",
+                "MisLinkSettings",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "MisLinkOutboundTests",
+            dependencies: ["MisLinkOutbound", "MisLinkEmulator", "MisLinkSettings", "Firebird", "MisLinkTestSupport"]
+        ),
+        .testTarget(
+            name: "MisLinkServerTests",
+            dependencies: [
+                "MisLinkServer", "MisLinkIntake", "MisLinkSettings", "MisLinkEmulator", "MisLinkExternalAPIs", "MisLinkHTTP",
+                "Firebird", "MisLinkTestSupport",
             ]
         ),
         .testTarget(

@@ -1,0 +1,105 @@
+import Firebird
+import Foundation
+
+/// What an applier gets to change the database: the batch's transaction and statements prepared once
+/// per attachment.
+///
+/// Only used on the intake connection's queue, inside one group-commit transaction.
+public final class ApplyContext {
+    /// The transaction of the batch; appliers never commit or roll it back.
+    public let transaction: Transaction
+    /// Seconds to subtract from PBX epoch fields (`mango.timestamp_offset`).
+    public let timestampOffset: Int
+    private let statements: StatementCache
+
+    init(transaction: Transaction, statements: StatementCache, timestampOffset: Int) {
+        self.transaction = transaction
+        self.statements = statements
+        self.timestampOffset = timestampOffset
+    }
+
+    /// Executes a statement that returns nothing.
+    public func execute(_ sql: String, _ arguments: [FirebirdValue]) throws {
+        let statement = try statements.statement(sql, in: transaction)
+        try statement.execute(arguments, in: transaction)
+    }
+
+    /// Executes a SELECT (or `… RETURNING`) and returns its first row, nil if there is none (or, for
+    /// `UPDATE … RETURNING`, if no row was updated: all its values are NULL).
+    public func firstRow(_ sql: String, _ arguments: [FirebirdValue]) throws -> [FirebirdValue]? {
+        let statement = try statements.statement(sql, in: transaction)
+        try statement.execute(arguments, in: transaction)
+        guard try statement.fetch() else { return nil }
+        let values = try (0..<statement.columns.count).map { try statement.readValue($0) }
+        try statement.closeCursor()
+        return values.allSatisfy(\.isNull) ? nil : values
+    }
+
+    /// A UTC timestamp from PBX epoch seconds, corrected by ``timestampOffset``.
+    public func utc(epoch: Int) -> FirebirdValue {
+        epoch > 0 ? .timestamp(FirebirdTimestamp(Date(timeIntervalSince1970: TimeInterval(epoch - timestampOffset)), in: .utc)) : .null
+    }
+
+    /// A UTC timestamp.
+    public func utc(_ date: Date) -> FirebirdValue { .timestamp(FirebirdTimestamp(date, in: .utc)) }
+}
+
+/// Statements prepared once on an attachment and reused by every batch.
+final class StatementCache {
+    private var prepared: [String: Statement] = [:]
+    private let attachment: FirebirdAttachment
+
+    init(attachment: FirebirdAttachment) { self.attachment = attachment }
+
+    func statement(_ sql: String, in transaction: Transaction) throws -> Statement {
+        if let statement = prepared[sql] { return statement }
+        let statement = try attachment.prepare(sql, in: transaction)
+        prepared[sql] = statement
+        return statement
+    }
+}
+
+extension TimeZone {
+    static let utc = TimeZone(identifier: "UTC")!
+}
+
+extension FirebirdValue {
+    /// Text, or NULL for nil or an empty string.
+    static func text(orNull text: String?) -> FirebirdValue {
+        guard let text, !text.isEmpty else { return .null }
+        return .text(text)
+    }
+
+    /// ASCII text for the `CHARACTER SET ASCII` columns (numbers, ids): other characters dropped,
+    /// cut to `limit`; NULL when nothing is left.
+    static func ascii(_ text: String?, limit: Int) -> FirebirdValue {
+        guard let text else { return .null }
+        let kept = String(text.unicodeScalars.filter { $0.isASCII && $0.value >= 32 }.prefix(limit).map(Character.init))
+        return kept.isEmpty ? .null : .text(kept)
+    }
+
+    /// UTF-8 text cut to `limit` characters.
+    static func text(_ text: String?, limit: Int) -> FirebirdValue {
+        guard let text, !text.isEmpty else { return .null }
+        return .text(String(text.prefix(limit)))
+    }
+
+    var int64Value: Int64? {
+        switch self {
+        case .smallint(let v): Int64(v)
+        case .integer(let v): Int64(v)
+        case .bigint(let v): v
+        default: nil
+        }
+    }
+
+    var stringValue: String? {
+        if case .text(let v) = self { return v }
+        return nil
+    }
+
+    var timestampValue: FirebirdTimestamp? {
+        if case .timestamp(let v) = self { return v }
+        return nil
+    }
+}

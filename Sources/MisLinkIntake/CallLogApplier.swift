@@ -1,0 +1,257 @@
+import Firebird
+import MisLinkExternalAPIs
+
+/// Mango call events into `MISLINK_CALLS` (one row per `entry_id`) and `MISLINK_CALL_LEGS` (one row
+/// per `call_id`), and command results into `MISLINK_COMMANDS`.
+///
+/// Ordering (reference A.7, pitfall 1): a leg keeps the highest `seq` applied; an older event does not
+/// change its state, but still fills in a fact it alone carries (the answer time of a `Connected`
+/// that arrived after the `Disconnected`). Only `events/summary` ends a call and judges its result
+/// (pitfall 7): answered when someone talked; inbound with nobody talking is missed, or abandoned in
+/// the IVR when it was never forwarded; outbound with nobody talking is not reached.
+public struct CallLogApplier: EventApplier {
+    public init() {}
+
+    public func apply(_ event: InboundEvent, in context: ApplyContext) throws -> IntakeOutcome? {
+        switch event.content {
+        case .mangoCall(let call): return try applyLeg(call, in: context)
+        case .mangoSummary(let summary): return try applySummary(summary, in: context)
+        case .mangoResult(_, let result): return try applyResult(result, in: context)
+        case .mangoRecording, .mangoRecordAdded: return .stored
+        default: return nil
+        }
+    }
+
+    // MARK: - Legs
+
+    private func applyLeg(_ event: MangoCallEvent, in context: ApplyContext) throws -> IntakeOutcome {
+        let state = Self.legState(event.callState)
+        let at = context.utc(epoch: event.timestamp)
+        let callID = try ensureCall(for: event, at: at, in: context)
+        let connectedAt: FirebirdValue = event.callState == .connected ? at : .null
+        let endedAt: FirebirdValue = event.callState == .disconnected ? at : .null
+        let location = Self.location(event.location)
+
+        guard let leg = try context.firstRow(
+            "SELECT ID, LAST_SEQ FROM MISLINK_CALL_LEGS WHERE PBX_LEG_ID = ?", [.ascii(event.callId, limit: 128)])
+        else {
+            try context.execute(
+                """
+                INSERT INTO MISLINK_CALL_LEGS (CALL_ID, PBX_LEG_ID, LAST_SEQ, FROM_NUMBER, FROM_EXTENSION, TO_NUMBER,
+                    TO_EXTENSION, LOCATION, ACD_GROUP, STATE, OUTCOME, TRANSFER_TYPE, DISCONNECT_REASON, RANG_AT,
+                    ANSWERED_AT, ENDED_AT)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [.bigint(callID), .ascii(event.callId, limit: 128), .integer(Int32(clamping: event.seq)),
+                 .ascii(event.from?.number, limit: 128), .ascii(event.from?.extensionNumber, limit: 16),
+                 .ascii(event.to?.number, limit: 128), .ascii(event.to?.extensionNumber, limit: 16), location,
+                 .ascii(event.to?.acdGroup, limit: 16), .text(state),
+                 Self.outcome(state: state, answered: event.callState == .connected, location: event.location),
+                 Self.transferType(event.transfer), Self.reason(event.disconnectReason), at, connectedAt, endedAt])
+            try updateCall(callID, from: event, state: state, at: at, in: context)
+            return .applied
+        }
+        let legID = leg[0].int64Value ?? 0
+        let lastSeq = Int(leg[1].int64Value ?? 0)
+        if event.seq <= lastSeq {
+            // Older than what is applied: keep the state, fill in the facts only this event carries.
+            try context.execute(
+                """
+                UPDATE MISLINK_CALL_LEGS SET
+                    ANSWERED_AT = COALESCE(ANSWERED_AT, ?),
+                    OUTCOME = CASE WHEN STATE = 'ended' AND CAST(? AS TIMESTAMP) IS NOT NULL THEN 'answered' ELSE OUTCOME END
+                WHERE ID = ?
+                """, [connectedAt, connectedAt, .bigint(legID)])
+            if event.callState == .connected {
+                try context.execute(
+                    "UPDATE MISLINK_CALLS SET ANSWERED_AT = COALESCE(ANSWERED_AT, ?) WHERE ID = ?", [at, .bigint(callID)])
+            }
+            return .skipped
+        }
+        try context.execute(
+            """
+            UPDATE MISLINK_CALL_LEGS SET
+                LAST_SEQ = ?, STATE = ?,
+                FROM_NUMBER = COALESCE(?, FROM_NUMBER), FROM_EXTENSION = COALESCE(?, FROM_EXTENSION),
+                TO_NUMBER = COALESCE(?, TO_NUMBER), TO_EXTENSION = COALESCE(?, TO_EXTENSION),
+                LOCATION = COALESCE(?, LOCATION), ACD_GROUP = COALESCE(?, ACD_GROUP),
+                TRANSFER_TYPE = COALESCE(?, TRANSFER_TYPE), DISCONNECT_REASON = COALESCE(?, DISCONNECT_REASON),
+                ANSWERED_AT = COALESCE(ANSWERED_AT, ?), ENDED_AT = COALESCE(ENDED_AT, ?),
+                OUTCOME = CASE WHEN CAST(? AS VARCHAR(12)) = 'ended' THEN
+                    CASE WHEN COALESCE(ANSWERED_AT, ?) IS NOT NULL THEN 'answered'
+                         WHEN COALESCE(?, LOCATION) = 'ivr' THEN 'ivr' ELSE 'not_answered' END
+                    ELSE OUTCOME END
+            WHERE ID = ?
+            """,
+            [.integer(Int32(clamping: event.seq)), .text(state),
+             .ascii(event.from?.number, limit: 128), .ascii(event.from?.extensionNumber, limit: 16),
+             .ascii(event.to?.number, limit: 128), .ascii(event.to?.extensionNumber, limit: 16),
+             location, .ascii(event.to?.acdGroup, limit: 16), Self.transferType(event.transfer),
+             Self.reason(event.disconnectReason), connectedAt, endedAt, .text(state), connectedAt, location, .bigint(legID)])
+        try updateCall(callID, from: event, state: state, at: at, in: context)
+        return .applied
+    }
+
+    /// The call row of the event's `entry_id`, created at its first event.
+    private func ensureCall(for event: MangoCallEvent, at: FirebirdValue, in context: ApplyContext) throws -> Int64 {
+        let entry = FirebirdValue.ascii(event.entryId, limit: 128)
+        if let row = try context.firstRow("SELECT ID FROM MISLINK_CALLS WHERE PBX_CALL_ID = ?", [entry]),
+           let id = row[0].int64Value {
+            return id
+        }
+        let direction: String
+        if event.from?.extensionNumber != nil, event.to?.extensionNumber != nil, event.to?.number == nil {
+            direction = "internal"
+        } else if event.from?.extensionNumber != nil || event.commandId != nil || event.callbackInitiator != nil {
+            direction = "out"
+        } else {
+            direction = "in"
+        }
+        let row = try context.firstRow(
+            """
+            INSERT INTO MISLINK_CALLS (PBX_CALL_ID, DIRECTION, STATE, FROM_NUMBER, FROM_EXTENSION, TO_NUMBER,
+                TO_EXTENSION, LINE_NUMBER, ACD_GROUP, STARTED_AT)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, MISLINK_UTC_NOW()))
+            RETURNING ID
+            """,
+            [entry, .text(direction), .text(Self.callState(event)), .ascii(event.from?.number, limit: 128),
+             .ascii(event.from?.extensionNumber, limit: 16), .ascii(event.to?.number, limit: 128),
+             .ascii(event.to?.extensionNumber, limit: 16), .ascii(event.to?.lineNumber ?? event.from?.lineNumber, limit: 128),
+             .ascii(event.to?.acdGroup, limit: 16), at])
+        guard let id = row?[0].int64Value else { throw ApplyError("INSERT … RETURNING ID gave no id") }
+        return id
+    }
+
+    /// The call follows its newest leg until the summary ends it.
+    private func updateCall(_ callID: Int64, from event: MangoCallEvent, state: String, at: FirebirdValue,
+                            in context: ApplyContext) throws {
+        let answered = event.callState == .connected
+        try context.execute(
+            """
+            UPDATE MISLINK_CALLS SET
+                STATE = CASE WHEN STATE = 'ended' THEN STATE ELSE ? END,
+                ANSWERED_AT = CASE WHEN CAST(? AS INTEGER) = 1 THEN COALESCE(ANSWERED_AT, ?) ELSE ANSWERED_AT END,
+                OPERATOR_EXTENSION = CASE WHEN CAST(? AS INTEGER) = 1 AND CAST(? AS VARCHAR(16)) IS NOT NULL THEN ? ELSE OPERATOR_EXTENSION END,
+                ACD_GROUP = COALESCE(ACD_GROUP, ?),
+                TRANSFER_COUNT = TRANSFER_COUNT + CAST(? AS INTEGER)
+            WHERE ID = ?
+            """,
+            [.text(Self.callState(event)), .integer(answered ? 1 : 0), at, .integer(answered ? 1 : 0),
+             .ascii(event.to?.extensionNumber, limit: 16), .ascii(event.to?.extensionNumber, limit: 16),
+             .ascii(event.to?.acdGroup, limit: 16),
+             .integer(event.transfer != nil && event.callState == .appeared ? 1 : 0), .bigint(callID)])
+    }
+
+    // MARK: - Summary
+
+    private func applySummary(_ summary: MangoSummaryEvent, in context: ApplyContext) throws -> IntakeOutcome {
+        let direction = [0: "internal", 1: "in", 2: "out"][summary.callDirection] ?? "in"
+        let result = Self.result(of: summary)
+        let talked = summary.talkTime > 0
+        let waitEnd = talked ? summary.talkTime : summary.endTime
+        let values: [FirebirdValue] = [
+            .text(direction), .text(result), context.utc(epoch: summary.endTime),
+            talked ? context.utc(epoch: summary.talkTime) : .null,
+            .integer(Int32(clamping: max(0, waitEnd - summary.createTime))),
+            .integer(Int32(clamping: talked ? max(0, summary.endTime - summary.talkTime) : 0)),
+            .integer(Int32(clamping: max(0, summary.endTime - summary.createTime))),
+            Self.reason(summary.disconnectReason),
+        ]
+        let entry = FirebirdValue.ascii(summary.entryId, limit: 128)
+        if try context.firstRow(
+            """
+            UPDATE MISLINK_CALLS SET DIRECTION = ?, STATE = 'ended', RESULT = ?, ENDED_AT = ?,
+                ANSWERED_AT = COALESCE(ANSWERED_AT, ?), WAIT_SEC = ?, TALK_SEC = ?, DURATION_SEC = ?,
+                DISCONNECT_REASON = ?, CLOSED_BY = 'summary'
+            WHERE PBX_CALL_ID = ?
+            RETURNING ID
+            """, values + [entry]) != nil {
+            return .applied
+        }
+        // The summary came before any leg (or the legs were never delivered): the call starts from it.
+        try context.execute(
+            """
+            INSERT INTO MISLINK_CALLS (DIRECTION, STATE, RESULT, ENDED_AT, ANSWERED_AT, WAIT_SEC, TALK_SEC,
+                DURATION_SEC, DISCONNECT_REASON, CLOSED_BY, PBX_CALL_ID, FROM_NUMBER, FROM_EXTENSION, TO_NUMBER,
+                TO_EXTENSION, LINE_NUMBER, STARTED_AT)
+            VALUES (?, 'ended', ?, ?, ?, ?, ?, ?, ?, 'summary', ?, ?, ?, ?, ?, ?, COALESCE(?, MISLINK_UTC_NOW()))
+            """,
+            values + [entry, .ascii(summary.from?.number, limit: 128), .ascii(summary.from?.extensionNumber, limit: 16),
+                      .ascii(summary.to?.number, limit: 128), .ascii(summary.to?.extensionNumber, limit: 16),
+                      .ascii(summary.lineNumber, limit: 128), context.utc(epoch: summary.createTime)])
+        return .applied
+    }
+
+    /// The call's result from its summary (reference A.7, pitfall 7).
+    static func result(of summary: MangoSummaryEvent) -> String {
+        if summary.talkTime > 0 { return "answered" }
+        switch summary.callDirection {
+        case 2: return "not_reached"
+        case 1:
+            let reachedSomeone = summary.forwardTime > 0 || summary.to?.extensionNumber != nil || summary.to?.number != nil
+            return reachedSomeone ? "missed" : "abandoned"
+        default: return "missed"
+        }
+    }
+
+    // MARK: - Command results
+
+    private func applyResult(_ result: MangoCommandResult, in context: ApplyContext) throws -> IntakeOutcome {
+        guard let commandID = result.commandId else { return .stored }
+        let success = result.result.rawValue == 1000
+        let updated = try context.firstRow(
+            """
+            UPDATE MISLINK_COMMANDS SET RESULT_CODE = ?,
+                STATUS = CASE WHEN STATUS IN ('done', 'failed', 'cancelled') THEN STATUS WHEN CAST(? AS INTEGER) = 1 THEN 'done' ELSE 'failed' END,
+                DONE_AT = COALESCE(DONE_AT, MISLINK_UTC_NOW())
+            WHERE PBX_COMMAND_ID = ?
+            RETURNING ID
+            """, [.text(String(result.result.rawValue)), .integer(success ? 1 : 0), .ascii(commandID, limit: 128)])
+        // A result for a command this database never sent (or not yet recorded) is kept as received.
+        return updated == nil ? .stored : .applied
+    }
+
+    // MARK: - Mapping
+
+    static func legState(_ state: MangoCallState) -> String {
+        switch state {
+        case .connected: "talking"
+        case .onHold: "on_hold"
+        case .disconnected: "ended"
+        default: "ringing"
+        }
+    }
+
+    static func callState(_ event: MangoCallEvent) -> String {
+        switch event.callState {
+        case .connected: return "talking"
+        case .onHold: return "on_hold"
+        case .disconnected: return "ringing"  // a leg ended; the call ends with its summary
+        default:
+            switch event.location {
+            case "ivr": return "ivr"
+            case "queue": return "queue"
+            default: return "ringing"
+            }
+        }
+    }
+
+    static func location(_ location: String?) -> FirebirdValue {
+        guard let location, ["ivr", "queue", "abonent"].contains(location) else { return .null }
+        return .text(location)
+    }
+
+    static func transferType(_ transfer: String?) -> FirebirdValue {
+        guard let transfer, ["blind", "consultative", "return_blind"].contains(transfer) else { return .null }
+        return .text(transfer)
+    }
+
+    static func outcome(state: String, answered: Bool, location: String?) -> FirebirdValue {
+        guard state == "ended" else { return .null }
+        return .text(answered ? "answered" : location == "ivr" ? "ivr" : "not_answered")
+    }
+
+    static func reason(_ code: MangoResultCode?) -> FirebirdValue {
+        code.map { .integer(Int32(clamping: $0.rawValue)) } ?? .null
+    }
+}

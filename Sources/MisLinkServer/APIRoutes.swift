@@ -1,0 +1,133 @@
+import Firebird
+import Foundation
+import Hummingbird
+import MisLinkExternalAPIs
+import MisLinkIntake
+import MisLinkSettings
+
+/// The REST API for web MIS screens, under `/api/v1/`, described by `openapi.json` (served at
+/// `/api/v1/openapi.json`). Every other route needs `Authorization: Bearer <token>` with one of
+/// `api.tokens`.
+///
+/// The telephony and chat issues add their endpoints here; this frame has the worker's status, the
+/// inbox (what came in and how it went), and the emulator's load-run check.
+struct APIRoutes {
+    let settings: MisLinkSettings
+    let pool: FirebirdPool
+    let intake: IntakePipeline
+    let startedAt = Date()
+
+    func add(to router: Router<WorkerRequestContext>) {
+        let api = router.group("api/v1")
+        api.get("openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.data)))
+        }
+        let secured = api.group().add(middleware: BearerTokenMiddleware(tokens: settings.api.tokens))
+        secured.get("status") { _, _ in
+            WorkerStatus(worker: settings.workerName, startedAt: startedAt, intake: intake.status)
+        }
+        secured.get("inbox") { request, _ in try await inbox(request) }
+        secured.post("emulator/verify") { request, _ in
+            let body = try await request.body(limit: 64 * 1024 * 1024)
+            let check = try JSONDecoder().decode(VerificationRequest.self, from: body)
+            return try await LoadRunCheck(pool: pool).verify(check.objects)
+        }
+    }
+
+    struct WorkerStatus: Codable, ResponseEncodable {
+        var worker: String
+        var startedAt: Date
+        var intake: IntakePipeline.Status
+    }
+
+    // MARK: - Inbox
+
+    struct InboxItem: Codable {
+        var id: Int64
+        var source: String
+        var deliveryKey: String
+        var eventType: String
+        var objectId: String?
+        var status: String
+        var attempts: Int
+        var error: String?
+        var receivedAt: Date
+        var processedAt: Date?
+    }
+
+    struct InboxPage: Codable, ResponseEncodable {
+        var items: [InboxItem]
+        /// Pass as `before_id` for the next page; absent on the last page.
+        var nextBeforeId: Int64?
+    }
+
+    /// `GET /api/v1/inbox?status=&source=&object_id=&limit=&before_id=`: newest first, keyset paging.
+    private func inbox(_ request: Request) async throws -> InboxPage {
+        let query = request.uri.queryParameters
+        let limit = min(max(Int(query["limit"].map(String.init) ?? "") ?? 50, 1), 500)
+        var conditions: [String] = []
+        var arguments: [FirebirdValue] = []
+        if let status = query["status"] {
+            guard ["received", "processed", "skipped", "failed"].contains(String(status)) else {
+                throw HTTPError(.badRequest, message: "status must be received, processed, skipped or failed")
+            }
+            conditions.append("STATUS = ?")
+            arguments.append(.text(String(status)))
+        }
+        if let source = query["source"] {
+            conditions.append("SOURCE = ?")
+            arguments.append(.text(String(source)))
+        }
+        if let object = query["object_id"] {
+            conditions.append("OBJECT_ID = ?")
+            arguments.append(.text(String(object)))
+        }
+        if let before = query["before_id"] {
+            guard let id = Int64(before) else { throw HTTPError(.badRequest, message: "before_id must be an integer") }
+            conditions.append("ID < ?")
+            arguments.append(.bigint(id))
+        }
+        let sql = """
+            SELECT FIRST \(limit + 1) ID, SOURCE, DELIVERY_KEY, EVENT_TYPE, OBJECT_ID, STATUS, ATTEMPTS, ERROR,
+                RECEIVED_AT, PROCESSED_AT
+            FROM MISLINK_INBOX \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+            ORDER BY ID DESC
+            """
+        let statement = FirebirdQuery(unsafeSQL: sql, bindings: arguments)
+        let rows = try await pool.withConnection { try await $0.query(statement) }
+        var items = try rows.prefix(limit).map { row in
+            InboxItem(
+                id: try row.decode(Int64.self, at: 0), source: try row.decode(String.self, at: 1),
+                deliveryKey: try row.decode(String.self, at: 2), eventType: try row.decode(String.self, at: 3),
+                objectId: try row.decode(String?.self, at: 4), status: try row.decode(String.self, at: 5),
+                attempts: try row.decode(Int.self, at: 6), error: try row.decode(String?.self, at: 7),
+                receivedAt: try row.decode(FirebirdTimestamp.self, at: 8).date(in: .utc),
+                processedAt: try row.decode(FirebirdTimestamp?.self, at: 9)?.date(in: .utc))
+        }
+        let next = rows.count > limit ? items.last?.id : nil
+        if items.isEmpty { items = [] }
+        return InboxPage(items: items, nextBeforeId: next)
+    }
+}
+
+/// Refuses requests without `Authorization: Bearer <one of the tokens>` with 401.
+struct BearerTokenMiddleware: RouterMiddleware {
+    typealias Context = WorkerRequestContext
+    let tokens: [String]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            return .error(.unauthorized, "Authorization: Bearer <token> is required")
+        }
+        let presented = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+        guard tokens.contains(where: { MangoSignature.constantTimeEqual($0, presented) }) else {
+            return .error(.unauthorized, "the token is not accepted")
+        }
+        return try await next(request, context)
+    }
+}
+
+extension TimeZone {
+    static let utc = TimeZone(identifier: "UTC")!
+}

@@ -1,0 +1,139 @@
+import Firebird
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import MisLinkIntake
+import MisLinkSettings
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// MisLink's main job, `mislink serve`: webhooks in, the REST API, health and metrics, over one MIS
+/// database.
+///
+/// Services, started in this order and stopped in the reverse one on SIGTERM: the connection pool
+/// for API reads, the intake (inbox, group commit, spool), any extra services (the outbound
+/// dispatcher), and the HTTP server. So on shutdown the server first stops taking requests and
+/// finishes those in flight, then the intake writes everything it acknowledged, then the pool closes.
+public struct Worker: Sendable {
+    /// The settings it runs with.
+    public let settings: MisLinkSettings
+    /// The logger (secrets are never logged; phone numbers are masked).
+    public let logger: Logger
+    /// Set `db.utc_offset_minutes` to this machine's offset at start instead of only warning (the
+    /// embedded demo database, which MisLink created itself).
+    public var fixUTCOffset = false
+    /// Services to run beside the intake and the server (e.g. the outbound dispatcher).
+    public var extraServices: @Sendable (FirebirdConfiguration) -> [any Service]
+
+    /// Makes a worker.
+    public init(settings: MisLinkSettings, logger: Logger = Logger(label: "mislink"),
+                extraServices: @escaping @Sendable (FirebirdConfiguration) -> [any Service] = { _ in [] }) {
+        self.settings = settings
+        self.logger = logger
+        self.extraServices = extraServices
+    }
+
+    /// The database configuration from the settings.
+    public var databaseConfiguration: FirebirdConfiguration {
+        var configuration = FirebirdConfiguration(
+            database: settings.database.dsn, user: settings.database.user, password: settings.database.password,
+            role: settings.database.role)
+        if configuration.dsn.isEmbedded, !configuration.database.hasPrefix("/") {
+            configuration.database = FileManager.default.currentDirectoryPath + "/" + configuration.database
+        }
+        return configuration
+    }
+
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
+    public func run() async throws {
+        let (group, _) = try await makeServiceGroup(signals: [.sigterm, .sigint], onBound: { _ in })
+        try await group.run()
+    }
+
+    /// Starts in the background and returns once the server listens (for tests and the benchmark).
+    public func start() async throws -> RunningWorker {
+        let (stream, continuation) = AsyncStream<Int>.makeStream()
+        let (group, intake) = try await makeServiceGroup(signals: [], onBound: { port in
+            continuation.yield(port)
+            continuation.finish()
+        })
+        let task = Task {
+            defer { continuation.finish() }
+            try await group.run()
+        }
+        var iterator = stream.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            try await task.value
+            throw WorkerError("the worker stopped before it was listening")
+        }
+        let host = try settings.listenAddress.host
+        return RunningWorker(host: host == "0.0.0.0" ? "127.0.0.1" : host, port: port, group: group, task: task, intake: intake)
+    }
+
+    private func makeServiceGroup(signals: [UnixSignal], onBound: @escaping @Sendable (Int) -> Void) async throws
+        -> (ServiceGroup, IntakePipeline)
+    {
+        let registry = MetricsBootstrap.registry
+        let configuration = databaseConfiguration
+        try await StartupChecks(configuration: configuration, settings: settings, logger: logger, fixUTCOffset: fixUTCOffset).run()
+        let pool = FirebirdPool(configuration: configuration, options: .init(maxConnections: max(1, settings.database.poolSize)))
+        let intake = IntakePipeline(settings: settings.intake, timestampOffset: settings.mango.timestampOffset,
+                                    configuration: configuration, logger: logger)
+        let router = Router(context: WorkerRequestContext.self)
+        WebhookRoutes(settings: settings, intake: intake, logger: logger).add(to: router)
+        HealthRoutes(pool: pool, intake: intake, registry: registry).add(to: router)
+        APIRoutes(settings: settings, pool: pool, intake: intake).add(to: router)
+        let (host, port) = try settings.listenAddress
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "MisLink"),
+            onServerRunning: { channel in onBound(channel.localAddress?.port ?? port) },
+            logger: logger)
+        let services: [any Service] = [pool, intake] + extraServices(configuration) + [app]
+        logger.notice("MisLink worker \(settings.workerName) on \(settings.listen), database \(configuration.dsn)")
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger))
+        return (group, intake)
+    }
+}
+
+/// A worker running in the background.
+public final class RunningWorker: Sendable {
+    /// The bound host.
+    public let host: String
+    /// The bound port.
+    public let port: Int
+    /// The intake, for its status.
+    public let intake: IntakePipeline
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+
+    init(host: String, port: Int, group: ServiceGroup, task: Task<Void, any Error>, intake: IntakePipeline) {
+        self.host = host
+        self.port = port
+        self.group = group
+        self.task = task
+        self.intake = intake
+    }
+
+    /// `http://host:port`.
+    public var baseURL: String { "http://\(host):\(port)" }
+
+    /// Shuts down gracefully (in-flight requests finish, acknowledged events are written) and waits.
+    public func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+}
+
+/// swift-metrics goes to one Prometheus registry per process.
+enum MetricsBootstrap {
+    static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+}

@@ -1,0 +1,285 @@
+import Foundation
+
+/// Everything the worker (`mislink serve`) and the emulator read: one JSON config file, every setting
+/// overridable from the environment (see ``EnvironmentKey``).
+///
+/// ```json
+/// {
+///   "database": { "dsn": "localhost:/srv/mis/clinic.fdb", "user": "MISLINK", "password": "…" },
+///   "listen": "127.0.0.1:8080",
+///   "clinic_time_zone": "Europe/Moscow",
+///   "mango": { "api_key": "…", "api_salt": "…", "base_url": "https://app.mango-office.ru/vpbx" },
+///   "chat": { "platform": "chatwoot", "chatwoot": { "base_url": "…", "account_id": 1, "api_token": "…", "webhook_secret": "…" } },
+///   "api": { "tokens": ["…"] }
+/// }
+/// ```
+///
+/// Keys are snake_case; every key may be left out and takes its default. Secrets (passwords, salts,
+/// tokens) never appear in ``redactedDescription``.
+public struct MisLinkSettings: Codable, Sendable, Equatable {
+    /// The MIS database.
+    public var database: Database
+    /// Where the HTTP server listens, `host:port`. Defaults to `127.0.0.1:8080`.
+    public var listen: String
+    /// The clinic's time zone (an IANA name), for showing times. Defaults to `Europe/Moscow`.
+    public var clinicTimeZone: String
+    /// The PBX.
+    public var mango: Mango
+    /// The chat platform.
+    public var chat: Chat
+    /// The REST API.
+    public var api: API
+    /// Webhook intake.
+    public var intake: Intake
+    /// Outbound delivery.
+    public var outbound: Outbound
+    /// This worker's name in claims and logs. Defaults to `<host>:<pid>`.
+    public var workerName: String
+    /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`. Defaults to `info`.
+    public var logLevel: String
+
+    /// The MIS database and the credentials MisLink attaches with.
+    public struct Database: Codable, Sendable, Equatable {
+        /// An embedded file path or `host[/port]:path`. Defaults to `var/mislink.fdb` under the working
+        /// directory (the embedded default, created with demo data when missing).
+        public var dsn: String
+        /// The user; `ISC_USER` overrides it. Defaults to `SYSDBA`.
+        public var user: String
+        /// The password; `ISC_PASSWORD` overrides it. Secret.
+        public var password: String?
+        /// The SQL role. Defaults to none (`MISLINK_WORKER` is the role V008 grants).
+        public var role: String?
+        /// Connections in the pool for API reads. Defaults to 4.
+        public var poolSize: Int
+
+        public init(dsn: String = "var/mislink.fdb", user: String = "SYSDBA", password: String? = nil,
+                    role: String? = nil, poolSize: Int = 4) {
+            self.dsn = dsn
+            self.user = user
+            self.password = password
+            self.role = role
+            self.poolSize = poolSize
+        }
+    }
+
+    /// Mango Office VPBX.
+    public struct Mango: Codable, Sendable, Equatable {
+        /// The `vpbx_api_key`.
+        public var apiKey: String
+        /// The signing salt. Secret.
+        public var apiSalt: String
+        /// The API's base URL. Defaults to `https://app.mango-office.ru/vpbx`.
+        public var baseURL: String
+        /// The path webhooks arrive under. Defaults to `/mango`.
+        public var webhookPath: String
+        /// Seconds to subtract from every epoch field (10800 if the account sends "UTC+3" epochs;
+        /// UNVERIFIED in the reference). Defaults to 0.
+        public var timestampOffset: Int
+
+        enum CodingKeys: String, CodingKey {
+            case apiKey, apiSalt, baseURL = "baseUrl", webhookPath, timestampOffset
+        }
+
+        public init(apiKey: String = "", apiSalt: String = "", baseURL: String = "https://app.mango-office.ru/vpbx",
+                    webhookPath: String = "/mango", timestampOffset: Int = 0) {
+            self.apiKey = apiKey
+            self.apiSalt = apiSalt
+            self.baseURL = baseURL
+            self.webhookPath = webhookPath
+            self.timestampOffset = timestampOffset
+        }
+    }
+
+    /// The omnichannel chat platform.
+    public struct Chat: Codable, Sendable, Equatable {
+        /// `chatwoot` or `edna`. Defaults to `chatwoot`.
+        public var platform: String
+        /// Chatwoot's settings.
+        public var chatwoot: Chatwoot
+        /// edna Chat Center's settings.
+        public var edna: Edna
+
+        public init(platform: String = "chatwoot", chatwoot: Chatwoot = Chatwoot(), edna: Edna = Edna()) {
+            self.platform = platform
+            self.chatwoot = chatwoot
+            self.edna = edna
+        }
+    }
+
+    /// Chatwoot: webhooks to `/chatwoot/<webhook_secret>`, messages out through the account API.
+    public struct Chatwoot: Codable, Sendable, Equatable {
+        /// The instance's base URL. Defaults to `http://127.0.0.1:8082`.
+        public var baseURL: String
+        /// The account id.
+        public var accountId: Int
+        /// The `api_access_token` of the agent bot or user MisLink posts as. Secret.
+        public var apiToken: String
+        /// The secret path segment of the webhook URL. Secret.
+        public var webhookSecret: String
+
+        enum CodingKeys: String, CodingKey {
+            case baseURL = "baseUrl", accountId, apiToken, webhookSecret
+        }
+
+        public init(baseURL: String = "http://127.0.0.1:8082", accountId: Int = 1, apiToken: String = "",
+                    webhookSecret: String = "") {
+            self.baseURL = baseURL
+            self.accountId = accountId
+            self.apiToken = apiToken
+            self.webhookSecret = webhookSecret
+        }
+    }
+
+    /// edna Chat Center: Bot Connect webhooks to `/edna/<webhook_secret>`, the REST API with a login token.
+    public struct Edna: Codable, Sendable, Equatable {
+        /// The Chat Center's base URL. Defaults to `http://127.0.0.1:8082`.
+        public var baseURL: String
+        /// The API login.
+        public var login: String
+        /// The API password. Secret.
+        public var password: String
+        /// The secret path segment of the webhook URL. Secret.
+        public var webhookSecret: String
+
+        enum CodingKeys: String, CodingKey {
+            case baseURL = "baseUrl", login, password, webhookSecret
+        }
+
+        public init(baseURL: String = "http://127.0.0.1:8082", login: String = "", password: String = "",
+                    webhookSecret: String = "") {
+            self.baseURL = baseURL
+            self.login = login
+            self.password = password
+            self.webhookSecret = webhookSecret
+        }
+    }
+
+    /// The REST API for web MIS screens.
+    public struct API: Codable, Sendable, Equatable {
+        /// Bearer tokens accepted under `/api/v1/`. Secret. Empty: the API answers 401 to everything.
+        public var tokens: [String]
+
+        public init(tokens: [String] = []) { self.tokens = tokens }
+    }
+
+    /// How webhooks are taken in.
+    public struct Intake: Codable, Sendable, Equatable {
+        /// Largest accepted body in bytes; larger gets 413. Defaults to 256 KiB.
+        public var maxBodyBytes: Int
+        /// Most events in one group-commit transaction. Defaults to 512.
+        public var maxBatch: Int
+        /// Milliseconds a small batch lingers for company. Defaults to 0: events that arrive while a
+        /// commit runs form the next batch, which is group commit without added latency.
+        public var maxDelayMilliseconds: Int
+        /// The durable spool used while the database is unavailable. Defaults to `var/spool`.
+        public var spoolDirectory: String
+
+        public init(maxBodyBytes: Int = 256 * 1024, maxBatch: Int = 512, maxDelayMilliseconds: Int = 0,
+                    spoolDirectory: String = "var/spool") {
+            self.maxBodyBytes = maxBodyBytes
+            self.maxBatch = maxBatch
+            self.maxDelayMilliseconds = maxDelayMilliseconds
+            self.spoolDirectory = spoolDirectory
+        }
+    }
+
+    /// How outbox rows and commands are sent.
+    public struct Outbound: Codable, Sendable, Equatable {
+        /// Seconds between safety sweeps (events are the primary path). Defaults to 30.
+        public var sweepSeconds: Double
+        /// Attempts before a row is marked failed. Defaults to 8.
+        public var maxAttempts: Int
+        /// Seconds a claim is held before another worker may take the row over. Defaults to 120.
+        public var claimSeconds: Int
+        /// Request timeout in seconds. Defaults to 15.
+        public var timeoutSeconds: Double
+        /// Concurrent sends. Defaults to 8.
+        public var concurrency: Int
+
+        public init(sweepSeconds: Double = 30, maxAttempts: Int = 8, claimSeconds: Int = 120, timeoutSeconds: Double = 15,
+                    concurrency: Int = 8) {
+            self.sweepSeconds = sweepSeconds
+            self.maxAttempts = maxAttempts
+            self.claimSeconds = claimSeconds
+            self.timeoutSeconds = timeoutSeconds
+            self.concurrency = concurrency
+        }
+    }
+
+    /// The defaults: the embedded demo database under the working directory on 127.0.0.1:8080.
+    public init(database: Database = Database(), listen: String = "127.0.0.1:8080", clinicTimeZone: String = "Europe/Moscow",
+                mango: Mango = Mango(), chat: Chat = Chat(), api: API = API(), intake: Intake = Intake(),
+                outbound: Outbound = Outbound(), workerName: String? = nil, logLevel: String = "info") {
+        self.database = database
+        self.listen = listen
+        self.clinicTimeZone = clinicTimeZone
+        self.mango = mango
+        self.chat = chat
+        self.api = api
+        self.intake = intake
+        self.outbound = outbound
+        self.workerName = workerName ?? Self.defaultWorkerName
+        self.logLevel = logLevel
+    }
+
+    /// The fixed credentials of the demo (the embedded default): used for every secret left empty, so
+    /// `mislink serve` and `mislink emulate` work together out of the box. Never for a real PBX.
+    public static let demoSecrets = (mangoKey: "demo-vpbx-key", mangoSalt: "demo-vpbx-salt", apiToken: "demo-api-token",
+                                     chatwootToken: "demo-chatwoot-token", webhookSecret: "demo-webhook-secret",
+                                     ednaLogin: "integrator", ednaPassword: "demo-edna-password")
+
+    /// These settings with every empty secret replaced by ``demoSecrets``.
+    public func withDemoSecrets() -> MisLinkSettings {
+        var copy = self
+        let demo = Self.demoSecrets
+        if copy.mango.apiKey.isEmpty { copy.mango.apiKey = demo.mangoKey }
+        if copy.mango.apiSalt.isEmpty { copy.mango.apiSalt = demo.mangoSalt }
+        if copy.api.tokens.isEmpty { copy.api.tokens = [demo.apiToken] }
+        if copy.chat.chatwoot.apiToken.isEmpty { copy.chat.chatwoot.apiToken = demo.chatwootToken }
+        if copy.chat.chatwoot.webhookSecret.isEmpty { copy.chat.chatwoot.webhookSecret = demo.webhookSecret }
+        if copy.chat.edna.webhookSecret.isEmpty { copy.chat.edna.webhookSecret = demo.webhookSecret }
+        if copy.chat.edna.login.isEmpty { copy.chat.edna.login = demo.ednaLogin }
+        if copy.chat.edna.password.isEmpty { copy.chat.edna.password = demo.ednaPassword }
+        return copy
+    }
+
+    /// Whether nothing names a database: no config file and no `MISLINK_DATABASE`; `mislink serve`
+    /// then runs the embedded demo default.
+    public static func isEmbeddedDefault(configFile: String?, environment: [String: String]) -> Bool {
+        let names = [EnvironmentKey.configFile, "MISLINK_DATABASE", "MISLINK_DATABASE_DSN"]
+        return configFile == nil && names.allSatisfy { (environment[$0] ?? "").isEmpty }
+    }
+
+    static var defaultWorkerName: String {
+        "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+    }
+
+    /// The listen address split into host and port.
+    public var listenAddress: (host: String, port: Int) {
+        get throws {
+            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+                  (0...65535).contains(port) else {
+                throw SettingsError("listen must be host:port, got \"\(listen)\"")
+            }
+            var host = String(listen[..<colon])
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            return (host.isEmpty ? "0.0.0.0" : host, port)
+        }
+    }
+
+    /// The clinic's time zone.
+    public var timeZone: TimeZone {
+        get throws {
+            guard let zone = TimeZone(identifier: clinicTimeZone) else {
+                throw SettingsError("clinic_time_zone \"\(clinicTimeZone)\" is not a known time zone")
+            }
+            return zone
+        }
+    }
+}
+
+/// A setting that cannot be used, with what was wrong.
+public struct SettingsError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
