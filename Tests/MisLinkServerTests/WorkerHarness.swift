@@ -1,0 +1,107 @@
+import Firebird
+import Foundation
+import MisLinkEmulator
+import MisLinkExternalAPIs
+import MisLinkHTTP
+import MisLinkServer
+import MisLinkSettings
+import MisLinkTestSupport
+import Testing
+
+/// A worker on a free port over a new migrated clinic database, with known credentials, and the
+/// emulator's sender pointed at it.
+struct WorkerHarness {
+    static let credentials = MangoCredentials(apiKey: "test-key", apiSalt: "test-salt")
+    static let token = "test-token"
+    static let secret = "test-secret"
+
+    let settings: MisLinkSettings
+    let databasePath: String
+    let worker: RunningWorker
+    let client = HTTPClient(configuration: .init(maxConcurrentRequests: 16))
+
+    /// Settings for a database DSN, listening on a free port, spooling to a new folder.
+    static func settings(dsn: String, maxBodyBytes: Int = 256 * 1024) -> MisLinkSettings {
+        var settings = MisLinkSettings()
+        settings.database.dsn = dsn
+        settings.listen = "127.0.0.1:0"
+        settings.mango.apiKey = credentials.apiKey
+        settings.mango.apiSalt = credentials.apiSalt
+        settings.api.tokens = [token]
+        settings.chat.chatwoot.webhookSecret = secret
+        settings.chat.edna.webhookSecret = secret
+        settings.intake.maxBodyBytes = maxBodyBytes
+        settings.intake.spoolDirectory = "\(ClinicDatabase.directory)/spool-\(UUID().uuidString.prefix(8))"
+        settings.logLevel = "warning"
+        return settings
+    }
+
+    /// Starts a worker on a new migrated database (embedded unless `dsn` maps the path to a server DSN).
+    static func start(label: String = "worker", dsn: (String) -> String = { $0 }, maxBodyBytes: Int = 256 * 1024)
+        async throws -> WorkerHarness
+    {
+        let path = try ClinicDatabase.createMigrated(label)
+        let settings = settings(dsn: dsn(path), maxBodyBytes: maxBodyBytes)
+        let worker = try await Worker(settings: settings).start()
+        return WorkerHarness(settings: settings, databasePath: path, worker: worker)
+    }
+
+    var sender: WebhookSender {
+        WebhookSender(client: client, credentials: Self.credentials,
+                      targets: WebhookTargets(target: worker.baseURL, ednaPath: "/edna/\(Self.secret)",
+                                              chatwootPath: "/chatwoot/\(Self.secret)"))
+    }
+
+    /// Rows of a query on the test database (an attachment of its own, in this process).
+    func query(_ sql: String, _ bindings: [FirebirdValue] = []) async throws -> [Row] {
+        let connection = try await FirebirdConnection.connect(FirebirdConfiguration(database: settings.database.dsn))
+        defer { Task { try? await connection.close() } }
+        return try await connection.query(FirebirdQuery(unsafeSQL: sql, bindings: bindings))
+    }
+
+    func count(_ sql: String, _ bindings: [FirebirdValue] = []) async throws -> Int {
+        try await query(sql, bindings)[0].decode(Int.self, at: 0)
+    }
+
+    /// A signed Mango notification.
+    func mango(_ path: String, json: String, credentials: MangoCredentials = Self.credentials) async throws -> HTTPClientResponse {
+        try await client.execute(.form("\(worker.baseURL)/mango/\(path)", fields: MangoSignedForm(json: json, credentials: credentials).fields))
+    }
+
+    /// A GET of the REST API, with the token unless `token` is nil.
+    func api(_ path: String, token: String? = Self.token) async throws -> HTTPClientResponse {
+        try await client.execute(.get("\(worker.baseURL)\(path)", headers: token.map { [(name: "Authorization", value: "Bearer \($0)")] } ?? []))
+    }
+
+    func stop() async {
+        await worker.stop()
+    }
+}
+
+/// The repository's OpenAPI document.
+let openAPI: OpenAPIValidator = {
+    let url = ClinicDatabase.repository.appendingPathComponent("Sources/MisLinkServer/openapi.json")
+    return try! OpenAPIValidator(data: try! Data(contentsOf: url))
+}()
+
+/// Asserts an answer matches the OpenAPI document.
+func expectDocumented(_ method: String, _ path: String, _ response: HTTPClientResponse,
+                      sourceLocation: SourceLocation = #_sourceLocation) {
+    let bare = String(path.split(separator: "?", maxSplits: 1)[0])
+    do {
+        try openAPI.validate(method: method, path: bare, status: response.status, body: response.body,
+                             contentType: response.headers.first { $0.name.lowercased() == "content-type" }?.value)
+    } catch {
+        Issue.record("\(error)", sourceLocation: sourceLocation)
+    }
+}
+
+/// `events/call` JSON for one leg state.
+func callEvent(entry: String, call: String, seq: Int, state: String, timestamp: Int, from: String = "79161234567",
+               toExtension: String? = "101", location: String = "abonent") -> String {
+    let to = toExtension.map { "{\"extension\":\"\($0)\",\"number\":\"sip:\($0)@clinic.mangosip.ru\"}" } ?? "{}"
+    return """
+        {"entry_id":"\(entry)","call_id":"\(call)","timestamp":\(timestamp),"seq":\(seq),"call_state":"\(state)",\
+        "location":"\(location)","from":{"number":"\(from)"},"to":\(to)}
+        """
+}
