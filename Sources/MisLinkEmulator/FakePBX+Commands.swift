@@ -20,9 +20,20 @@ extension FakePBX {
             "client": command.toNumber, "line": command.lineNumber ?? configuration.defaultLine,
         ]
         let name = answered ? "outbound-callback-answered" : "outbound-callback-not-answered"
-        let steps = try library.load(name).render(
+        var steps = try library.load(name).render(
             variables: variables, start: Int(Date().timeIntervalSince1970) + configuration.timestampOffset)
-        if answered {
+        if answered, !configuration.callsEndAfterCommands {
+            // Stop while both legs talk; the call waits for commands/transfer or commands/call/hangup.
+            let end = steps.firstIndex { step in
+                if case .mango(let path, let json) = step { return path == "events/summary" || json["call_state"]?.stringValue == "Disconnected" }
+                return false
+            }
+            if let end { steps.removeSubrange(end...) }
+        }
+        state.withLock { state in
+            for case .mango(let path, let json) in steps { state.learn(path: path, json: json) }
+        }
+        if answered, configuration.callsEndAfterCommands {
             let entry = steps.compactMap { step -> String? in
                 if case .mango(_, let json) = step { return json["entry_id"]?.stringValue }
                 return nil

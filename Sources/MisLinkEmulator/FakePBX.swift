@@ -36,6 +36,24 @@ public final class FakePBX: Sendable {
         state.withLock { _ = $0.knownRecordings.insert(recordingId) }
     }
 
+    /// Makes a call known from a notification a scenario sends (`events/call` updates a leg, `events/summary`
+    /// ends the call), so `commands/transfer`, `route` and `call/hangup` can act on it.
+    public func learn(path: String, json: JSONValue) {
+        state.withLock { $0.learn(path: path, json: json) }
+    }
+
+    /// The live legs of calls that have not ended: `entry_id`, `call_id`, `call_state`, `location`, `seq`, `from`, `to`.
+    public var liveLegs: [[String: JSONValue]] {
+        state.withLock { state in
+            state.calls.values.filter { !$0.ended }.sorted { $0.createTime < $1.createTime }.flatMap { call in
+                state.liveLegs(of: call.entryId).map { leg in
+                    ["entry_id": .string(leg.entryId), "call_id": .string(leg.callId), "call_state": .string(leg.state),
+                     "location": .string(leg.location), "seq": .int(leg.seq), "from": .object(leg.from), "to": .object(leg.to)]
+                }
+            }
+        }
+    }
+
     /// Waits until every notification caused so far has been delivered.
     public func waitForNotifications() async {
         while true {
@@ -55,9 +73,9 @@ public final class FakePBX: Sendable {
         let commands: [(MangoPath, @Sendable (MangoSignedForm, Request) async throws -> Response)] = [
             (.callback, { form, _ in try await self.callback(form) }),
             (.callbackGroup, { form, _ in try self.simpleCommand(form, path: .callbackGroup, MangoCallbackGroupCommand.self) }),
-            (.transfer, { form, _ in try self.simpleCommand(form, path: .transfer, MangoTransferCommand.self) }),
-            (.route, { form, _ in try self.simpleCommand(form, path: .route, MangoRouteCommand.self) }),
-            (.hangup, { form, _ in try self.simpleCommand(form, path: .hangup, MangoHangupCommand.self) }),
+            (.transfer, { form, _ in try self.transfer(form) }),
+            (.route, { form, _ in try self.route(form) }),
+            (.hangup, { form, _ in try self.hangup(form) }),
             (.recordingStart, { form, _ in try self.recordingStart(form) }),
             (.sms, { form, _ in try self.sms(form) }),
             (.statsRequest, { form, _ in try self.statsRequest(form) }),
@@ -106,6 +124,18 @@ public final class FakePBX: Sendable {
             guard let id = (try? JSONValue.parse(body))?["recording_id"]?.stringValue else { return Response.empty(.badRequest) }
             self.addRecording(id)
             return Response.empty(.noContent)
+        }
+        // A scenario tells the PBX about the calls it plays: {"send": "events/call", "json": {…}}.
+        router.post("emulator/calls") { request, context in
+            let body = try await request.bodyText(context: context)
+            guard let step = try? JSONValue.parse(body), let path = step["send"]?.stringValue, let json = step["json"] else {
+                return Response.empty(.badRequest)
+            }
+            self.learn(path: path, json: json)
+            return Response.empty(.noContent)
+        }
+        router.get("emulator/calls") { _, _ in
+            Response.json(JSONValue.array(self.liveLegs.map(JSONValue.object)).compactText)
         }
         router.get("emulator/commands") { _, _ in
             let data = try JSONEncoder().encode(self.receivedCommands)

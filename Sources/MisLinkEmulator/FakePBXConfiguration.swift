@@ -30,14 +30,26 @@ public struct FakePBXConfiguration: Sendable {
     /// Seconds added to every epoch field sent. The PDF labels them "UTC+3"; the reference reads
     /// them as plain epochs (UNVERIFIED), so 0 is the default and 10800 emulates shifted epochs.
     public var timestampOffset: Int
+    /// Whether a call a command left talking (an answered click-to-call, transfer or route) plays out to
+    /// its end: the client hangs up a minute (of event time) later and `events/summary` follows. Off, the
+    /// call stays connected for further commands (`commands/transfer`, `commands/call/hangup`). Defaults to `true`.
+    public var callsEndAfterCommands: Bool
+    /// The code for a `commands/transfer`, `route` or `call/hangup` naming a `call_id` the PBX does not
+    /// know or that has ended. The reference gives 4101 "call ended or missing" for `route` (A.4); 3310
+    /// "call not found" (A.6) is the alternative, and as a 3xxx it counts towards the bad-request lockout.
+    /// Defaults to 4101.
+    public var unknownCallResult: MangoResultCode
 
     /// Makes a configuration; see each field for its default.
     public init(
         credentials: MangoCredentials, webhooks: WebhookTargets? = nil, resultOrder: ResultOrder = .resultFirst,
         badRequestWindow: Duration = .seconds(120), badRequestHTTPStatus: Int = 200, statsDelay: Duration = .seconds(1),
         serveAnyRecording: Bool = true, unansweredNumbers: Set<String> = [], users: [MangoUser] = demoUsers,
-        defaultLine: String = "74951234567", timestampOffset: Int = 0
+        defaultLine: String = "74951234567", timestampOffset: Int = 0, callsEndAfterCommands: Bool = true,
+        unknownCallResult: MangoResultCode = .callEnded
     ) {
+        self.callsEndAfterCommands = callsEndAfterCommands
+        self.unknownCallResult = unknownCallResult
         self.timestampOffset = timestampOffset
         self.credentials = credentials
         self.webhooks = webhooks

@@ -22,6 +22,10 @@ struct FakePBXState {
     var oneTimeLinks: [String: String] = [:]
     var finishedCalls: [[String: String]] = []
     var pending: [Task<Void, Never>] = []
+    /// The calls it knows (sent by it, or played by a scenario), by `entry_id`.
+    var calls: [String: LiveCall] = [:]
+    /// Their legs, by `call_id`.
+    var legs: [String: LiveLeg] = [:]
 }
 
 /// The outcome of the gate every command passes.

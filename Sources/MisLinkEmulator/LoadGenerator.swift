@@ -15,14 +15,17 @@ public struct LoadOptions: Sendable {
     public var duplicates: Double
     /// Fraction of webhooks swapped with the next one of the same call (out-of-order). Defaults to 0.
     public var reorder: Double
-    /// Fraction of conversations that are chats (Chatwoot) rather than calls. Defaults to 0.2.
+    /// Fraction of conversations that are chats (Chatwoot or edna) rather than calls. Defaults to 0.2.
     public var chatShare: Double
+    /// Fraction of the chats that are edna Bot Connect threads rather than Chatwoot conversations. Defaults to 0.5.
+    public var ednaShare: Double
     /// Seconds added to every epoch field (10800 emulates "UTC+3" epochs, UNVERIFIED). Defaults to 0.
     public var timestampOffset: Int
 
     /// Makes options; see each field for its default.
     public init(rate: Double = 1000, duration: Double = 10, concurrent: Int = 100, duplicates: Double = 0,
-                reorder: Double = 0, chatShare: Double = 0.2, timestampOffset: Int = 0) {
+                reorder: Double = 0, chatShare: Double = 0.2, ednaShare: Double = 0.5, timestampOffset: Int = 0) {
+        self.ednaShare = ednaShare
         self.timestampOffset = timestampOffset
         self.rate = rate
         self.duration = duration
@@ -48,6 +51,14 @@ public struct LoadReport: Sendable {
     /// Every call and thread the run created, with its final state.
     public var expected: [ExpectedObject]
 
+    /// `objects: N (calls …, chatwoot threads …, edna threads …)`.
+    public var objectsLine: String {
+        let calls = expected.filter { $0.kind == "call" }.count
+        let chatwoot = expected.filter { $0.kind == "thread" && $0.platform == "chatwoot" }.count
+        let edna = expected.filter { $0.kind == "thread" && $0.platform == "edna" }.count
+        return "objects: \(expected.count) (calls \(calls), chatwoot threads \(chatwoot), edna threads \(edna))"
+    }
+
     /// Acknowledged webhooks per second.
     public var throughput: Double { elapsed > 0 ? Double(acknowledged) / elapsed : 0 }
 
@@ -67,9 +78,14 @@ public struct LoadGenerator: Sendable {
         "hidden-caller-id", "internal-call", "blind-transfer", "consultative-transfer", "return-blind",
         "outbound-callback-answered", "outbound-callback-not-answered", "recording-completed-added",
     ]
-    /// The scenarios chats are drawn from (Chatwoot only: edna's thread states live in the fake API, not in webhooks).
+    /// The scenarios Chatwoot chats are drawn from.
     public static let chatScenarios = [
         "chatwoot-closed-by-operator", "chatwoot-released-then-picked-up", "chatwoot-emoji-messages",
+    ]
+    /// The scenarios edna chats are drawn from: a thread's first Bot Connect `MESSAGE`s from a client. Their
+    /// `edna_thread` steps (states in the fake edna API) are left out, so every edna thread ends `open`.
+    public static let ednaScenarios = [
+        "edna-new-thread-messages", "edna-new-thread-messages", "edna-known-patient-whatsapp", "edna-unknown-client-telegram",
     ]
 
     /// Delivers the webhooks; its client's lane count is the number of connections.
@@ -87,7 +103,7 @@ public struct LoadGenerator: Sendable {
     public func run(progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> LoadReport {
         let library = ScenarioLibrary()
         var templates: [String: Scenario] = [:]
-        for name in Set(Self.callScenarios + Self.chatScenarios) { templates[name] = try library.load(name) }
+        for name in Set(Self.callScenarios + Self.chatScenarios + Self.ednaScenarios) { templates[name] = try library.load(name) }
         let stats = LoadStatsBox()
         let start = ContinuousClock.now
         let end = start + .milliseconds(Int(options.duration * 1000))
@@ -175,11 +191,12 @@ public struct LoadGenerator: Sendable {
         throws -> (Conversation, ExpectedObject)
     {
         let isChat = Double.random(in: 0..<1, using: &rng) < options.chatShare
-        let name = (isChat ? Self.chatScenarios : Self.callScenarios).randomElement(using: &rng)!
+        let isEdna = isChat && Double.random(in: 0..<1, using: &rng) < options.ednaShare
+        let name = (isEdna ? Self.ednaScenarios : isChat ? Self.chatScenarios : Self.callScenarios).randomElement(using: &rng)!
         let base = 1_000_000 + serial * 10
         var variables = [
             "client": "7916\(String(format: "%07d", serial % 10_000_000))", "conv": String(base),
-            "contact": String(base), "command_id": "load-\(serial)",
+            "contact": String(base), "command_id": "load-\(serial)", "thread": String(base), "edna_client": String(base),
         ]
         for k in 1...3 { variables["m\(k)"] = String(base + k) }
         let steps = try templates[name]!.render(
@@ -189,7 +206,9 @@ public struct LoadGenerator: Sendable {
             return false
         }
         let object: ExpectedObject
-        if isChat {
+        if isEdna {
+            object = ExpectedObject(kind: "thread", id: String(base), platform: "edna", finalState: "open")
+        } else if isChat {
             object = ExpectedObject(kind: "thread", id: String(base), platform: "chatwoot",
                                     finalState: name == "chatwoot-closed-by-operator" ? "resolved" : "open")
         } else {

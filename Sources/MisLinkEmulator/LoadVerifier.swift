@@ -31,11 +31,10 @@ public protocol LoadVerifier: Sendable {
 
 /// A verifier over MisLink's REST API.
 ///
-/// MisLink's REST API (issues 6–8) does not exist yet, so this implements a *proposed* contract:
-/// `POST {baseURL}/api/v1/emulator/verify` with `Authorization: Bearer <token>` and the JSON body
-/// `{"objects":[ExpectedObject…]}`, answered by `{"lost":n,"duplicated":n,"wrong_state":n}`
-/// (counting in one query is what makes a million-object check cheap). The worker must add that
-/// endpoint, or this type must be adapted to the endpoints it does add.
+/// It calls MisLink's check endpoint `POST {baseURL}/api/v1/emulator/verify` with
+/// `Authorization: Bearer <token>` (one of `api.tokens`) and the JSON body `{"objects":[ExpectedObject…]}`,
+/// answered by `{"lost":n,"duplicated":n,"wrong_state":n}` (counting in one query is what makes a
+/// million-object check cheap).
 public struct RESTLoadVerifier: LoadVerifier {
     /// MisLink's base URL.
     public var baseURL: String
@@ -64,7 +63,11 @@ public struct RESTLoadVerifier: LoadVerifier {
         guard response.status == 200 else {
             throw EmulatorError("the verification endpoint answered \(response.status): \(response.text.prefix(200))")
         }
-        let answer = try JSONDecoder().decode(Answer.self, from: response.body)
+        guard let answer = try? JSONDecoder().decode(Answer.self, from: response.body) else {
+            throw EmulatorError(
+                "\(baseURL)/api/v1/emulator/verify did not answer {\"lost\",\"duplicated\",\"wrong_state\"} "
+                    + "(got \"\(response.text.prefix(200))\"); is it MisLink? Give --no-verify to skip the check")
+        }
         return VerificationResult(lost: answer.lost, duplicated: answer.duplicated, wrongState: answer.wrong_state ?? 0)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MisLinkExternalAPIs
 import MisLinkHTTP
 
 /// Real-world roughness, each a switch (issue 5).
@@ -43,7 +44,9 @@ public struct ScenarioRunner: Sendable {
     public var roughness: Roughness
     /// Base URL of the fake edna API for `edna_thread` steps (its `/emulator/threads/{id}`); `nil` skips them.
     public var ednaAdminURL: String?
-    /// Base URL of the fake PBX for `pbx_recording` steps; `nil` skips them.
+    /// Base URL of the fake PBX: `pbx_recording` steps make recordings downloadable there, and every
+    /// `events/call` / `events/summary` is told to it first (`POST /emulator/calls`), so the calls a scenario
+    /// plays are calls the PBX knows for `commands/transfer`, `route` and `call/hangup`. `nil` skips both.
     public var pbxAdminURL: String?
     /// Pause between sequential steps. Defaults to none.
     public var pace: Duration
@@ -92,6 +95,11 @@ public struct ScenarioRunner: Sendable {
     private func perform(_ step: RenderedStep, duplicate: Bool) async throws -> Delivery? {
         switch step {
         case .mango(let path, let json):
+            if let pbxAdminURL, !duplicate, path == MangoPath.eventCall.rawValue || path == MangoPath.eventSummary.rawValue {
+                // Tell the fake PBX first, so a command MisLink sends in reaction finds the call.
+                let body = JSONValue.object(["send": .string(path), "json": json]).compactText
+                _ = try await sender.client.execute(.json("\(pbxAdminURL)/emulator/calls", body: Data(body.utf8)))
+            }
             return await sender.sendMango(path: path, json: roughness.apply(toMango: json).compactText, isDuplicate: duplicate)
         case .chat(let platform, let json):
             return await sender.sendChat(platform: platform, json: json.compactText, isDuplicate: duplicate)

@@ -3,6 +3,7 @@ import Foundation
 import MisLinkEmulator
 import MisLinkExternalAPIs
 import MisLinkHTTP
+import MisLinkSettings
 
 /// `mislink emulate`: the PBX and chat-center emulator.
 struct Emulate: AsyncParsableCommand {
@@ -11,37 +12,51 @@ struct Emulate: AsyncParsableCommand {
         subcommands: [PBXAPI.self, Chat.self, Run.self, List.self, Load.self, Receive.self])
 }
 
-/// The Mango credentials, defaulting to the worker's environment variables.
-struct MangoCredentialOptions: ParsableArguments {
-    @Option(help: "The vpbx_api_key (defaults to MISLINK_MANGO_API_KEY).") var apiKey: String?
-    @Option(help: "The vpbx_api_salt (defaults to MISLINK_MANGO_API_SALT).") var apiSalt: String?
+/// `--config`: the worker's settings (its JSON file, then the `MISLINK_*` variables) give the defaults.
+struct SettingsOptions: ParsableArguments {
+    @Option(help: "The worker's JSON config file (defaults to MISLINK_CONFIG). It and the MISLINK_* variables give the defaults below.")
+    var config: String?
 
-    var credentials: MangoCredentials {
-        let env = ProcessInfo.processInfo.environment
-        return MangoCredentials(
-            apiKey: apiKey ?? env["MISLINK_MANGO_API_KEY"] ?? "", apiSalt: apiSalt ?? env["MISLINK_MANGO_API_SALT"] ?? "")
-    }
-
-    func validate() throws {
-        if credentials.apiKey.isEmpty || credentials.apiSalt.isEmpty {
-            throw ValidationError("give --api-key and --api-salt, or set MISLINK_MANGO_API_KEY and MISLINK_MANGO_API_SALT")
+    /// The emulator's view of the settings; a setting that does not load is a usage error.
+    func load() throws -> EmulatorSettings {
+        do {
+            return try EmulatorSettings.load(file: config)
+        } catch let error as SettingsError {
+            throw ValidationError(error.description)
         }
     }
 }
 
-/// Where MisLink listens for webhooks.
-struct TargetOptions: ParsableArguments {
-    @Option(help: "MisLink's base URL (defaults to MISLINK_LISTEN as http://host:port, else http://127.0.0.1:8080).")
-    var target: String?
-    @Option(help: "The Mango notification base path under the target.") var mangoBasePath = "/mango"
-    @Option(help: "The edna Bot Connect webhook path under the target.") var ednaPath = "/edna/webhook"
-    @Option(help: "The Chatwoot webhook path under the target.") var chatwootPath = "/chatwoot/webhook"
+/// The Mango credentials, defaulting to the settings.
+struct MangoCredentialOptions: ParsableArguments {
+    @Option(help: "The vpbx_api_key (defaults to mango.api_key / MISLINK_MANGO_API_KEY).") var apiKey: String?
+    @Option(help: "The vpbx_api_salt (defaults to mango.api_salt / MISLINK_MANGO_API_SALT).") var apiSalt: String?
 
-    var targets: WebhookTargets {
-        let listen = ProcessInfo.processInfo.environment["MISLINK_LISTEN"].map { "http://" + $0 }
-        return WebhookTargets(
-            target: target ?? listen ?? "http://127.0.0.1:8080", mangoBasePath: mangoBasePath, ednaPath: ednaPath,
-            chatwootPath: chatwootPath)
+    func credentials(_ settings: EmulatorSettings) throws -> MangoCredentials {
+        let credentials = MangoCredentials(
+            apiKey: apiKey ?? settings.credentials.apiKey, apiSalt: apiSalt ?? settings.credentials.apiSalt)
+        if credentials.apiKey.isEmpty || credentials.apiSalt.isEmpty {
+            throw ValidationError(
+                "give --api-key and --api-salt, set mango.api_key and mango.api_salt in --config, "
+                    + "or set MISLINK_MANGO_API_KEY and MISLINK_MANGO_API_SALT")
+        }
+        return credentials
+    }
+}
+
+/// Where MisLink listens for webhooks, defaulting to the settings.
+struct TargetOptions: ParsableArguments {
+    @Option(help: "MisLink's base URL (defaults to http://<listen> from the settings, 0.0.0.0 as 127.0.0.1).")
+    var target: String?
+    @Option(help: "The Mango notification base path under the target (defaults to mango.webhook_path, /mango).")
+    var mangoBasePath: String?
+    @Option(help: "The edna Bot Connect webhook path (defaults to /edna/<chat.edna.webhook_secret>, else /edna/webhook).")
+    var ednaPath: String?
+    @Option(help: "The Chatwoot webhook path (defaults to /chatwoot/<chat.chatwoot.webhook_secret>, else /chatwoot/webhook).")
+    var chatwootPath: String?
+
+    func targets(_ settings: EmulatorSettings) -> WebhookTargets {
+        settings.webhookTargets(target: target, mangoBasePath: mangoBasePath, ednaPath: ednaPath, chatwootPath: chatwootPath)
     }
 }
 
@@ -53,6 +68,7 @@ extension Emulate {
             commandName: "pbx-api", abstract: "Serve the fake Mango Office VPBX API (commands, stats, recordings, users).")
         @Option(help: "The address to bind.") var host = "127.0.0.1"
         @Option(help: "The port to listen on.") var port = 8090
+        @OptionGroup var settings: SettingsOptions
         @OptionGroup var credentials: MangoCredentialOptions
         @OptionGroup var targets: TargetOptions
         @Flag(help: "Send no notifications (result/*, events/*).") var noWebhooks = false
@@ -63,14 +79,22 @@ extension Emulate {
         @Option(help: "Seconds until a stats/request report is ready.") var statsDelay = 1.0
         @Option(parsing: .upToNextOption, help: "Numbers that never answer a click-to-call.") var unanswered: [String] = []
         @Flag(help: "Serve only recordings the emulator knows (unknown ones get 3320).") var knownRecordingsOnly = false
-        @Option(help: "Seconds added to epoch fields (10800 emulates \"UTC+3\" epochs; UNVERIFIED).") var timestampOffset = 0
+        @Option(help: "Seconds added to epoch fields (defaults to mango.timestamp_offset; 10800 emulates \"UTC+3\" epochs, UNVERIFIED).")
+        var timestampOffset: Int?
+        @Flag(help: "Leave calls a command answered (click-to-call, transfer, route) talking instead of playing them to their end.")
+        var keepCallsConnected = false
+        @Option(help: "Code for transfer/route/hangup of an unknown or ended call_id: 4101 (call ended or missing) or 3310 (call not found).")
+        var unknownCallResult = 4101
 
         func run() async throws {
+            let settings = try self.settings.load()
             let configuration = FakePBXConfiguration(
-                credentials: credentials.credentials, webhooks: noWebhooks ? nil : targets.targets,
+                credentials: try credentials.credentials(settings), webhooks: noWebhooks ? nil : targets.targets(settings),
                 resultOrder: resultOrder, badRequestWindow: .milliseconds(Int(badRequestWindow * 1000)),
                 badRequestHTTPStatus: badRequestStatus, statsDelay: .milliseconds(Int(statsDelay * 1000)),
-                serveAnyRecording: !knownRecordingsOnly, unansweredNumbers: Set(unanswered), timestampOffset: timestampOffset)
+                serveAnyRecording: !knownRecordingsOnly, unansweredNumbers: Set(unanswered),
+                timestampOffset: timestampOffset ?? settings.timestampOffset, callsEndAfterCommands: !keepCallsConnected,
+                unknownCallResult: MangoResultCode(unknownCallResult))
             let pbx = FakePBX(configuration: configuration)
             try await RunningServer.serve(router: pbx.router(), host: host, port: port, name: "fake Mango VPBX API")
         }
@@ -81,22 +105,30 @@ extension Emulate {
             abstract: "Serve the fake edna Chat Center and Chatwoot APIs (recording what MisLink sends: GET /emulator/sent).")
         @Option(help: "The address to bind.") var host = "127.0.0.1"
         @Option(help: "The port to listen on.") var port = 8091
-        @Option(help: "The edna INTEGRATOR login.") var ednaLogin = "integrator"
-        @Option(help: "The edna INTEGRATOR password.") var ednaPassword = "secret"
+        @OptionGroup var settings: SettingsOptions
+        @Option(help: "The edna INTEGRATOR login (defaults to chat.edna.login, else integrator).") var ednaLogin: String?
+        @Option(help: "The edna INTEGRATOR password (defaults to chat.edna.password, else secret).") var ednaPassword: String?
         @Option(help: "Seconds an edna token lives.") var ednaTokenLifetime = 600.0
-        @Option(help: "The Chatwoot api_access_token.") var chatwootToken = "chatwoot-token"
+        @Option(help: "The Chatwoot api_access_token (defaults to chat.chatwoot.api_token, else chatwoot-token).")
+        var chatwootToken: String?
 
         func run() async throws {
+            let settings = try self.settings.load()
             let chat = FakeChat(configuration: FakeChatConfiguration(
-                ednaLogin: ednaLogin, ednaPassword: ednaPassword,
-                ednaTokenLifetime: .milliseconds(Int(ednaTokenLifetime * 1000)), chatwootToken: chatwootToken))
+                ednaLogin: ednaLogin ?? settings.ednaLogin ?? "integrator",
+                ednaPassword: ednaPassword ?? settings.ednaPassword ?? "secret",
+                ednaTokenLifetime: .milliseconds(Int(ednaTokenLifetime * 1000)),
+                chatwootToken: chatwootToken ?? settings.chatwootToken ?? "chatwoot-token"))
             try await RunningServer.serve(router: chat.router(), host: host, port: port, name: "fake edna + Chatwoot API")
         }
     }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the shipped scenarios.")
+        @OptionGroup var settings: SettingsOptions
+
         func run() async throws {
+            _ = try settings.load()  // a broken config is reported here too
             let library = ScenarioLibrary()
             for name in library.names() {
                 let description = (try? library.load(name).description) ?? ""
@@ -109,17 +141,20 @@ extension Emulate {
         static let configuration = CommandConfiguration(
             abstract: "Play scenarios (shipped names or JSON files) against a running MisLink.")
         @Argument(help: "Scenario names (see `mislink emulate list`) or paths of JSON files.") var scenarios: [String]
+        @OptionGroup var settings: SettingsOptions
         @OptionGroup var credentials: MangoCredentialOptions
         @OptionGroup var targets: TargetOptions
         @Option(help: "The fake edna API's base URL, for the thread states scenarios set.") var ednaAdmin: String?
-        @Option(help: "The fake PBX API's base URL, for the recordings scenarios make downloadable.") var pbxAdmin: String?
+        @Option(help: "The fake PBX API's base URL: it learns the calls played (for transfer/route/hangup) and serves their recordings.")
+        var pbxAdmin: String?
         @Option(name: .customLong("set"), help: "Override a scenario variable: name=value (repeatable).") var variables: [String] = []
         @Flag(help: "Send numbers as JSON strings.") var numbersAsStrings = false
         @Flag(help: "Send to.acd_group as \"\".") var emptyAcdGroup = false
         @Flag(help: "Send all steps at once, shuffled (out-of-order delivery).") var parallel = false
         @Option(help: "Fraction of webhooks delivered twice (0…1).") var duplicates = 0.0
         @Option(help: "Milliseconds between steps.") var paceMs = 0
-        @Option(help: "Seconds added to epoch fields (10800 emulates \"UTC+3\" epochs; UNVERIFIED).") var timestampOffset = 0
+        @Option(help: "Seconds added to epoch fields (defaults to mango.timestamp_offset; 10800 emulates \"UTC+3\" epochs, UNVERIFIED).")
+        var timestampOffset: Int?
 
         func validate() throws {
             guard (0...1).contains(duplicates) else { throw ValidationError("--duplicates is a fraction between 0 and 1") }
@@ -127,7 +162,9 @@ extension Emulate {
         }
 
         func run() async throws {
-            let sender = WebhookSender(client: HTTPClient(), credentials: credentials.credentials, targets: targets.targets)
+            let settings = try self.settings.load()
+            let sender = WebhookSender(
+                client: HTTPClient(), credentials: try credentials.credentials(settings), targets: targets.targets(settings))
             let runner = ScenarioRunner(
                 sender: sender,
                 roughness: Roughness(numbersAsStrings: numbersAsStrings, emptyAcdGroup: emptyAcdGroup, parallel: parallel, duplicates: duplicates),
@@ -139,7 +176,7 @@ extension Emulate {
             var failed = 0
             for name in scenarios {
                 let scenario = try ScenarioLibrary().load(name)
-                let start = Int(Date().timeIntervalSince1970) + timestampOffset
+                let start = Int(Date().timeIntervalSince1970) + (timestampOffset ?? settings.timestampOffset)
                 let deliveries = try await runner.run(try scenario.render(variables: overrides, start: start))
                 print("\(scenario.name): \(deliveries.count) webhooks")
                 for delivery in deliveries {
@@ -157,7 +194,12 @@ extension Emulate {
 extension Emulate {
     struct Load: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Generate realistic calls and chats at a given rate; print throughput and acknowledgement latency.")
+            abstract: "Generate realistic calls and chats at a given rate; print throughput and acknowledgement latency.",
+            discussion: """
+                At the end MisLink's check (POST <verify-url>/api/v1/emulator/verify with the API token) counts the \
+                calls and threads that are lost, duplicated or in the wrong state; the command exits non-zero if any is.
+                """)
+        @OptionGroup var settings: SettingsOptions
         @OptionGroup var credentials: MangoCredentialOptions
         @OptionGroup var targets: TargetOptions
         @Option(help: "Webhooks per second.") var rate = 1000.0
@@ -165,45 +207,55 @@ extension Emulate {
         @Option(help: "Calls and threads in progress at once.") var callsConcurrent = 100
         @Option(help: "Fraction of webhooks delivered twice (0…1).") var duplicates = 0.0
         @Option(help: "Fraction of webhooks swapped with the next one of the same call (0…1).") var reorder = 0.0
-        @Option(help: "Fraction of conversations that are Chatwoot chats (0…1).") var chatShare = 0.2
+        @Option(help: "Fraction of conversations that are chats, Chatwoot or edna (0…1).") var chatShare = 0.2
+        @Option(help: "Fraction of the chats that are edna Bot Connect threads rather than Chatwoot conversations (0…1).")
+        var ednaShare = 0.5
         @Option(help: "HTTP connections.") var connections = 32
-        @Option(help: "Seconds added to epoch fields (10800 emulates \"UTC+3\" epochs; UNVERIFIED).") var timestampOffset = 0
-        @Option(help: "MisLink base URL whose REST API checks lost/duplicated objects (proposed endpoint POST /api/v1/emulator/verify; not in MisLink yet).")
+        @Option(help: "Seconds added to epoch fields (defaults to mango.timestamp_offset; 10800 emulates \"UTC+3\" epochs, UNVERIFIED).")
+        var timestampOffset: Int?
+        @Option(help: "MisLink's base URL for the final check, its endpoint POST /api/v1/emulator/verify (defaults to the target when an API token is known).")
         var verifyURL: String?
-        @Option(help: "The REST API token (defaults to MISLINK_API_TOKEN).") var apiToken: String?
+        @Option(help: "The REST API token for the check (defaults to api.tokens / MISLINK_API_TOKEN).") var apiToken: String?
+        @Flag(help: "Skip the final check of lost and duplicated objects.") var noVerify = false
 
         func validate() throws {
             guard rate > 0, duration > 0, callsConcurrent > 0, connections > 0 else {
                 throw ValidationError("--rate, --duration, --calls-concurrent and --connections must be positive")
             }
-            guard (0...1).contains(duplicates), (0...1).contains(reorder), (0...1).contains(chatShare) else {
-                throw ValidationError("--duplicates, --reorder and --chat-share are fractions between 0 and 1")
+            guard [duplicates, reorder, chatShare, ednaShare].allSatisfy({ (0...1).contains($0) }) else {
+                throw ValidationError("--duplicates, --reorder, --chat-share and --edna-share are fractions between 0 and 1")
             }
         }
 
         func run() async throws {
+            let settings = try self.settings.load()
+            let targets = self.targets.targets(settings)
+            let token = apiToken ?? settings.apiToken
             let client = HTTPClient(configuration: .init(maxConcurrentRequests: connections, timeout: .seconds(30)))
             let generator = LoadGenerator(
-                sender: WebhookSender(client: client, credentials: credentials.credentials, targets: targets.targets),
+                sender: WebhookSender(client: client, credentials: try credentials.credentials(settings), targets: targets),
                 options: LoadOptions(rate: rate, duration: duration, concurrent: callsConcurrent, duplicates: duplicates,
-                                     reorder: reorder, chatShare: chatShare, timestampOffset: timestampOffset))
+                                     reorder: reorder, chatShare: chatShare, ednaShare: ednaShare,
+                                     timestampOffset: timestampOffset ?? settings.timestampOffset))
             let report = try await generator.run { line in
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             }
             print(String(format: "sent %d, acknowledged %d, failed %d in %.1f s: %.0f events/s",
                          report.sent, report.acknowledged, report.failed, report.elapsed, report.throughput))
             print("ack latency: \(report.latencyLine)")
-            print("objects: \(report.expected.count) (\(report.expected.filter { $0.kind == "call" }.count) calls)")
+            print(report.objectsLine)
             var exitCode: Int32 = report.failed > 0 ? 1 : 0
-            if let verifyURL {
-                let token = apiToken ?? ProcessInfo.processInfo.environment["MISLINK_API_TOKEN"]
-                let result = try await RESTLoadVerifier(baseURL: verifyURL, token: token, client: client).verify(report.expected)
+            let verifyBase = noVerify ? nil : verifyURL ?? (token != nil ? targets.target : nil)
+            if let verifyBase {
+                let result = try await RESTLoadVerifier(baseURL: verifyBase, token: token, client: client).verify(report.expected)
                 print("lost \(result.lost)")
                 print("duplicated \(result.duplicated)")
                 if result.wrongState > 0 { print("wrong state \(result.wrongState)") }
                 if result.lost > 0 || result.duplicated > 0 || result.wrongState > 0 { exitCode = 1 }
+            } else if noVerify {
+                print("lost/duplicated: not checked (--no-verify)")
             } else {
-                print("lost/duplicated: not checked (give --verify-url once MisLink's REST API has the check)")
+                print("lost/duplicated: not checked (no API token: give --api-token, or set api.tokens / MISLINK_API_TOKEN)")
             }
             if exitCode != 0 { throw ExitCode(exitCode) }
         }
@@ -215,13 +267,17 @@ extension Emulate {
         static let configuration = CommandConfiguration(
             abstract: "A stand-in for MisLink's intake: accept any POST (checking Mango signatures) and answer at once.",
             discussion: "For trying scenarios and measuring the emulator itself before the worker exists. Keeps everything in memory.")
-        @Option(help: "The address to bind.") var host = "127.0.0.1"
-        @Option(help: "The port to listen on.") var port = 8080
+        @Option(help: "The address to bind (defaults to the host of listen in the settings).") var host: String?
+        @Option(help: "The port to listen on (defaults to the port of listen in the settings, 8080).") var port: Int?
+        @OptionGroup var settings: SettingsOptions
         @OptionGroup var credentials: MangoCredentialOptions
 
         func run() async throws {
-            let recorder = WebhookRecorder(credentials: credentials.credentials)
-            try await RunningServer.serve(router: recorder.router(), host: host, port: port, name: "webhook recorder")
+            let settings = try self.settings.load()
+            let recorder = WebhookRecorder(credentials: try credentials.credentials(settings))
+            try await RunningServer.serve(
+                router: recorder.router(), host: host ?? settings.listenHost, port: port ?? settings.listenPort,
+                name: "webhook recorder")
         }
     }
 }
