@@ -48,13 +48,17 @@ public struct EmulatorSettings: Sendable, Equatable {
     }
 
     /// Reads the settings (`file`, else `MISLINK_CONFIG`, else the defaults; then the environment).
+    /// With neither a config file nor `MISLINK_DATABASE` (the worker's embedded demo), every secret
+    /// left empty takes the demo value `mislink serve` uses too, so the two work together unconfigured.
     /// - Parameters:
     ///   - file: The JSON config file. Defaults to `MISLINK_CONFIG`, else none.
     ///   - environment: Defaults to the process environment.
     public static func load(file: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> EmulatorSettings
     {
-        EmulatorSettings(try MisLinkSettings.load(file: file, environment: environment))
+        let settings = try MisLinkSettings.load(file: file, environment: environment)
+        let demo = MisLinkSettings.isEmbeddedDefault(configFile: file, environment: environment)
+        return EmulatorSettings(demo ? settings.withDemoSecrets() : settings)
     }
 
     /// The webhook targets, each overridable (an explicit CLI option wins; `nil` takes the settings).
