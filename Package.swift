@@ -148,6 +148,7 @@ let package = Package(
                 "MisLinkPatients",
                 "MisLinkServer",
                 "MisLinkSettings",
+                "MisLinkOutbound",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -158,7 +159,13 @@ let package = Package(
                 "FirebirdMigrations",
                 "MisLinkDemoData",
                 "MisLinkPatients",
+                "MisLinkServer",
+                "MisLinkSettings",
+                "MisLinkEmulator",
+                "MisLinkExternalAPIs",
+                "MisLinkHTTP",
                 "CFirebirdBench",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -192,7 +199,12 @@ let package = Package(
         ),
         .testTarget(
             name: "MisLinkOutboundTests",
-            dependencies: ["MisLinkOutbound", "MisLinkEmulator", "MisLinkSettings", "Firebird", "MisLinkTestSupport"]
+            dependencies: [
+                "MisLinkOutbound", "MisLinkEmulator", "MisLinkSettings", "Firebird", "MisLinkTestSupport", "MisLinkHTTP",
+                "MisLinkExternalAPIs",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
             name: "MisLinkServerTests",

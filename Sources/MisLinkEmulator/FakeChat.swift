@@ -18,6 +18,35 @@ public final class FakeChat: Sendable {
     /// Everything MisLink sent, in arrival order.
     public var sent: [SentChatMessage] { state.withLock { $0.sent } }
 
+    /// Every message post (edna or Chatwoot) in arrival order, including the refused ones.
+    public var messagePosts: [ChatMessagePost] { state.withLock { $0.messagePosts } }
+
+    /// Answers the next message posts with these HTTP statuses (e.g. `[503, 429]`) instead of
+    /// accepting them; later posts are accepted again. For retry tests.
+    /// - Parameter retryAfter: a `Retry-After` value in seconds sent with the refusals. Defaults to none.
+    public func failNextMessagePosts(_ statuses: [Int], retryAfter: Int? = nil) {
+        state.withLock {
+            $0.injectedFailures = statuses
+            $0.injectedRetryAfter = retryAfter
+        }
+    }
+
+    /// Records a message post and, when a failure is injected, the refusal to answer with.
+    private func injectedFailure(_ platform: String, _ request: Request) -> Response? {
+        let key = request.headers[HTTPField.Name("Idempotency-Key")!]
+        return state.withLock { state in
+            guard !state.injectedFailures.isEmpty else {
+                state.messagePosts.append(ChatMessagePost(platform: platform, status: 200, idempotencyKey: key, receivedAt: Date()))
+                return nil
+            }
+            let status = state.injectedFailures.removeFirst()
+            state.messagePosts.append(ChatMessagePost(platform: platform, status: status, idempotencyKey: key, receivedAt: Date()))
+            var response = Response.json(#"{"error":"injected failure"}"#, status: HTTPResponse.Status(code: status))
+            if let seconds = state.injectedRetryAfter { response.headers[.retryAfter] = String(seconds) }
+            return response
+        }
+    }
+
     /// Sets (or replaces) a thread that `GET /api/v1/threads/{id}` serves. It must have an `id`.
     public func setThread(_ thread: JSONValue) {
         guard let id = thread["id"]?.intValue else { return }
@@ -45,6 +74,7 @@ public final class FakeChat: Sendable {
         }
         router.post("api/v1/messages/outgoing") { request, context in
             guard self.authorized(request) else { return Response.empty(.unauthorized) }
+            if let refusal = self.injectedFailure("edna", request) { return refusal }
             let body = try await request.bodyText(context: context)
             guard let message = try? JSONDecoder().decode(EdnaOutgoingMessage.self, from: Data(body.utf8)),
                 message.threadsClientId != nil || message.clientId != nil || message.threadId != nil
@@ -56,6 +86,7 @@ public final class FakeChat: Sendable {
             guard request.headers[HTTPField.Name("api_access_token")!] == self.configuration.chatwootToken else {
                 return Response.json(#"{"error":"You need to sign in or sign up before continuing."}"#, status: .unauthorized)
             }
+            if let refusal = self.injectedFailure("chatwoot", request) { return refusal }
             let conversation = try context.parameters.require("conversation", as: Int.self)
             let body = try await request.bodyText(context: context)
             guard let message = try? JSONDecoder().decode(ChatwootOutgoingMessage.self, from: Data(body.utf8)),

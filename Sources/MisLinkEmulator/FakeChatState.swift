@@ -36,7 +36,23 @@ public struct FakeChatConfiguration: Sendable {
     }
 }
 
+/// One message post MisLink made, answered or refused (see ``FakeChat/failNextMessagePosts(_:retryAfter:)``).
+public struct ChatMessagePost: Sendable, Codable {
+    /// `edna` or `chatwoot`.
+    public var platform: String
+    /// The HTTP status it was answered with.
+    public var status: Int
+    /// The `Idempotency-Key` header, if sent.
+    public var idempotencyKey: String?
+    /// When it arrived.
+    public var receivedAt: Date
+}
+
 struct FakeChatState {
+    /// Statuses to answer the next message posts with instead of accepting them (failure injection).
+    var injectedFailures: [Int] = []
+    var injectedRetryAfter: Int?
+    var messagePosts: [ChatMessagePost] = []
     var tokens: [String: ContinuousClock.Instant] = [:]
     var threads: [Int64: JSONValue] = [:]
     var sent: [SentChatMessage] = []

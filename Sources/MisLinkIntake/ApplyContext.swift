@@ -10,12 +10,21 @@ public final class ApplyContext {
     public let transaction: Transaction
     /// Seconds to subtract from PBX epoch fields (`mango.timestamp_offset`).
     public let timestampOffset: Int
+    /// UTC now, once per batch: given explicitly as `UPDATED_AT`/`CREATED_AT`, so the tables'
+    /// triggers need not call `MISLINK_UTC_NOW()` for every row.
+    public let now: FirebirdValue
+    /// Row ids by natural key (`call:<entry_id>`, `leg:<call_id>`, `thread:<provider>:<id>`), kept
+    /// across batches: such rows are never re-keyed, so an id once seen stays right. Entries added in
+    /// a batch that rolls back are forgotten with it.
+    public let ids: IDCache
     private let statements: StatementCache
 
-    init(transaction: Transaction, statements: StatementCache, timestampOffset: Int) {
+    init(transaction: Transaction, statements: StatementCache, timestampOffset: Int, ids: IDCache) {
         self.transaction = transaction
         self.statements = statements
         self.timestampOffset = timestampOffset
+        self.ids = ids
+        now = .timestamp(FirebirdTimestamp(Date(), in: .utc))
     }
 
     /// Executes a statement that returns nothing.
@@ -42,6 +51,37 @@ public final class ApplyContext {
 
     /// A UTC timestamp.
     public func utc(_ date: Date) -> FirebirdValue { .timestamp(FirebirdTimestamp(date, in: .utc)) }
+}
+
+/// Ids of rows by natural key, with the additions of the running transaction kept apart until it
+/// commits (see ``ApplyContext/ids``).
+public final class IDCache {
+    private var committed: [String: Int64] = [:]
+    private var pending: [String: Int64] = [:]
+    private let limit: Int
+
+    init(limit: Int = 500_000) { self.limit = limit }
+
+    /// The id of a key, if known.
+    public subscript(key: String) -> Int64? {
+        pending[key] ?? committed[key]
+    }
+
+    /// Remembers an id found or created in the running transaction.
+    public func remember(_ key: String, _ id: Int64) { pending[key] = id }
+
+    func commit() {
+        if committed.count + pending.count > limit { committed.removeAll(keepingCapacity: true) }
+        committed.merge(pending) { _, new in new }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    func rollback() { pending.removeAll(keepingCapacity: true) }
+
+    func reset() {
+        committed.removeAll()
+        pending.removeAll()
+    }
 }
 
 /// Statements prepared once on an attachment and reused by every batch.

@@ -31,44 +31,37 @@ public struct CallLogApplier: EventApplier {
         let connectedAt: FirebirdValue = event.callState == .connected ? at : .null
         let endedAt: FirebirdValue = event.callState == .disconnected ? at : .null
         let location = Self.location(event.location)
+        let legKey = "leg:" + event.callId
 
-        guard let leg = try context.firstRow(
-            "SELECT ID, LAST_SEQ FROM MISLINK_CALL_LEGS WHERE PBX_LEG_ID = ?", [.ascii(event.callId, limit: 128)])
-        else {
-            try context.execute(
+        var legID = context.ids[legKey]
+        if legID == nil, let row = try context.firstRow(
+            "SELECT ID FROM MISLINK_CALL_LEGS WHERE PBX_LEG_ID = ?", [.ascii(event.callId, limit: 128)]) {
+            legID = row[0].int64Value
+        }
+        guard let legID else {
+            let row = try context.firstRow(
                 """
                 INSERT INTO MISLINK_CALL_LEGS (CALL_ID, PBX_LEG_ID, LAST_SEQ, FROM_NUMBER, FROM_EXTENSION, TO_NUMBER,
                     TO_EXTENSION, LOCATION, ACD_GROUP, STATE, OUTCOME, TRANSFER_TYPE, DISCONNECT_REASON, RANG_AT,
-                    ANSWERED_AT, ENDED_AT)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ANSWERED_AT, ENDED_AT, CREATED_AT, UPDATED_AT)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                RETURNING ID
                 """,
                 [.bigint(callID), .ascii(event.callId, limit: 128), .integer(Int32(clamping: event.seq)),
                  .ascii(event.from?.number, limit: 128), .ascii(event.from?.extensionNumber, limit: 16),
                  .ascii(event.to?.number, limit: 128), .ascii(event.to?.extensionNumber, limit: 16), location,
                  .ascii(event.to?.acdGroup, limit: 16), .text(state),
                  Self.outcome(state: state, answered: event.callState == .connected, location: event.location),
-                 Self.transferType(event.transfer), Self.reason(event.disconnectReason), at, connectedAt, endedAt])
+                 Self.transferType(event.transfer), Self.reason(event.disconnectReason), at, connectedAt, endedAt,
+                 context.now, context.now])
+            if let id = row?[0].int64Value { context.ids.remember(legKey, id) }
             try updateCall(callID, from: event, state: state, at: at, in: context)
             return .applied
         }
-        let legID = leg[0].int64Value ?? 0
-        let lastSeq = Int(leg[1].int64Value ?? 0)
-        if event.seq <= lastSeq {
-            // Older than what is applied: keep the state, fill in the facts only this event carries.
-            try context.execute(
-                """
-                UPDATE MISLINK_CALL_LEGS SET
-                    ANSWERED_AT = COALESCE(ANSWERED_AT, ?),
-                    OUTCOME = CASE WHEN STATE = 'ended' AND CAST(? AS TIMESTAMP) IS NOT NULL THEN 'answered' ELSE OUTCOME END
-                WHERE ID = ?
-                """, [connectedAt, connectedAt, .bigint(legID)])
-            if event.callState == .connected {
-                try context.execute(
-                    "UPDATE MISLINK_CALLS SET ANSWERED_AT = COALESCE(ANSWERED_AT, ?) WHERE ID = ?", [at, .bigint(callID)])
-            }
-            return .skipped
-        }
-        try context.execute(
+        context.ids.remember(legKey, legID)
+        // Newer than what is applied (LAST_SEQ < seq): the state moves on. The condition is in the
+        // UPDATE itself, so a concurrent worker's newer state is never overwritten either.
+        let updated = try context.firstRow(
             """
             UPDATE MISLINK_CALL_LEGS SET
                 LAST_SEQ = ?, STATE = ?,
@@ -80,23 +73,47 @@ public struct CallLogApplier: EventApplier {
                 OUTCOME = CASE WHEN CAST(? AS VARCHAR(12)) = 'ended' THEN
                     CASE WHEN COALESCE(ANSWERED_AT, ?) IS NOT NULL THEN 'answered'
                          WHEN COALESCE(?, LOCATION) = 'ivr' THEN 'ivr' ELSE 'not_answered' END
-                    ELSE OUTCOME END
-            WHERE ID = ?
+                    ELSE OUTCOME END,
+                UPDATED_AT = ?
+            WHERE ID = ? AND LAST_SEQ < ?
+            RETURNING ID
             """,
             [.integer(Int32(clamping: event.seq)), .text(state),
              .ascii(event.from?.number, limit: 128), .ascii(event.from?.extensionNumber, limit: 16),
              .ascii(event.to?.number, limit: 128), .ascii(event.to?.extensionNumber, limit: 16),
              location, .ascii(event.to?.acdGroup, limit: 16), Self.transferType(event.transfer),
-             Self.reason(event.disconnectReason), connectedAt, endedAt, .text(state), connectedAt, location, .bigint(legID)])
-        try updateCall(callID, from: event, state: state, at: at, in: context)
-        return .applied
+             Self.reason(event.disconnectReason), connectedAt, endedAt, .text(state), connectedAt, location, context.now,
+             .bigint(legID), .integer(Int32(clamping: event.seq))])
+        if updated != nil {
+            try updateCall(callID, from: event, state: state, at: at, in: context)
+            return .applied
+        }
+        // Older than what is applied: keep the state, fill in the facts only this event carries
+        // (the answer time of a Connected that arrived after the Disconnected).
+        if event.callState == .connected {
+            try context.execute(
+                """
+                UPDATE MISLINK_CALL_LEGS SET
+                    ANSWERED_AT = COALESCE(ANSWERED_AT, ?),
+                    OUTCOME = CASE WHEN STATE = 'ended' THEN 'answered' ELSE OUTCOME END,
+                    UPDATED_AT = ?
+                WHERE ID = ?
+                """, [connectedAt, context.now, .bigint(legID)])
+            try context.execute(
+                "UPDATE MISLINK_CALLS SET ANSWERED_AT = COALESCE(ANSWERED_AT, ?), UPDATED_AT = ? WHERE ID = ?",
+                [at, context.now, .bigint(callID)])
+        }
+        return .skipped
     }
 
     /// The call row of the event's `entry_id`, created at its first event.
     private func ensureCall(for event: MangoCallEvent, at: FirebirdValue, in context: ApplyContext) throws -> Int64 {
+        let key = "call:" + event.entryId
+        if let id = context.ids[key] { return id }
         let entry = FirebirdValue.ascii(event.entryId, limit: 128)
         if let row = try context.firstRow("SELECT ID FROM MISLINK_CALLS WHERE PBX_CALL_ID = ?", [entry]),
            let id = row[0].int64Value {
+            context.ids.remember(key, id)
             return id
         }
         let direction: String
@@ -110,15 +127,16 @@ public struct CallLogApplier: EventApplier {
         let row = try context.firstRow(
             """
             INSERT INTO MISLINK_CALLS (PBX_CALL_ID, DIRECTION, STATE, FROM_NUMBER, FROM_EXTENSION, TO_NUMBER,
-                TO_EXTENSION, LINE_NUMBER, ACD_GROUP, STARTED_AT)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, MISLINK_UTC_NOW()))
+                TO_EXTENSION, LINE_NUMBER, ACD_GROUP, STARTED_AT, CREATED_AT, UPDATED_AT)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP)), ?, ?)
             RETURNING ID
             """,
             [entry, .text(direction), .text(Self.callState(event)), .ascii(event.from?.number, limit: 128),
              .ascii(event.from?.extensionNumber, limit: 16), .ascii(event.to?.number, limit: 128),
              .ascii(event.to?.extensionNumber, limit: 16), .ascii(event.to?.lineNumber ?? event.from?.lineNumber, limit: 128),
-             .ascii(event.to?.acdGroup, limit: 16), at])
+             .ascii(event.to?.acdGroup, limit: 16), at, context.now, context.now, context.now])
         guard let id = row?[0].int64Value else { throw ApplyError("INSERT … RETURNING ID gave no id") }
+        context.ids.remember(key, id)
         return id
     }
 
@@ -133,13 +151,14 @@ public struct CallLogApplier: EventApplier {
                 ANSWERED_AT = CASE WHEN CAST(? AS INTEGER) = 1 THEN COALESCE(ANSWERED_AT, ?) ELSE ANSWERED_AT END,
                 OPERATOR_EXTENSION = CASE WHEN CAST(? AS INTEGER) = 1 AND CAST(? AS VARCHAR(16)) IS NOT NULL THEN ? ELSE OPERATOR_EXTENSION END,
                 ACD_GROUP = COALESCE(ACD_GROUP, ?),
-                TRANSFER_COUNT = TRANSFER_COUNT + CAST(? AS INTEGER)
+                TRANSFER_COUNT = TRANSFER_COUNT + CAST(? AS INTEGER),
+                UPDATED_AT = ?
             WHERE ID = ?
             """,
             [.text(Self.callState(event)), .integer(answered ? 1 : 0), at, .integer(answered ? 1 : 0),
              .ascii(event.to?.extensionNumber, limit: 16), .ascii(event.to?.extensionNumber, limit: 16),
              .ascii(event.to?.acdGroup, limit: 16),
-             .integer(event.transfer != nil && event.callState == .appeared ? 1 : 0), .bigint(callID)])
+             .integer(event.transfer != nil && event.callState == .appeared ? 1 : 0), context.now, .bigint(callID)])
     }
 
     // MARK: - Summary
@@ -162,10 +181,10 @@ public struct CallLogApplier: EventApplier {
             """
             UPDATE MISLINK_CALLS SET DIRECTION = ?, STATE = 'ended', RESULT = ?, ENDED_AT = ?,
                 ANSWERED_AT = COALESCE(ANSWERED_AT, ?), WAIT_SEC = ?, TALK_SEC = ?, DURATION_SEC = ?,
-                DISCONNECT_REASON = ?, CLOSED_BY = 'summary'
+                DISCONNECT_REASON = ?, CLOSED_BY = 'summary', UPDATED_AT = ?
             WHERE PBX_CALL_ID = ?
             RETURNING ID
-            """, values + [entry]) != nil {
+            """, values + [context.now, entry]) != nil {
             return .applied
         }
         // The summary came before any leg (or the legs were never delivered): the call starts from it.
@@ -173,12 +192,13 @@ public struct CallLogApplier: EventApplier {
             """
             INSERT INTO MISLINK_CALLS (DIRECTION, STATE, RESULT, ENDED_AT, ANSWERED_AT, WAIT_SEC, TALK_SEC,
                 DURATION_SEC, DISCONNECT_REASON, CLOSED_BY, PBX_CALL_ID, FROM_NUMBER, FROM_EXTENSION, TO_NUMBER,
-                TO_EXTENSION, LINE_NUMBER, STARTED_AT)
-            VALUES (?, 'ended', ?, ?, ?, ?, ?, ?, ?, 'summary', ?, ?, ?, ?, ?, ?, COALESCE(?, MISLINK_UTC_NOW()))
+                TO_EXTENSION, LINE_NUMBER, STARTED_AT, CREATED_AT, UPDATED_AT)
+            VALUES (?, 'ended', ?, ?, ?, ?, ?, ?, ?, 'summary', ?, ?, ?, ?, ?, ?, COALESCE(CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP)), ?, ?)
             """,
             values + [entry, .ascii(summary.from?.number, limit: 128), .ascii(summary.from?.extensionNumber, limit: 16),
                       .ascii(summary.to?.number, limit: 128), .ascii(summary.to?.extensionNumber, limit: 16),
-                      .ascii(summary.lineNumber, limit: 128), context.utc(epoch: summary.createTime)])
+                      .ascii(summary.lineNumber, limit: 128), context.utc(epoch: summary.createTime), context.now, context.now,
+                      context.now])
         return .applied
     }
 
@@ -203,10 +223,10 @@ public struct CallLogApplier: EventApplier {
             """
             UPDATE MISLINK_COMMANDS SET RESULT_CODE = ?,
                 STATUS = CASE WHEN STATUS IN ('done', 'failed', 'cancelled') THEN STATUS WHEN CAST(? AS INTEGER) = 1 THEN 'done' ELSE 'failed' END,
-                DONE_AT = COALESCE(DONE_AT, MISLINK_UTC_NOW())
+                DONE_AT = COALESCE(DONE_AT, ?)
             WHERE PBX_COMMAND_ID = ?
             RETURNING ID
-            """, [.text(String(result.result.rawValue)), .integer(success ? 1 : 0), .ascii(commandID, limit: 128)])
+            """, [.text(String(result.result.rawValue)), .integer(success ? 1 : 0), context.now, .ascii(commandID, limit: 128)])
         // A result for a command this database never sent (or not yet recorded) is kept as received.
         return updated == nil ? .stored : .applied
     }

@@ -25,14 +25,14 @@ public struct ChatThreadApplier: EventApplier {
             guard let conversationID = message.conversationId ?? event.conversation?.id else { return .stored }
             let conversation = event.conversation ?? ChatwootConversation(id: conversationID)
             let at = message.createdAt.flatMap(Self.date) ?? receivedAt
-            let thread = try ensureThread(provider: "chatwoot", externalID: String(conversationID),
-                                          channel: Self.channel(chatwoot: conversation.channel),
-                                          contact: conversation.sender ?? (message.messageType == "incoming" ? message.sender : nil),
-                                          at: context.utc(at), in: context)
+            let thread = try threadID(provider: "chatwoot", externalID: String(conversationID),
+                                      channel: Self.channel(chatwoot: conversation.channel),
+                                      contact: conversation.sender ?? (message.messageType == "incoming" ? message.sender : nil),
+                                      at: context.utc(at), in: context)
             guard !message.isPrivate, message.messageType == "incoming" || message.messageType == "outgoing" else {
                 return .stored
             }
-            try addMessage(thread: thread.id, externalID: String(message.id), incoming: message.messageType == "incoming",
+            try addMessage(thread: thread, externalID: String(message.id), incoming: message.messageType == "incoming",
                            author: message.sender?.name, body: message.content, at: context.utc(at), in: context)
             return .applied
         }
@@ -62,13 +62,14 @@ public struct ChatThreadApplier: EventApplier {
                 OPERATOR_LOGIN = CASE WHEN CAST(? AS VARCHAR(12)) = 'assigned' THEN ? ELSE OPERATOR_LOGIN END,
                 ASSIGNED_AT = CASE WHEN CAST(? AS VARCHAR(12)) = 'assigned' THEN ? ELSE ASSIGNED_AT END,
                 CLOSED_AT = CASE WHEN CAST(? AS VARCHAR(12)) = 'closed' THEN COALESCE(CLOSED_AT, ?) ELSE NULL END,
-                CLOSE_REASON = CASE WHEN CAST(? AS VARCHAR(12)) = 'closed' THEN COALESCE(?, CLOSE_REASON) ELSE NULL END
+                CLOSE_REASON = CASE WHEN CAST(? AS VARCHAR(12)) = 'closed' THEN COALESCE(?, CLOSE_REASON) ELSE NULL END,
+                UPDATED_AT = ?
             WHERE ID = ?
             """,
             [.text(status), .ascii(conversation.status, limit: 32), context.utc(at),
              .text(status), .text(conversation.assignee?.availableName ?? conversation.assignee?.name, limit: 64),
              .text(status), context.utc(at), .text(status), context.utc(at), .text(status), .ascii(closeReason, limit: 32),
-             .bigint(thread.id)])
+             context.now, .bigint(thread.id)])
         return .applied
     }
 
@@ -79,10 +80,10 @@ public struct ChatThreadApplier: EventApplier {
         let at = event.receivedAt.flatMap(Self.date) ?? receivedAt
         let externalID = event.sessionId ?? "client:\(event.threadsClientId)"
         let contact = ChatwootPerson(id: 0, name: event.clientData?["name"], phoneNumber: event.clientData?["phone"])
-        let thread = try ensureThread(provider: "edna", externalID: externalID,
-                                      channel: Self.channel(edna: event.channelInfo?.channelType), contact: contact,
-                                      clientID: String(event.threadsClientId), at: context.utc(at), in: context)
-        try addMessage(thread: thread.id, externalID: event.questionId ?? "q:\(event.questionIndex ?? 0)", incoming: true,
+        let thread = try threadID(provider: "edna", externalID: externalID,
+                                  channel: Self.channel(edna: event.channelInfo?.channelType), contact: contact,
+                                  clientID: String(event.threadsClientId), at: context.utc(at), in: context)
+        try addMessage(thread: thread, externalID: event.questionId ?? "q:\(event.questionIndex ?? 0)", incoming: true,
                        author: contact.name, body: event.text, at: context.utc(at), in: context)
         return .applied
     }
@@ -95,24 +96,35 @@ public struct ChatThreadApplier: EventApplier {
         var stateChangedAt: FirebirdTimestamp?
     }
 
+    /// The thread's id: from the cache, else found or created.
+    private func threadID(provider: String, externalID: String, channel: String, contact: ChatwootPerson?,
+                          clientID: String? = nil, at: FirebirdValue, in context: ApplyContext) throws -> Int64 {
+        if let id = context.ids["thread:\(provider):\(externalID)"] { return id }
+        return try ensureThread(provider: provider, externalID: externalID, channel: channel, contact: contact,
+                                clientID: clientID, at: at, in: context).id
+    }
+
     private func ensureThread(provider: String, externalID: String, channel: String, contact: ChatwootPerson?,
                               clientID: String? = nil, at: FirebirdValue, in context: ApplyContext) throws -> ThreadRow {
         if let row = try context.firstRow(
             "SELECT ID, STATUS, STATE_CHANGED_AT FROM MISLINK_CHAT_THREADS WHERE PROVIDER = ? AND EXTERNAL_ID = ?",
             [.text(provider), .ascii(externalID, limit: 128)]) {
-            return ThreadRow(id: row[0].int64Value ?? 0, status: row[1].stringValue ?? "queued", stateChangedAt: row[2].timestampValue)
+            let id = row[0].int64Value ?? 0
+            context.ids.remember("thread:\(provider):\(externalID)", id)
+            return ThreadRow(id: id, status: row[1].stringValue ?? "queued", stateChangedAt: row[2].timestampValue)
         }
         let row = try context.firstRow(
             """
             INSERT INTO MISLINK_CHAT_THREADS (PROVIDER, EXTERNAL_ID, CHANNEL, CLIENT_ID, CONTACT_NAME, CONTACT_PHONE,
-                STATUS, OPENED_AT)
-            VALUES (?, ?, ?, ?, ?, ?, 'queued', COALESCE(?, MISLINK_UTC_NOW()))
+                STATUS, OPENED_AT, CREATED_AT, UPDATED_AT)
+            VALUES (?, ?, ?, ?, ?, ?, 'queued', COALESCE(CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP)), ?, ?)
             RETURNING ID
             """,
             [.text(provider), .ascii(externalID, limit: 128), .text(channel),
              .ascii(clientID ?? contact.flatMap { $0.id > 0 ? String($0.id) : nil }, limit: 128),
-             .text(contact?.name, limit: 150), .text(contact?.phoneNumber, limit: 64), at])
+             .text(contact?.name, limit: 150), .text(contact?.phoneNumber, limit: 64), at, context.now, context.now, context.now])
         guard let id = row?[0].int64Value else { throw ApplyError("INSERT … RETURNING ID gave no id") }
+        context.ids.remember("thread:\(provider):\(externalID)", id)
         return ThreadRow(id: id, status: "queued", stateChangedAt: nil)
     }
 
@@ -120,22 +132,24 @@ public struct ChatThreadApplier: EventApplier {
                             at: FirebirdValue, in context: ApplyContext) throws {
         try context.execute(
             """
-            INSERT INTO MISLINK_CHAT_MESSAGES (THREAD_ID, EXTERNAL_ID, DIRECTION, AUTHOR_TYPE, AUTHOR_NAME, BODY, STATUS, SENT_AT)
-            VALUES (?, ?, ?, ?, ?, ?, ?, COALESCE(?, MISLINK_UTC_NOW()))
+            INSERT INTO MISLINK_CHAT_MESSAGES (THREAD_ID, EXTERNAL_ID, DIRECTION, AUTHOR_TYPE, AUTHOR_NAME, BODY, STATUS, SENT_AT,
+                CREATED_AT, UPDATED_AT)
+            VALUES (?, ?, ?, ?, ?, ?, ?, COALESCE(CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP)), ?, ?)
             """,
             [.bigint(thread), .ascii(externalID, limit: 128), .text(incoming ? "in" : "out"),
              .text(incoming ? "client" : "operator"), .text(author, limit: 150), .text(orNull: body),
-             .text(incoming ? "received" : "sent"), at])
+             .text(incoming ? "received" : "sent"), at, context.now, context.now, context.now])
         try context.execute(
             """
             UPDATE MISLINK_CHAT_THREADS SET
                 LAST_MESSAGE_AT = CASE WHEN LAST_MESSAGE_AT IS NULL OR LAST_MESSAGE_AT < ? THEN ? ELSE LAST_MESSAGE_AT END,
                 LAST_MESSAGE_PREVIEW = ?,
                 FIRST_RESPONSE_AT = CASE WHEN CAST(? AS INTEGER) = 0 THEN COALESCE(FIRST_RESPONSE_AT, ?) ELSE FIRST_RESPONSE_AT END,
-                UNANSWERED_COUNT = CASE WHEN CAST(? AS INTEGER) = 1 THEN UNANSWERED_COUNT + 1 ELSE 0 END
+                UNANSWERED_COUNT = CASE WHEN CAST(? AS INTEGER) = 1 THEN UNANSWERED_COUNT + 1 ELSE 0 END,
+                UPDATED_AT = ?
             WHERE ID = ?
             """,
-            [at, at, .text(body, limit: 200), .integer(incoming ? 1 : 0), at, .integer(incoming ? 1 : 0), .bigint(thread)])
+            [at, at, .text(body, limit: 200), .integer(incoming ? 1 : 0), at, .integer(incoming ? 1 : 0), context.now, .bigint(thread)])
     }
 
     // MARK: - Mapping
@@ -166,17 +180,23 @@ public struct ChatThreadApplier: EventApplier {
         }
     }
 
-    /// ISO 8601 with or without fractional seconds, or epoch seconds as text.
+    /// ISO 8601 with or without fractional seconds (a zone-less one read as UTC), or epoch seconds as text.
     static func date(_ text: String) -> Date? {
         if let epoch = Double(text) { return Date(timeIntervalSince1970: epoch) }
-        let plain = ISO8601DateFormatter()
-        if let date = plain.date(from: text) { return date }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = fractional.date(from: text) { return date }
-        // "2026-11-27T10:00:00" without a zone: UTC.
-        plain.formatOptions = [.withFullDate, .withFullTime, .withColonSeparatorInTime, .withDashSeparatorInDate]
-        plain.timeZone = .utc
-        return plain.date(from: text + "Z") ?? plain.date(from: text)
+        let formatters = DateFormatters.shared
+        return formatters.plain.date(from: text) ?? formatters.fractional.date(from: text)
+            ?? formatters.plain.date(from: text + "Z") ?? formatters.fractional.date(from: text + "Z")
     }
+}
+
+/// ISO 8601 parsers, made once: making one costs far more than parsing a date.
+final class DateFormatters: @unchecked Sendable {
+    // @unchecked: used only on the intake connection's queue.
+    static let shared = DateFormatters()
+    let plain = ISO8601DateFormatter()
+    let fractional: ISO8601DateFormatter = {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }()
 }

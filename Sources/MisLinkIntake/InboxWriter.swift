@@ -15,6 +15,7 @@ final class InboxWriter {
     private let appliers: [any EventApplier]
     private let timestampOffset: Int
     private var cache: (attachment: ObjectIdentifier, statements: StatementCache)?
+    private let ids = IDCache()
 
     /// Events whose processing error is stored but which are acknowledged: not the database's failure.
     static let transactionOptions = TransactionOptions(isolation: .readCommitted, lockResolution: .timeout(seconds: 10))
@@ -36,18 +37,22 @@ final class InboxWriter {
             do {
                 let outcomes = try writeOnce(batch, failures: failures, statements: statements, transaction: transaction)
                 try transaction.commit()
+                ids.commit()
                 return outcomes
             } catch let failure as EventFailure {
                 try? transaction.rollback()
+                ids.rollback()
                 if failure.error.code == .connectionLost || attempt > batch.count + 3 { throw failure.error }
                 if failure.error.code == .uniqueViolation, failure.atInbox { continue }
                 failures[failure.index] = String(describing: failure.error).prefix(1000).description
             } catch let error as FirebirdError {
                 try? transaction.rollback()
+                ids.rollback()
                 if error.code == .lockConflict, attempt <= 3 { continue }
                 throw error
             } catch {
                 try? transaction.rollback()
+                ids.rollback()
                 throw error
             }
         }
@@ -55,7 +60,7 @@ final class InboxWriter {
 
     private func writeOnce(_ batch: [InboundEvent], failures: [Int: String], statements: StatementCache,
                            transaction: Transaction) throws -> [IntakeOutcome] {
-        let context = ApplyContext(transaction: transaction, statements: statements, timestampOffset: timestampOffset)
+        let context = ApplyContext(transaction: transaction, statements: statements, timestampOffset: timestampOffset, ids: ids)
         let known = try existingKeys(batch.map(\.deliveryKey), statements: statements, transaction: transaction)
         var seen = Set<String>()
         var outcomes: [IntakeOutcome] = []
@@ -78,7 +83,7 @@ final class InboxWriter {
                 }
             }
             do {
-                try insertInbox(event, outcome: outcome, error: error, statements: statements, transaction: transaction)
+                try insertInbox(event, outcome: outcome, error: error, now: context.now, statements: statements, transaction: transaction)
             } catch let failure as FirebirdError {
                 throw EventFailure(index: index, error: failure, atInbox: true)
             }
@@ -106,8 +111,8 @@ final class InboxWriter {
         return found
     }
 
-    private func insertInbox(_ event: InboundEvent, outcome: IntakeOutcome, error: String?, statements: StatementCache,
-                             transaction: Transaction) throws {
+    private func insertInbox(_ event: InboundEvent, outcome: IntakeOutcome, error: String?, now: FirebirdValue,
+                             statements: StatementCache, transaction: Transaction) throws {
         let status: String
         switch outcome {
         case .applied: status = "processed"
@@ -119,13 +124,13 @@ final class InboxWriter {
             """
             INSERT INTO MISLINK_INBOX (SOURCE, DELIVERY_KEY, EVENT_TYPE, OBJECT_ID, PAYLOAD, REMOTE_ADDR, STATUS,
                 ATTEMPTS, ERROR, RECEIVED_AT, PROCESSED_AT)
-            VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, CASE WHEN CAST(? AS INTEGER) = 1 THEN MISLINK_UTC_NOW() END)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
             """, in: transaction)
         try statement.execute(
             [.text(event.source), .text(event.deliveryKey), .ascii(event.eventType, limit: 63), .ascii(event.objectID, limit: 128),
              .text(event.payload), .ascii(event.remoteAddress, limit: 45), .text(status), .text(error, limit: 1000),
              .timestamp(FirebirdTimestamp(event.receivedAt, in: .utc)),
-             .integer(outcome == .applied || outcome == .skipped ? 1 : 0)],
+             outcome == .applied || outcome == .skipped ? now : .null],
             in: transaction)
     }
 
@@ -137,8 +142,11 @@ final class InboxWriter {
         return statements
     }
 
-    /// Forgets the statements of a lost attachment.
-    func reset() { cache = nil }
+    /// Forgets the statements of a lost attachment (and the ids: the database may have been restored).
+    func reset() {
+        cache = nil
+        ids.reset()
+    }
 }
 
 /// A database error raised while writing one event of a batch.

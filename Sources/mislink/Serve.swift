@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import MisLinkHTTP
+import MisLinkOutbound
 import MisLinkServer
 import MisLinkSettings
 
@@ -38,7 +40,13 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "mislink")
-        var worker = Worker(settings: settings, logger: logger)
+        let final = settings
+        var worker = Worker(settings: final, logger: logger) { configuration in
+            let settings = final
+            let client = HTTPClient(configuration: .init(
+                maxConcurrentRequests: settings.outbound.concurrency, timeout: .seconds(settings.outbound.timeoutSeconds)))
+            return [OutboundDispatcher(settings: settings, firebird: configuration, httpClient: client, logger: logger)]
+        }
         if embedded {
             let demo = MisLinkSettings.demoSecrets
             logger.notice(

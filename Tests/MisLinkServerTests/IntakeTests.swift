@@ -59,7 +59,7 @@ struct IntakeTests {
         let event = callEvent(entry: "E2", call: "C2", seq: 1, state: "Appeared", timestamp: 1_790_000_000)
         let first = try await harness.mango("events/call", json: event)
         let second = try await harness.mango("events/call", json: event)
-        #expect(first.status == 200 && first.text.contains("\"applied\""))
+        #expect(first.status == 200 && first.text.contains("\"applied\""), "\(first.text)")
         #expect(second.status == 200 && second.text.contains("\"duplicate\""))
         expectDocumented("POST", "/mango/events/call", second)
         #expect(try await harness.count("SELECT COUNT(*) FROM MISLINK_INBOX WHERE DELIVERY_KEY = 'mango:call:C2:1'") == 1)

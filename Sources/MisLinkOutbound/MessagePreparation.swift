@@ -1,0 +1,129 @@
+import Firebird
+import Foundation
+import MisLinkExternalAPIs
+
+/// Where one outbox row goes, with its final text in the request.
+enum MessageRoute: Sendable {
+    /// `POST /api/v1/accounts/{account}/conversations/{conversation}/messages`.
+    case chatwoot(conversationId: Int, text: String)
+    /// `POST /api/v1/messages/outgoing`.
+    case edna(EdnaOutgoingMessage)
+    /// A signed Mango command (`commands/sms`, or a `pbx_command` row's command).
+    case mango(path: MangoPath, json: String)
+
+    /// For logs: the provider and the object, never the text.
+    var summary: String {
+        switch self {
+        case .chatwoot(let conversation, _): "chatwoot conversation \(conversation)"
+        case .edna(let message): "edna thread \(message.threadId.map(String.init) ?? "-")"
+        case .mango(let path, _): "mango \(path)"
+        }
+    }
+}
+
+/// A row that cannot be sent as it is (no recipient, no text, …): it is failed, not retried.
+struct Unsendable: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Turns a claimed outbox row into a ``MessageRoute``, reading threads, templates and the MIS's
+/// names inside one read-only transaction.
+struct MessagePreparation: Sendable {
+    /// `chat.platform`: the provider of threads found by phone key.
+    let platform: String
+
+    func route(for row: OutboxRow, in tx: Transaction) throws -> MessageRoute {
+        if row.kind == "pbx_command" { return try PBXCommandRow.route(for: row) }
+        guard row.channel != "email" else { throw Unsendable("e-mail is not supported by the worker") }
+        var values = MessageText.parameters(row.params)
+        try? enrich(&values, in: tx)
+
+        var thread: ChatThread?
+        if let threadId = row.threadId {
+            guard let found = try Lookups.thread(id: threadId, in: tx) else { throw Unsendable("chat thread \(threadId) not found") }
+            thread = found
+        } else if row.channel != "sms", let key = row.phoneKey {
+            thread = try Lookups.thread(phoneKey: key, provider: platform, in: tx)
+        }
+        let viaSMS = thread == nil && (row.channel == "sms" || (row.channel == "messenger" && values["consent_sms"] == "1"))
+        guard thread != nil || viaSMS else { throw Unsendable("no chat thread for the recipient and no SMS consent") }
+
+        let text = try self.text(for: row, channel: viaSMS ? "sms" : thread!.channel, values: values, in: tx)
+        if viaSMS { return try sms(row, text: text, in: tx) }
+        return try chat(thread!, text: text)
+    }
+
+    private func text(for row: OutboxRow, channel: String, values: [String: String], in tx: Transaction) throws -> String {
+        if let body = row.body?.trimmed.nilIfEmpty { return body }
+        guard let code = row.templateCode else { throw Unsendable("neither BODY nor TEMPLATE_CODE") }
+        if let template = try Lookups.template(code: code, channels: [channel, row.channel], in: tx) {
+            return MessageText.render(template, values: values)
+        }
+        guard let text = MessageText.builtIn(code, values: values) else {
+            throw Unsendable("no active template \(code) and no built-in text for it")
+        }
+        return text
+    }
+
+    private func sms(_ row: OutboxRow, text: String, in tx: Transaction) throws -> MessageRoute {
+        let number = try row.phoneKey ?? row.recipient.flatMap { try Lookups.phoneKey($0, in: tx) }
+        guard let number else { throw Unsendable("no phone number") }
+        let from = try row.staffId.flatMap { try Lookups.staffExtension($0, in: tx) }
+            ?? Lookups.setting("mango.sms_from_extension", in: tx)
+        guard let from else { throw Unsendable("no extension to send the SMS from (STAFF_ID or mango.sms_from_extension)") }
+        let command = MangoSMSCommand(commandId: row.idempotencyKey, text: text, fromExtension: from, toNumber: number)
+        return .mango(path: .sms, json: try MangoJSON.encode(command))
+    }
+
+    private func chat(_ thread: ChatThread, text: String) throws -> MessageRoute {
+        switch thread.provider {
+        case "chatwoot":
+            guard let conversation = Int(thread.externalId) else {
+                throw Unsendable("Chatwoot conversation id \(thread.externalId) is not a number")
+            }
+            return .chatwoot(conversationId: conversation, text: text)
+        case "edna":
+            // Priority at edna: threadsClientId > clientId (external) > threadId.
+            return .edna(EdnaOutgoingMessage(
+                text: text, threadsClientId: thread.clientId.flatMap { Int64($0) },
+                clientId: thread.clientExternalId, threadId: Int64(thread.externalId)))
+        default:
+            throw Unsendable("unknown chat provider \(thread.provider)")
+        }
+    }
+
+    /// Names for the placeholders from the MIS's tables, where PARAMS has only ids. Best effort: an
+    /// MIS whose tables differ still gets its messages, with the built-in wording.
+    private func enrich(_ values: inout [String: String], in tx: Transaction) throws {
+        func fill(_ key: String, _ query: FirebirdQuery) {
+            guard values[key] == nil,
+                let value = (try? tx.attachment.queryValue(query, as: String?.self, in: tx)) ?? nil,
+                !value.trimmed.isEmpty
+            else { return }
+            values[key] = value.trimmed
+        }
+        if let id = values["patient_id"].flatMap(Int.init) {
+            fill("patient_name", "SELECT TRIM(COALESCE(FIRST_NAME, '') || ' ' || COALESCE(MIDDLE_NAME, '')) FROM PATIENTS WHERE ID = \(id)")
+        }
+        if let id = values["doctor_id"].flatMap(Int.init) { fill("doctor_name", "SELECT FULL_NAME FROM STAFF WHERE ID = \(id)") }
+        if let id = values["service_id"].flatMap(Int.init) { fill("service_name", "SELECT NAME FROM SERVICES WHERE ID = \(id)") }
+        if let id = values["schedule_id"].flatMap(Int.init) { fill("cabinet", "SELECT CABINET FROM SCHEDULE WHERE ID = \(id)") }
+        if values["clinic_name"] == nil, let name = try? Lookups.setting("clinic.name", in: tx) { values["clinic_name"] = name }
+    }
+}
+
+/// A `KIND = 'pbx_command'` outbox row: `PARAMS` is `{"path":"commands/…","json":{…}}`; the command
+/// gets the row's `IDEMPOTENCY_KEY` as its `command_id` unless it names one.
+enum PBXCommandRow {
+    static func route(for row: OutboxRow) throws -> MessageRoute {
+        guard let data = row.params?.data(using: .utf8),
+            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+            let path = object["path"] as? String, path.hasPrefix("commands/"),
+            var command = object["json"] as? [String: Any]
+        else { throw Unsendable(#"a pbx_command row needs PARAMS {"path":"commands/…","json":{…}}"#) }
+        if command["command_id"] == nil { command["command_id"] = row.idempotencyKey }
+        let json = try JSONSerialization.data(withJSONObject: command, options: [.sortedKeys, .withoutEscapingSlashes])
+        return .mango(path: MangoPath(rawValue: path), json: String(decoding: json, as: UTF8.self))
+    }
+}

@@ -1,0 +1,71 @@
+import Firebird
+import Logging
+
+extension OutboundDispatcher {
+    /// Sends one claimed outbox row and writes what came of it. Never throws: a failure to write the
+    /// result is logged, and the row's lease running out makes it due again.
+    func process(_ row: OutboxRow) async {
+        var log = logger
+        log[metadataKey: "outbox_id"] = "\(row.id)"
+        log[metadataKey: "kind"] = "\(row.kind)"
+        log[metadataKey: "channel"] = "\(row.channel)"
+        log[metadataKey: "recipient"] = "\(Redaction.recipient(row.phoneKey ?? row.recipient))"
+        log[metadataKey: "attempt"] = "\(row.attempts)"
+
+        let started = ContinuousClock.now
+        let outcome: SendOutcome
+        if row.expired {
+            outcome = .cancelled(error: "expired")
+        } else {
+            outcome = await send(row, log: log)
+        }
+        metrics.sendDuration(ContinuousClock.now - started, kind: row.kind)
+
+        // A passing failure is retried after a backoff while attempts remain; without one it is final.
+        var retryAfter: Duration?
+        if case .retry(_, _, let hint) = outcome, retry.allowsAnother(after: row.attempts) {
+            retryAfter = retry.delay(after: row.attempts, hint: hint)
+        }
+        metrics.record(outcome, givenUp: retryAfter == nil, kind: row.kind)
+        do {
+            let mine = try await outbox.record(row, outcome, retryAfter: retryAfter)
+            if !mine { log.warning("the row was taken over by another worker before its result was written") }
+        } catch {
+            log.error("could not write the result back: \(error)")
+        }
+        switch outcome {
+        case .sent(let id, _): log.info("sent", metadata: ["provider_message_id": "\(id ?? "-")"])
+        case .retry(let code, let error, _) where retryAfter != nil:
+            log.notice("will retry in \(retryAfter!.seconds.rounded()) s: \(error)", metadata: ["result_code": "\(code ?? "-")"])
+        case .retry(let code, let error, _):
+            log.warning("failed after \(row.attempts) attempts: \(error)", metadata: ["result_code": "\(code ?? "-")"])
+        case .failed(let code, let error): log.warning("failed: \(error)", metadata: ["result_code": "\(code ?? "-")"])
+        case .cancelled(let reason): log.info("cancelled: \(reason)")
+        case .deferred(let reason, _): log.notice("put back: \(reason)")
+        }
+    }
+
+    /// Prepares the route (thread, template, recipient) and sends it.
+    private func send(_ row: OutboxRow, log: Logger) async -> SendOutcome {
+        let route: MessageRoute
+        do {
+            let preparation = self.preparation
+            route = try await database.transaction(.read) { tx in try preparation.route(for: row, in: tx) }
+        } catch let problem as Unsendable {
+            return .failed(resultCode: nil, error: problem.description)
+        } catch {
+            return .retry(resultCode: nil, error: "database: \(error)", after: nil)
+        }
+        log.debug("sending", metadata: ["route": "\(route.summary)"])
+        switch route {
+        case .chatwoot(let conversation, let text):
+            return await chat.chatwoot(conversation: conversation, text: text, key: row.idempotencyKey)
+        case .edna(let message):
+            return await chat.edna(message, key: row.idempotencyKey)
+        case .mango(let path, let json):
+            let outcome = await mango.send(path: path, json: json)
+            if case .sent(_, let code) = outcome { return .sent(providerId: row.idempotencyKey, resultCode: code) }
+            return outcome
+        }
+    }
+}

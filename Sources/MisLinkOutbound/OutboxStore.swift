@@ -1,0 +1,163 @@
+import Firebird
+
+/// The SQL of `MISLINK_OUTBOX`: finding due rows, claiming one, and writing its result back.
+///
+/// ## Claiming without SKIP LOCKED
+///
+/// Firebird 3 has no `SELECT … FOR UPDATE SKIP LOCKED`, so a row is claimed in two steps:
+///
+/// 1. A read-only READ COMMITTED query lists the IDs that look due (`pending` and
+///    `NEXT_ATTEMPT_AT <= now`, or `sending` with a lease that ran out). It locks nothing, and several
+///    workers may list the same IDs.
+/// 2. Each ID is claimed by its own short READ COMMITTED NO WAIT transaction, committed at once:
+///    `UPDATE … SET STATUS = 'sending', CLAIMED_BY = me, CLAIMED_UNTIL = now + lease, ATTEMPTS = ATTEMPTS + 1
+///    WHERE ID = ? AND (<still due>)`. The `WHERE` is evaluated again on the newest committed
+///    version, so:
+///    - if another worker's claim of the row has committed, the row is no longer due and 0 rows
+///      change: we skip it;
+///    - if another worker's claim is in flight (uncommitted), Firebird refuses our update at once
+///      with a lock/update conflict (NO WAIT): we skip it silently too;
+///    - otherwise exactly one worker's update succeeds, and only that worker sends.
+///
+/// The claim commits *before* the HTTP request, so the row is `sending` with our name while it is
+/// on the wire; nothing holds a transaction open across a network call. The lease (`CLAIMED_UNTIL`,
+/// `outbound.claim_seconds`) outlives any request (`outbound.timeout_seconds`), and a claim whose
+/// lease ran out (its worker died) is due again and is taken over by step 2 like a pending row.
+/// Write-backs are conditioned on `CLAIMED_BY = me AND STATUS = 'sending'`, so a worker that lost
+/// its lease never overwrites the result of the one that took the row over.
+struct OutboxStore: Sendable {
+    let database: DispatcherDatabase
+    let workerName: String
+    let lease: Duration
+
+    /// IDs of rows due now (not claimed), at most `limit`, oldest due first.
+    func dueIDs(limit: Int) async throws -> [Int64] {
+        try await database.transaction(.read) { tx in
+            let now = try DatabaseClock.now(in: tx)
+            return try tx.attachment.query(
+                """
+                SELECT FIRST (\(limit)) ID FROM MISLINK_OUTBOX
+                 WHERE (STATUS = 'pending' AND NEXT_ATTEMPT_AT <= \(now))
+                    OR (STATUS = 'sending' AND CLAIMED_UNTIL < \(now))
+                 ORDER BY NEXT_ATTEMPT_AT, ID
+                """, in: tx
+            ).map { try $0.decode(Int64.self, at: 0) }
+        }
+    }
+
+    /// Claims one row; `nil` when another worker has it or it is no longer due.
+    func claim(_ id: Int64) async throws -> OutboxRow? {
+        let worker = workerName, lease = self.lease
+        do {
+            return try await database.transaction(.claim) { tx in
+                let now = try DatabaseClock.now(in: tx)
+                let until = DatabaseClock.adding(lease, to: now)
+                let changed = try tx.attachment.execute(
+                    """
+                    UPDATE MISLINK_OUTBOX
+                       SET STATUS = 'sending', CLAIMED_BY = \(worker), CLAIMED_UNTIL = \(until), ATTEMPTS = ATTEMPTS + 1
+                     WHERE ID = \(id)
+                       AND ((STATUS = 'pending' AND NEXT_ATTEMPT_AT <= \(now))
+                         OR (STATUS = 'sending' AND CLAIMED_UNTIL < \(now)))
+                    """, in: tx)
+                guard changed == 1 else { return nil }
+                let rows = try tx.attachment.query(
+                    FirebirdQuery(
+                        unsafeSQL: "SELECT \(OutboxRow.columns) FROM MISLINK_OUTBOX O WHERE O.ID = ?",
+                        bindings: [.timestamp(now), .bigint(id)]), in: tx)
+                return try rows.first.map(OutboxRow.init(row:))
+            }
+        } catch FirebirdError.Code.lockConflict {
+            return nil
+        }
+    }
+
+    /// Writes what the attempt came to. Returns false when the row was no longer ours (lease lost).
+    /// - Parameters:
+    ///   - retryAfter: for `.retry`, the delay before the next attempt; `nil` when the attempts are used
+    ///     up, which turns the retry into `failed`.
+    func record(_ row: OutboxRow, _ outcome: SendOutcome, retryAfter: Duration?) async throws -> Bool {
+        let worker = workerName
+        return try await database.transaction(.writeBack) { tx in
+            let now = try DatabaseClock.now(in: tx)
+            let mine = "WHERE ID = ? AND STATUS = 'sending' AND CLAIMED_BY = ?"
+            let key: [FirebirdValue] = [.bigint(row.id), .text(worker)]
+            let changed: Int
+            let command: (status: String, code: String?, text: String)?
+            switch outcome {
+            case .sent(let providerId, let code):
+                changed = try tx.attachment.execute(FirebirdQuery(
+                    unsafeSQL: """
+                        UPDATE MISLINK_OUTBOX SET STATUS = 'sent', SENT_AT = ?, PROVIDER_MESSAGE_ID = ?, RESULT_CODE = ?,
+                               ERROR = NULL, CLAIMED_UNTIL = NULL \(mine)
+                        """,
+                    bindings: [.timestamp(now), providerId.map(FirebirdValue.text) ?? .null, code.map(FirebirdValue.text) ?? .null] + key),
+                    in: tx)
+                command = ("done", code, "Сообщение отправлено")
+            case .retry(let code, let error, _) where retryAfter != nil:
+                let next = DatabaseClock.adding(retryAfter!, to: now)
+                changed = try tx.attachment.execute(FirebirdQuery(
+                    unsafeSQL: """
+                        UPDATE MISLINK_OUTBOX SET STATUS = 'pending', NEXT_ATTEMPT_AT = ?, RESULT_CODE = ?, ERROR = ?,
+                               CLAIMED_UNTIL = NULL \(mine)
+                        """,
+                    bindings: [.timestamp(next), code.map(FirebirdValue.text) ?? .null, .text(error.clipped)] + key),
+                    in: tx)
+                command = nil
+            case .retry(let code, let error, _):
+                changed = try fail(tx, code, "gave up after \(row.attempts) attempts: \(error)", mine, key)
+                command = ("failed", code, "Не отправлено: \(error)")
+            case .failed(let code, let error):
+                changed = try fail(tx, code, error, mine, key)
+                command = ("failed", code, "Не отправлено: \(error)")
+            case .cancelled(let error):
+                changed = try tx.attachment.execute(FirebirdQuery(
+                    unsafeSQL: "UPDATE MISLINK_OUTBOX SET STATUS = 'cancelled', ERROR = ?, CLAIMED_UNTIL = NULL \(mine)",
+                    bindings: [.text(error.clipped)] + key), in: tx)
+                command = ("cancelled", nil, "Отменено: \(error)")
+            case .deferred(let error, let after):
+                changed = try tx.attachment.execute(FirebirdQuery(
+                    unsafeSQL: """
+                        UPDATE MISLINK_OUTBOX SET STATUS = 'pending', NEXT_ATTEMPT_AT = ?, ERROR = ?,
+                               ATTEMPTS = IIF(ATTEMPTS > 0, ATTEMPTS - 1, 0), CLAIMED_UNTIL = NULL \(mine)
+                        """,
+                    bindings: [.timestamp(DatabaseClock.adding(after, to: now)), .text(error.clipped)] + key), in: tx)
+                command = nil
+            }
+            if changed == 1, let commandId = row.commandId, let command {
+                try CommandStore.finish(commandId, status: command.status, code: command.code, text: command.text, now: now, in: tx)
+            }
+            return changed == 1
+        }
+    }
+
+    private func fail(_ tx: Transaction, _ code: String?, _ error: String, _ mine: String, _ key: [FirebirdValue]) throws -> Int {
+        try tx.attachment.execute(FirebirdQuery(
+            unsafeSQL: "UPDATE MISLINK_OUTBOX SET STATUS = 'failed', RESULT_CODE = ?, ERROR = ?, CLAIMED_UNTIL = NULL \(mine)",
+            bindings: [code.map(FirebirdValue.text) ?? .null, .text(error.clipped)] + key), in: tx)
+    }
+
+    /// When the next row becomes due (a pending row's `NEXT_ATTEMPT_AT`, or a lease running out),
+    /// measured from now; `nil` when nothing is waiting.
+    func nextDue() async throws -> Duration? {
+        try await database.transaction(.read) { tx in
+            let now = try DatabaseClock.now(in: tx)
+            let pending = try tx.attachment.queryValue(
+                "SELECT FIRST 1 NEXT_ATTEMPT_AT FROM MISLINK_OUTBOX WHERE STATUS = 'pending' ORDER BY STATUS, NEXT_ATTEMPT_AT",
+                as: FirebirdTimestamp.self, in: tx)
+            let leases = try tx.attachment.queryValue(
+                """
+                SELECT MIN(T.UNTIL) FROM (
+                    SELECT MIN(CLAIMED_UNTIL) AS UNTIL FROM MISLINK_OUTBOX WHERE STATUS = 'sending'
+                    UNION ALL
+                    SELECT MIN(CLAIMED_UNTIL) FROM MISLINK_COMMANDS WHERE STATUS = 'processing') T
+                """, as: FirebirdTimestamp?.self, in: tx) ?? nil
+            return [pending, leases].compactMap { $0 }.min().map { DatabaseClock.interval(from: now, to: $0) }
+        }
+    }
+}
+
+extension String {
+    /// Cut to fit a `VARCHAR(1000)` column.
+    var clipped: String { count > 1000 ? String(prefix(999)) + "…" : self }
+}
