@@ -61,6 +61,9 @@ public struct FirebirdConfiguration: Sendable, Hashable {
         dpb.append(string: charset.name, tag: isc_dpb_lc_ctype)
         dpb.append(flag: isc_dpb_utf8_filename)
         if let pageBuffers { dpb.append(int: Int32(clamping: pageBuffers), tag: isc_dpb_num_buffers) }
+        // A server DSN goes to the server only: without this, when the server is down the client
+        // library falls back to its embedded engine and opens the file itself, behind the server's back.
+        if !dsn.isEmbedded { dpb.append(string: "Providers=Remote", tag: isc_dpb_config) }
         return dpb.bytes + extra
     }
 }

@@ -187,13 +187,17 @@ public struct LoadGenerator: Sendable {
             latency: final.latency, expected: expected)
     }
 
+    /// The first conversation id of this run: seconds since the epoch (mod 10⁶) × 10⁷.
+    private let runBase = (Int(Date().timeIntervalSince1970) % 1_000_000) * 10_000_000
+
     private func makeConversation(serial: Int, templates: [String: Scenario], rng: inout SystemRandomNumberGenerator)
         throws -> (Conversation, ExpectedObject)
     {
         let isChat = Double.random(in: 0..<1, using: &rng) < options.chatShare
         let isEdna = isChat && Double.random(in: 0..<1, using: &rng) < options.ednaShare
         let name = (isEdna ? Self.ednaScenarios : isChat ? Self.chatScenarios : Self.callScenarios).randomElement(using: &rng)!
-        let base = 1_000_000 + serial * 10
+        // Ids unique per run too, so a second run against the same database never meets the first one's threads.
+        let base = runBase + serial * 10
         var variables = [
             "client": "7916\(String(format: "%07d", serial % 10_000_000))", "conv": String(base),
             "contact": String(base), "command_id": "load-\(serial)", "thread": String(base), "edna_client": String(base),

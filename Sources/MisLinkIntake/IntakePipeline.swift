@@ -309,5 +309,7 @@ public final class IntakePipeline: Service, Sendable {
 /// The intake cannot take events now; nothing was stored. The HTTP layer answers 503.
 public struct IntakeUnavailable: Error, CustomStringConvertible, Sendable {
     public var reason: String
+    /// Makes the error.
+    public init(reason: String) { self.reason = reason }
     public var description: String { reason }
 }

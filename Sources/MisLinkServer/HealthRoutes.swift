@@ -4,7 +4,8 @@ import Hummingbird
 import MisLinkIntake
 import Prometheus
 
-/// `GET /health` (the process answers), `GET /ready` (the database answers; reports the spool backlog)
+/// `GET /health` (the process answers), `GET /ready` (the database answers a ping and the intake is
+/// writing to it rather than to the spool; reports the backlog)
 /// and `GET /metrics` (Prometheus text format).
 struct HealthRoutes {
     let pool: FirebirdPool
@@ -29,6 +30,7 @@ struct HealthRoutes {
             let status = intake.status
             do {
                 try await withDeadline(.seconds(3)) { try await pool.withConnection { try await $0.ping() } }
+                guard status.databaseAvailable else { throw IntakeUnavailable(reason: "the intake cannot write to the database; events are spooled") }
                 let readiness = Readiness(ready: true, database: "up", spoolBacklog: status.spoolBacklog, pending: status.pending)
                 return try Response.json(readiness)
             } catch {

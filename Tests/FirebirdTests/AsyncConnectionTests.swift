@@ -122,12 +122,14 @@ struct AsyncConnectionTests {
             options: .init(maxConnections: 2, acquireTimeout: .milliseconds(500), pingAfterIdle: .zero))
         // Two leases at once, a third times out.
         let holding = Task {
-            try await pool.withConnection { _ in try await Task.sleep(for: .seconds(2)) }
+            try await pool.withConnection { _ in try await Task.sleep(for: .seconds(4)) }
         }
         let holding2 = Task {
-            try await pool.withConnection { _ in try await Task.sleep(for: .seconds(2)) }
+            try await pool.withConnection { _ in try await Task.sleep(for: .seconds(4)) }
         }
-        try await Task.sleep(for: .milliseconds(300))
+        // Wait until both leases hold their connection (opening one takes a while on a busy machine).
+        let deadline = ContinuousClock.now + .seconds(3)
+        while await pool.connectionCount < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         await expectCode(.misuse) { try await pool.withConnection { _ in 1 } }
         try await holding.value
         try await holding2.value

@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct FakeChatTests {
     @Test func ednaLoginThreadsAndOutgoingWithExpiringToken() async throws {
-        let chat = FakeChat(configuration: FakeChatConfiguration(ednaTokenLifetime: .milliseconds(300)))
+        let chat = FakeChat(configuration: FakeChatConfiguration(ednaTokenLifetime: .seconds(3)))
         let server = try await RunningServer.start(router: chat.router())
         let client = HTTPClient()
         chat.setThread(.object(["id": .int(77), "status": .string("ASSIGNED"), "clientId": .int(9001),
@@ -27,7 +27,7 @@ import Testing
                                                    headers: [("Authorization", token.authorization)]))
         #expect(sent.status == 200)
         #expect(chat.sent.count == 1 && chat.sent[0].body.contains("🦷"))
-        try await Task.sleep(for: .milliseconds(400))
+        try await Task.sleep(for: .milliseconds(3500))
         let expired = try await client.execute(.get("\(server.baseURL)/api/v1/threads/77", headers: [("Authorization", token.authorization)]))
         #expect(expired.status == 401)
         await server.stop()

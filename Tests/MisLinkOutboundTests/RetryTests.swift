@@ -12,7 +12,10 @@ import Testing
         try await OutboundHarness.with("ob-retry") { h in
             h.chat.failNextMessagePosts([503, 429])
             let id = try await h.insertMessage(body: "Повтор")
-            let dispatcher = h.dispatcher(maxAttempts: 5)
+            // A backoff base of 2 s: long enough that "not due yet" holds on a busy machine.
+            let dispatcher = h.dispatcher(
+                maxAttempts: 5,
+                tuning: OutboundDispatcher.Tuning(retryBaseDelay: .seconds(2), commandRetryDelay: .milliseconds(100)))
 
             #expect(try await dispatcher.drainOnce() == 1)
             let first = try await h.outbox(id)
@@ -35,11 +38,11 @@ import Testing
             #expect(Set(posts.compactMap(\.idempotencyKey)) == ["outbox:\(id)"], "every attempt carries the same key")
             #expect(h.chat.sent.count == 1)
             if posts.count == 3 {
-                // Backoff base 300 ms with equal jitter: ≥ 150 ms after the first failure, ≥ 300 ms after the second.
+                // Backoff base 2 s with equal jitter: ≥ 1 s after the first failure, ≥ 2 s after the second.
                 let gap1 = posts[1].receivedAt.timeIntervalSince(posts[0].receivedAt)
                 let gap2 = posts[2].receivedAt.timeIntervalSince(posts[1].receivedAt)
-                #expect(gap1 >= 0.14, "first backoff \(gap1) s")
-                #expect(gap2 >= 0.29, "second backoff \(gap2) s")
+                #expect(gap1 >= 0.99, "first backoff \(gap1) s")
+                #expect(gap2 >= 1.99, "second backoff \(gap2) s")
             }
         }
     }
