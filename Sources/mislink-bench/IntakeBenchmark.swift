@@ -1,5 +1,7 @@
 import ArgumentParser
+import Dispatch
 import Foundation
+import MisLinkIntake
 import Logging
 import MisLinkEmulator
 import MisLinkExternalAPIs
@@ -23,6 +25,7 @@ struct IntakeBenchmark: AsyncParsableCommand {
     @Option(help: "Most events per group commit (intake.max_batch).") var maxBatch = 512
     @Option(help: "Demo patients in the new database.") var patients = 20_000
     @Option(help: "Folder for the temporary database and spool.") var directory = "/tmp"
+    @Flag(help: "Skip HTTP: submit call events straight to the intake (the database side alone).") var direct = false
 
     func run() async throws {
         let folder = "\(directory)/mislink-bench-intake-\(getpid())"
@@ -40,6 +43,10 @@ struct IntakeBenchmark: AsyncParsableCommand {
         try await EmbeddedDefault.prepare(worker.databaseConfiguration, patients: patients, logger: logger)
         let running = try await worker.start()
         defer { Task { await running.stop() } }
+        if direct {
+            try await runDirect(running)
+            return
+        }
 
         let client = HTTPClient(configuration: .init(maxConcurrentRequests: connections, timeout: .seconds(30)))
         let demo = MisLinkSettings.demoSecrets
@@ -66,5 +73,54 @@ struct IntakeBenchmark: AsyncParsableCommand {
         print("wrong_state \(check.wrongState)")
         await running.stop()
         if check.lost > 0 || check.duplicated > 0 { throw ExitCode(1) }
+    }
+
+    /// Calls of four events each (Appeared, Connected, Disconnected, summary), parsed by the Mango
+    /// adapter from signed bodies and submitted from `callsConcurrent` tasks: no HTTP on either side.
+    private func runDirect(_ running: RunningWorker) async throws {
+        let demo = MisLinkSettings.demoSecrets
+        let credentials = MangoCredentials(apiKey: demo.mangoKey, apiSalt: demo.mangoSalt)
+        let adapter = MangoWebhookAdapter(settings: .init(apiKey: demo.mangoKey, apiSalt: demo.mangoSalt))
+        let calls = Int(rate * duration / 4)
+        let start = ContinuousClock.now
+        let latencies = await withTaskGroup(of: [UInt64].self) { group in
+            for lane in 0..<callsConcurrent {
+                group.addTask {
+                    var samples: [UInt64] = []
+                    for call in stride(from: lane, to: calls, by: callsConcurrent) {
+                        let t = 1_790_000_000 + call
+                        let entry = "bench-\(call)"
+                        let bodies: [(String, String)] = [
+                            ("events/call", #"{"entry_id":"\#(entry)","call_id":"\#(entry)-1","timestamp":\#(t),"seq":1,"call_state":"Appeared","location":"abonent","from":{"number":"79161234567"},"to":{"extension":"101"}}"#),
+                            ("events/call", #"{"entry_id":"\#(entry)","call_id":"\#(entry)-1","timestamp":\#(t + 5),"seq":2,"call_state":"Connected","location":"abonent","from":{"number":"79161234567"},"to":{"extension":"101"}}"#),
+                            ("events/call", #"{"entry_id":"\#(entry)","call_id":"\#(entry)-1","timestamp":\#(t + 65),"seq":3,"call_state":"Disconnected","location":"abonent","from":{"number":"79161234567"},"to":{"extension":"101"},"disconnect_reason":1110}"#),
+                            ("events/summary", #"{"entry_id":"\#(entry)","call_direction":1,"from":{"number":"79161234567"},"to":{"extension":"101"},"create_time":\#(t),"forward_time":\#(t + 1),"talk_time":\#(t + 5),"end_time":\#(t + 65),"entry_result":1}"#),
+                        ]
+                        for (path, json) in bodies {
+                            let form = MangoSignedForm(json: json, credentials: credentials).fields
+                                .map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+                                .joined(separator: "&")
+                            let began = DispatchTime.now().uptimeNanoseconds
+                            guard let event = try? adapter.accept(path: path, body: Data(form.utf8)) else { continue }
+                            _ = try? await running.intake.submit(event)
+                            samples.append((DispatchTime.now().uptimeNanoseconds - began) / 1000)
+                        }
+                    }
+                    return samples
+                }
+            }
+            var all: [UInt64] = []
+            for await part in group { all += part }
+            return all.sorted()
+        }
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        func percentile(_ p: Double) -> String {
+            latencies.isEmpty ? "-" : String(format: "%.2f ms", Double(latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]) / 1000)
+        }
+        print("events \(latencies.count)")
+        print(String(format: "events_per_s %.0f", Double(latencies.count) / seconds))
+        print("commit_latency p50 \(percentile(0.5)), p99 \(percentile(0.99)), max \(percentile(0.999999))")
+        print("outcomes \(running.intake.status.outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
     }
 }
