@@ -161,6 +161,7 @@ let package = Package(
                 "MisLinkPatients",
                 "MisLinkServer",
                 "MisLinkSettings",
+                "MisLinkIntake",
                 "MisLinkEmulator",
                 "MisLinkExternalAPIs",
                 "MisLinkHTTP",

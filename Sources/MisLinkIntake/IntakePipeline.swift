@@ -10,17 +10,19 @@ import Synchronization
 /// The durable intake: every accepted webhook is committed to the inbox (and applied) or, while the
 /// database is unavailable, appended to the local spool, before ``submit(_:)`` returns.
 ///
-/// **Group commit.** One loop writes batches on one attachment. Events submitted while a commit is
-/// running wait for the next batch, so under load many events share a transaction (up to
-/// `intake.max_batch`) and each is acknowledged after its own batch commits; with little traffic a
-/// batch holds one event and nothing waits. `intake.max_delay_milliseconds` (default 0) can make a
-/// small batch linger for company.
+/// **Lanes and group commit.** Events are spread over `intake.writers` lanes by the object they are
+/// about (the call's `entry_id`, the thread), so one call's events always meet in one lane, in the
+/// order they came, and lanes never contend for the same rows. Each lane writes batches on its own
+/// attachment: events submitted while its commit runs wait for its next batch, so under load many
+/// events share a transaction (up to `intake.max_batch`) and each is acknowledged after its own batch
+/// commits; with little traffic a batch holds one event and nothing waits.
+/// `intake.max_delay_milliseconds` (default 0) can make a small batch linger for company.
 ///
 /// **The database unavailable.** A batch the database cannot take (connection lost, server down,
 /// file locked) goes to the ``DurableSpool`` and is acknowledged as ``IntakeOutcome/spooled``. From
-/// then on, new events go to the spool too (so they are applied in the order they came) and once a
-/// second the loop tries to attach again; when it can, it replays the spool segment by segment,
-/// deleting each after its events are committed, and goes back to writing directly once it is empty.
+/// then on every lane spools (so events are applied in the order they came), and once a second the
+/// first lane tries to attach again; when it can, it replays the spool segment by segment, deleting
+/// each after its events are committed, and all lanes go back to writing directly once it is empty.
 ///
 /// **Shutdown.** On graceful shutdown, new submissions are refused (the HTTP layer answers 503, so
 /// the sender retries) and everything already submitted is written before ``run()`` returns.
@@ -37,39 +39,24 @@ public final class IntakePipeline: Service, Sendable {
         public var outcomes: [String: Int]
     }
 
-    private struct Pending {
-        var event: InboundEvent
-        var continuation: CheckedContinuation<IntakeOutcome, any Error>
-    }
-
-    private struct State {
-        var pending: [Pending] = []
-        var waiter: CheckedContinuation<Void, Never>?
+    private struct Shared {
         var shuttingDown = false
+        var spooling = false
         var status = Status(databaseAvailable: false, spoolBacklog: 0, pending: 0, outcomes: [:])
     }
 
-    private let state = Mutex(State())
+    private let shared = Mutex(Shared())
+    private let lanes: [Lane]
+    private let spool: SpoolBox
     private let configuration: FirebirdConfiguration
     private let settings: MisLinkSettings.Intake
     private let logger: Logger
-    private let queue = DispatchQueue(label: "mislink.intake")
-    /// Touched only on `queue`.
-    private let storage: UncheckedStorage
-
-    private final class UncheckedStorage: @unchecked Sendable {
-        var attachment: FirebirdAttachment?
-        let writer: InboxWriter
-        var spool: DurableSpool?
-        init(writer: InboxWriter) { self.writer = writer }
-    }
-
     private let batchSizes = Recorder(label: "mislink_intake_batch_size")
     private let commitTimer = Metrics.Timer(label: "mislink_intake_commit_seconds")
 
     /// Makes the pipeline; it starts working when ``run()`` is called.
     /// - Parameters:
-    ///   - settings: the `intake` settings (batch size, linger, spool directory).
+    ///   - settings: the `intake` settings (writers, batch size, linger, spool directory).
     ///   - timestampOffset: `mango.timestamp_offset`.
     ///   - configuration: the database.
     ///   - appliers: defaults to ``DefaultAppliers/all``.
@@ -78,104 +65,116 @@ public final class IntakePipeline: Service, Sendable {
         self.settings = settings
         self.configuration = configuration
         self.logger = logger
-        storage = UncheckedStorage(writer: InboxWriter(appliers: appliers, timestampOffset: timestampOffset))
+        lanes = (0..<max(1, settings.writers)).map { index in
+            Lane(index: index, writer: InboxWriter(appliers: appliers, timestampOffset: timestampOffset))
+        }
+        spool = SpoolBox()
     }
 
     /// Stores one event durably and returns what happened to it.
     /// - Throws: ``IntakeUnavailable`` when shutting down, or when neither the database nor the spool can
     ///   take the event (answer 503: the sender retries, nothing was acknowledged).
     public func submit(_ event: InboundEvent) async throws -> IntakeOutcome {
-        try await withCheckedThrowingContinuation { continuation in
-            let waiter: CheckedContinuation<Void, Never>? = state.withLock { state in
-                if state.shuttingDown {
-                    continuation.resume(throwing: IntakeUnavailable(reason: "the worker is shutting down"))
-                    return nil
-                }
-                state.pending.append(Pending(event: event, continuation: continuation))
-                defer { state.waiter = nil }
-                return state.waiter
+        let lane = lanes[Self.lane(of: event, count: lanes.count)]
+        return try await withCheckedThrowingContinuation { continuation in
+            if shared.withLock({ $0.shuttingDown }) {
+                continuation.resume(throwing: IntakeUnavailable(reason: "the worker is shutting down"))
+                return
             }
-            waiter?.resume()
+            lane.enqueue(Lane.Pending(event: event, continuation: continuation))
         }
+    }
+
+    /// The lane of an event: by the object it is about, so one call's or thread's events share a lane.
+    static func lane(of event: InboundEvent, count: Int) -> Int {
+        guard count > 1 else { return 0 }
+        var hash: UInt32 = 2_166_136_261
+        for byte in (event.objectID ?? event.deliveryKey).utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        return Int(hash % UInt32(count))
     }
 
     /// The current status.
     public var status: Status {
-        state.withLock { state in
-            var status = state.status
-            status.pending = state.pending.count
-            return status
-        }
+        var status = shared.withLock { $0.status }
+        status.pending = lanes.reduce(0) { $0 + $1.pendingCount }
+        return status
     }
 
-    /// Runs the write loop until graceful shutdown, then writes what was submitted and returns.
+    /// Runs the lanes until graceful shutdown, then writes what was submitted and returns.
     public func run() async throws {
-        let spool = try DurableSpool(directory: URL(fileURLWithPath: settings.spoolDirectory))
-        let backlog = spool.backlog()
-        let available = await onQueue { [storage, configuration] in
-            storage.spool = spool
-            storage.attachment = try? FirebirdAttachment.open(configuration)
-            return storage.attachment != nil
+        let directory = URL(fileURLWithPath: settings.spoolDirectory)
+        let backlog = try await spool.run { box in
+            box.spool = try DurableSpool(directory: directory)
+            return box.spool!.backlog()
         }
-        state.withLock {
+        var available = true
+        for lane in lanes {
+            let opened = await lane.onQueue { [configuration] storage in
+                storage.attachment = try? FirebirdAttachment.open(configuration)
+                return storage.attachment != nil
+            }
+            available = available && opened
+        }
+        shared.withLock {
             $0.status.spoolBacklog = backlog
             $0.status.databaseAvailable = available
+            $0.spooling = backlog > 0 || !available
         }
         if backlog > 0 { logger.notice("the spool holds \(backlog) event(s) from before; replaying them first") }
         if !available { logger.error("the database \(configuration.database) is unavailable; events go to the spool") }
-        let startSpooling = backlog > 0 || !available
         await withGracefulShutdownHandler {
-            await loop(spooling: startSpooling)
-        } onGracefulShutdown: {
-            let waiter = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
-                state.shuttingDown = true
-                defer { state.waiter = nil }
-                return state.waiter
+            await withTaskGroup(of: Void.self) { group in
+                for lane in lanes { group.addTask { await self.loop(lane) } }
             }
-            waiter?.resume()
+        } onGracefulShutdown: {
+            self.shared.withLock { $0.shuttingDown = true }
+            for lane in self.lanes { lane.wake() }
         }
-        await onQueue { [storage] in
-            storage.spool?.seal()
-            try? storage.attachment?.close()
-            storage.attachment = nil
-            storage.writer.reset()
+        for lane in lanes {
+            await lane.onQueue { storage in
+                try? storage.attachment?.close()
+                storage.attachment = nil
+                storage.writer.reset()
+            }
         }
+        _ = try? await spool.run { $0.spool?.seal() }
     }
 
-    private func loop(spooling initial: Bool) async {
-        var spooling = initial
+    private var isSpooling: Bool { shared.withLock { $0.spooling } }
+
+    private func loop(_ lane: Lane) async {
         var lastAttempt = ContinuousClock.now - .seconds(10)
         while true {
-            var batch = takeBatch()
+            var batch = lane.take(settings.maxBatch)
             if batch.isEmpty {
-                if state.withLock({ $0.shuttingDown }) { break }
-                if spooling {
-                    if ContinuousClock.now - lastAttempt >= .seconds(1) {
+                if shared.withLock({ $0.shuttingDown }) { break }
+                if isSpooling {
+                    if lane.index == 0, ContinuousClock.now - lastAttempt >= .seconds(1) {
                         lastAttempt = .now
-                        spooling = await replayStep()
+                        await replayStep(lane)
                     } else {
                         try? await Task.sleep(for: .milliseconds(5))
                     }
                 } else {
-                    await waitForWork()
+                    await lane.waitForWork { self.shared.withLock { $0.shuttingDown } }
                 }
                 continue
             }
             if settings.maxDelayMilliseconds > 0, batch.count < settings.maxBatch / 4 {
                 try? await Task.sleep(for: .milliseconds(settings.maxDelayMilliseconds))
-                batch += takeBatch(limit: settings.maxBatch - batch.count)
+                batch += lane.take(settings.maxBatch - batch.count)
             }
-            if spooling {
+            if isSpooling {
                 await spoolBatch(batch)
-                if ContinuousClock.now - lastAttempt >= .seconds(1) {
+                if lane.index == 0, ContinuousClock.now - lastAttempt >= .seconds(1) {
                     lastAttempt = .now
-                    spooling = await replayStep()
+                    await replayStep(lane)
                 }
                 continue
             }
             let events = batch.map(\.event)
             let started = DispatchTime.now()
-            let result: Result<[IntakeOutcome], any Error> = await onQueue { [storage, configuration] in
+            let result: Result<[IntakeOutcome], any Error> = await lane.onQueue { [configuration] storage in
                 Result {
                     if storage.attachment == nil { storage.attachment = try FirebirdAttachment.open(configuration) }
                     return try storage.writer.write(events, on: storage.attachment!)
@@ -189,46 +188,29 @@ public final class IntakePipeline: Service, Sendable {
                 for (pending, outcome) in zip(batch, outcomes) { pending.continuation.resume(returning: outcome) }
             case .failure(let error):
                 logger.error("the database did not take a batch of \(batch.count); spooling from now on: \(error)")
-                await dropAttachment()
-                state.withLock { $0.status.databaseAvailable = false }
-                spooling = true
+                await lane.dropAttachment()
+                shared.withLock {
+                    $0.status.databaseAvailable = false
+                    $0.spooling = true
+                }
                 lastAttempt = .now
                 await spoolBatch(batch)
             }
         }
     }
 
-    private func takeBatch(limit: Int? = nil) -> [Pending] {
-        state.withLock { state in
-            let count = min(state.pending.count, limit ?? settings.maxBatch)
-            let batch = Array(state.pending.prefix(count))
-            state.pending.removeFirst(count)
-            return batch
-        }
-    }
-
-    private func waitForWork() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resumeNow = state.withLock { state in
-                if !state.pending.isEmpty || state.shuttingDown { return true }
-                state.waiter = continuation
-                return false
-            }
-            if resumeNow { continuation.resume() }
-        }
-    }
-
-    private func spoolBatch(_ batch: [Pending]) async {
+    private func spoolBatch(_ batch: [Lane.Pending]) async {
         let events = batch.map(\.event)
-        let result: Result<Void, any Error> = await onQueue { [storage] in
-            Result { try storage.spool!.append(events) }
-        }
-        switch result {
-        case .success:
+        do {
+            try await spool.run { box in try box.spool!.append(events) }
+            shared.withLock {
+                $0.status.spoolBacklog += batch.count
+                // Whatever is in the spool must be replayed before anything is written directly again.
+                $0.spooling = true
+            }
             record(Array(repeating: .spooled, count: batch.count))
-            state.withLock { $0.status.spoolBacklog += batch.count }
             for pending in batch { pending.continuation.resume(returning: .spooled) }
-        case .failure(let error):
+        } catch {
             logger.critical("cannot spool \(batch.count) event(s), refusing them: \(error)")
             for pending in batch {
                 pending.continuation.resume(throwing: IntakeUnavailable(reason: "neither the database nor the spool can store events"))
@@ -236,72 +218,167 @@ public final class IntakePipeline: Service, Sendable {
         }
     }
 
-    /// Attaches if needed and replays the oldest spool segment; returns whether to keep spooling.
-    private func replayStep() async -> Bool {
+    /// Attaches the lane if needed and replays the oldest spool segment; when the spool is empty,
+    /// every lane goes back to writing directly.
+    private func replayStep(_ lane: Lane) async {
         let maxBatch = settings.maxBatch
-        let result: Result<(replayed: Int, outcomes: [IntakeOutcome], empty: Bool), any Error> = await onQueue {
-            [storage, configuration] in
-            Result {
-                if storage.attachment == nil { storage.attachment = try FirebirdAttachment.open(configuration) }
-                guard let spool = storage.spool else { return (0, [], true) }
-                spool.seal()
-                guard let segment = try spool.segments().first else { return (0, [], true) }
-                let events = try spool.read(segment: segment)
-                var outcomes: [IntakeOutcome] = []
-                for start in stride(from: 0, to: events.count, by: maxBatch) {
-                    outcomes += try storage.writer.write(Array(events[start..<min(start + maxBatch, events.count)]),
-                                                         on: storage.attachment!)
+        do {
+            let attached = await lane.onQueue { [configuration] storage in
+                if storage.attachment == nil { storage.attachment = try? FirebirdAttachment.open(configuration) }
+                return storage.attachment != nil
+            }
+            guard attached else { throw IntakeUnavailable(reason: "cannot attach") }
+            let segment: (number: Int, events: [InboundEvent])? = try await spool.run { box in
+                box.spool!.seal()
+                guard let number = try box.spool!.segments().first else { return nil }
+                return (number, try box.spool!.read(segment: number))
+            }
+            if let segment {
+                let result: Result<[IntakeOutcome], any Error> = await lane.onQueue { storage in
+                    Result {
+                        var outcomes: [IntakeOutcome] = []
+                        for start in stride(from: 0, to: segment.events.count, by: maxBatch) {
+                            let part = Array(segment.events[start..<min(start + maxBatch, segment.events.count)])
+                            outcomes += try storage.writer.write(part, on: storage.attachment!)
+                        }
+                        return outcomes
+                    }
                 }
-                try spool.remove(segment: segment)
-                return (events.count, outcomes, try spool.segments().isEmpty)
+                let outcomes = try result.get()
+                try await spool.run { box in try box.spool!.remove(segment: segment.number) }
+                let fresh = outcomes.filter { $0 != .duplicate }.count
+                shared.withLock {
+                    $0.status.databaseAvailable = true
+                    $0.status.spoolBacklog = max(0, $0.status.spoolBacklog - segment.events.count)
+                }
+                logger.notice("replayed \(segment.events.count) spooled event(s): \(fresh) new, \(segment.events.count - fresh) already stored")
             }
-        }
-        switch result {
-        case .success(let step):
-            state.withLock {
-                $0.status.databaseAvailable = true
-                $0.status.spoolBacklog = max(0, $0.status.spoolBacklog - step.replayed)
+            // Back to direct writes only if the spool is empty now; an append racing with this check
+            // sets `spooling` again after it (see spoolBatch), so nothing is left behind.
+            let empty = try await spool.run { box in
+                let empty = try box.spool!.segments().isEmpty
+                if empty { self.shared.withLock { $0.spooling = false } }
+                return empty
             }
-            if step.replayed > 0 {
-                let applied = step.outcomes.filter { $0 != .duplicate }.count
-                logger.notice("replayed \(step.replayed) spooled event(s): \(applied) new, \(step.replayed - applied) already stored")
-            }
-            if step.empty {
-                state.withLock { $0.status.spoolBacklog = 0 }
+            if empty {
+                shared.withLock {
+                    $0.status.spoolBacklog = 0
+                    $0.status.databaseAvailable = true
+                }
                 logger.notice("the spool is empty; writing to the database directly again")
             }
-            return !step.empty
-        case .failure(let error):
+        } catch {
             logger.debug("the database is still unavailable: \(error)")
-            await dropAttachment()
-            state.withLock { $0.status.databaseAvailable = false }
-            return true
-        }
-    }
-
-    private func dropAttachment() async {
-        await onQueue { [storage] in
-            try? storage.attachment?.close()
-            storage.attachment = nil
-            storage.writer.reset()
+            await lane.dropAttachment()
+            shared.withLock { $0.status.databaseAvailable = false }
         }
     }
 
     private func record(_ outcomes: [IntakeOutcome]) {
         var counts: [IntakeOutcome: Int] = [:]
         for outcome in outcomes { counts[outcome, default: 0] += 1 }
-        state.withLock { state in
-            state.status.databaseAvailable = state.status.databaseAvailable || outcomes.contains { $0 != .spooled }
+        shared.withLock { state in
+            if outcomes.contains(where: { $0 != .spooled }) { state.status.databaseAvailable = true }
             for (outcome, count) in counts { state.status.outcomes[outcome.rawValue, default: 0] += count }
         }
         for (outcome, count) in counts {
             Counter(label: "mislink_intake_events_total", dimensions: [("outcome", outcome.rawValue)]).increment(by: count)
         }
     }
+}
 
-    private func onQueue<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+/// One writer of the intake: its queue of submitted events, its attachment and its dispatch queue
+/// (libfbclient calls block, so they never run on the cooperative pool).
+final class Lane: Sendable {
+    struct Pending {
+        var event: InboundEvent
+        var continuation: CheckedContinuation<IntakeOutcome, any Error>
+    }
+
+    private struct State {
+        var pending: [Pending] = []
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    final class Storage: @unchecked Sendable {
+        // @unchecked: touched only on the lane's queue.
+        var attachment: FirebirdAttachment?
+        let writer: InboxWriter
+        init(writer: InboxWriter) { self.writer = writer }
+    }
+
+    let index: Int
+    private let state = Mutex(State())
+    private let queue: DispatchQueue
+    private let storage: Storage
+
+    init(index: Int, writer: InboxWriter) {
+        self.index = index
+        queue = DispatchQueue(label: "mislink.intake.lane\(index)")
+        storage = Storage(writer: writer)
+    }
+
+    var pendingCount: Int { state.withLock { $0.pending.count } }
+
+    func enqueue(_ pending: Pending) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.pending.append(pending)
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    func take(_ limit: Int) -> [Pending] {
+        state.withLock { state in
+            let count = min(state.pending.count, max(0, limit))
+            let batch = Array(state.pending.prefix(count))
+            state.pending.removeFirst(count)
+            return batch
+        }
+    }
+
+    func wake() {
+        state.withLock { state -> CheckedContinuation<Void, Never>? in
+            defer { state.waiter = nil }
+            return state.waiter
+        }?.resume()
+    }
+
+    func waitForWork(isShuttingDown: @escaping @Sendable () -> Bool) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state in
+                if !state.pending.isEmpty || isShuttingDown() { return true }
+                state.waiter = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    func onQueue<T: Sendable>(_ body: @escaping @Sendable (Storage) -> T) async -> T {
         await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: body()) }
+            queue.async { [storage] in continuation.resume(returning: body(storage)) }
+        }
+    }
+
+    func dropAttachment() async {
+        await onQueue { storage in
+            try? storage.attachment?.close()
+            storage.attachment = nil
+            storage.writer.reset()
+        }
+    }
+}
+
+/// The spool, touched only on its own serial queue.
+final class SpoolBox: @unchecked Sendable {
+    var spool: DurableSpool?
+    private let queue = DispatchQueue(label: "mislink.intake.spool")
+
+    func run<T: Sendable>(_ body: @escaping @Sendable (SpoolBox) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try body(self) }) }
         }
     }
 }

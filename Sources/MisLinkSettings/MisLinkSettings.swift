@@ -166,6 +166,9 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
     public struct Intake: Codable, Sendable, Equatable {
         /// Largest accepted body in bytes; larger gets 413. Defaults to 256 KiB.
         public var maxBodyBytes: Int
+        /// Writer lanes, each with its own attachment; events are spread over them by call or thread.
+        /// Defaults to 2 (one per core of a small server).
+        public var writers: Int
         /// Most events in one group-commit transaction. Defaults to 512.
         public var maxBatch: Int
         /// Milliseconds a small batch lingers for company. Defaults to 0: events that arrive while a
@@ -174,9 +177,10 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
         /// The durable spool used while the database is unavailable. Defaults to `var/spool`.
         public var spoolDirectory: String
 
-        public init(maxBodyBytes: Int = 256 * 1024, maxBatch: Int = 512, maxDelayMilliseconds: Int = 0,
+        public init(maxBodyBytes: Int = 256 * 1024, writers: Int = 2, maxBatch: Int = 512, maxDelayMilliseconds: Int = 0,
                     spoolDirectory: String = "var/spool") {
             self.maxBodyBytes = maxBodyBytes
+            self.writers = writers
             self.maxBatch = maxBatch
             self.maxDelayMilliseconds = maxDelayMilliseconds
             self.spoolDirectory = spoolDirectory

@@ -23,6 +23,7 @@ struct IntakeBenchmark: AsyncParsableCommand {
     @Option(help: "Fraction delivered twice.") var duplicates = 0.2
     @Option(help: "Fraction swapped with the next event of the same call.") var reorder = 0.1
     @Option(help: "Most events per group commit (intake.max_batch).") var maxBatch = 512
+    @Option(help: "Writer lanes (intake.writers).") var writers = 2
     @Option(help: "Demo patients in the new database.") var patients = 20_000
     @Option(help: "Folder for the temporary database and spool.") var directory = "/tmp"
     @Flag(help: "Skip HTTP: submit call events straight to the intake (the database side alone).") var direct = false
@@ -34,6 +35,7 @@ struct IntakeBenchmark: AsyncParsableCommand {
         settings.database.dsn = "\(folder)/mislink.fdb"
         settings.listen = "127.0.0.1:0"
         settings.intake.maxBatch = maxBatch
+        settings.intake.writers = writers
         settings.intake.spoolDirectory = "\(folder)/spool"
         settings.logLevel = "warning"
         var logger = Logger(label: "mislink-bench")
