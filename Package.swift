@@ -212,6 +212,7 @@ let package = Package(
             dependencies: [
                 "MisLinkServer", "MisLinkIntake", "MisLinkSettings", "MisLinkEmulator", "MisLinkExternalAPIs", "MisLinkHTTP",
                 "Firebird", "MisLinkTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

@@ -74,11 +74,3 @@ extension Request {
         }
     }
 }
-
-/// Masks a phone number for logs: the last three digits stay.
-public func maskedPhone(_ phone: String?) -> String {
-    guard let phone, !phone.isEmpty else { return "-" }
-    let digits = phone.filter(\.isNumber)
-    guard digits.count > 3 else { return "***" }
-    return String(repeating: "*", count: digits.count - 3) + digits.suffix(3)
-}
