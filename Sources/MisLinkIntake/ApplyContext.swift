@@ -17,13 +17,20 @@ public final class ApplyContext {
     /// across batches: such rows are never re-keyed, so an id once seen stays right. Entries added in
     /// a batch that rolls back are forgotten with it.
     public let ids: IDCache
+    /// Operators, caller identification and calls in progress (see ``CallLookups``).
+    public let lookups: CallLookups
+    /// The attachment the batch runs on.
+    public let attachment: FirebirdAttachment
     private let statements: StatementCache
 
-    init(transaction: Transaction, statements: StatementCache, timestampOffset: Int, ids: IDCache) {
+    init(attachment: FirebirdAttachment, transaction: Transaction, statements: StatementCache, timestampOffset: Int,
+         ids: IDCache, lookups: CallLookups) {
+        self.attachment = attachment
         self.transaction = transaction
         self.statements = statements
         self.timestampOffset = timestampOffset
         self.ids = ids
+        self.lookups = lookups
         now = .timestamp(FirebirdTimestamp(Date(), in: .utc))
     }
 
@@ -42,6 +49,17 @@ public final class ApplyContext {
         let values = try (0..<statement.columns.count).map { try statement.readValue($0) }
         try statement.closeCursor()
         return values.allSatisfy(\.isNull) ? nil : values
+    }
+
+    /// Executes a SELECT and returns every row's values.
+    public func rows(_ sql: String, _ arguments: [FirebirdValue]) throws -> [[FirebirdValue]] {
+        let statement = try statements.statement(sql, in: transaction)
+        try statement.execute(arguments, in: transaction)
+        var rows: [[FirebirdValue]] = []
+        while try statement.fetch() {
+            rows.append(try (0..<statement.columns.count).map { try statement.readValue($0) })
+        }
+        return rows
     }
 
     /// A UTC timestamp from PBX epoch seconds, corrected by ``timestampOffset``.
@@ -87,7 +105,7 @@ public final class IDCache {
 /// Statements prepared once on an attachment and reused by every batch.
 final class StatementCache {
     private var prepared: [String: Statement] = [:]
-    private let attachment: FirebirdAttachment
+    let attachment: FirebirdAttachment
 
     init(attachment: FirebirdAttachment) { self.attachment = attachment }
 

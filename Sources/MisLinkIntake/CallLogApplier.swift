@@ -1,5 +1,6 @@
 import Firebird
 import MisLinkExternalAPIs
+import MisLinkPatients
 
 /// Mango call events into `MISLINK_CALLS` (one row per `entry_id`) and `MISLINK_CALL_LEGS` (one row
 /// per `call_id`), and command results into `MISLINK_COMMANDS`.
@@ -32,6 +33,7 @@ public struct CallLogApplier: EventApplier {
         let endedAt: FirebirdValue = event.callState == .disconnected ? at : .null
         let location = Self.location(event.location)
         let legKey = "leg:" + event.callId
+        let staff = try operatorOfLeg(event, callID: callID, in: context)
 
         var legID = context.ids[legKey]
         if legID == nil, let row = try context.firstRow(
@@ -43,8 +45,8 @@ public struct CallLogApplier: EventApplier {
                 """
                 INSERT INTO MISLINK_CALL_LEGS (CALL_ID, PBX_LEG_ID, LAST_SEQ, FROM_NUMBER, FROM_EXTENSION, TO_NUMBER,
                     TO_EXTENSION, LOCATION, ACD_GROUP, STATE, OUTCOME, TRANSFER_TYPE, DISCONNECT_REASON, RANG_AT,
-                    ANSWERED_AT, ENDED_AT, CREATED_AT, UPDATED_AT)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ANSWERED_AT, ENDED_AT, CREATED_AT, UPDATED_AT, STAFF_ID)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 RETURNING ID
                 """,
                 [.bigint(callID), .ascii(event.callId, limit: 128), .integer(Int32(clamping: event.seq)),
@@ -53,9 +55,11 @@ public struct CallLogApplier: EventApplier {
                  .ascii(event.to?.acdGroup, limit: 16), .text(state),
                  Self.outcome(state: state, answered: event.callState == .connected, location: event.location),
                  Self.transferType(event.transfer), Self.reason(event.disconnectReason), at, connectedAt, endedAt,
-                 context.now, context.now])
-            if let id = row?[0].int64Value { context.ids.remember(legKey, id) }
+                 context.now, context.now, staff.map { .integer($0) } ?? .null])
+            let newLeg = row?[0].int64Value
+            if let newLeg { context.ids.remember(legKey, newLeg) }
             try updateCall(callID, from: event, state: state, at: at, in: context)
+            try followCards(callID: callID, legID: newLeg, staff: staff, event: event, at: at, in: context)
             return .applied
         }
         context.ids.remember(legKey, legID)
@@ -86,6 +90,7 @@ public struct CallLogApplier: EventApplier {
              .bigint(legID), .integer(Int32(clamping: event.seq))])
         if updated != nil {
             try updateCall(callID, from: event, state: state, at: at, in: context)
+            try followCards(callID: callID, legID: legID, staff: staff, event: event, at: at, in: context)
             return .applied
         }
         // Older than what is applied: keep the state, fill in the facts only this event carries
@@ -124,20 +129,45 @@ public struct CallLogApplier: EventApplier {
         } else {
             direction = "in"
         }
+        // The client is identified once, at the call's first event (for an inbound call, its first ringing).
+        let client = direction == "out" ? event.to?.number : direction == "in" ? event.from?.number : nil
+        let who = context.lookups.identify(client, attachment: context.attachment)
         let row = try context.firstRow(
             """
             INSERT INTO MISLINK_CALLS (PBX_CALL_ID, DIRECTION, STATE, FROM_NUMBER, FROM_EXTENSION, TO_NUMBER,
-                TO_EXTENSION, LINE_NUMBER, ACD_GROUP, STARTED_AT, CREATED_AT, UPDATED_AT)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP)), ?, ?)
+                TO_EXTENSION, LINE_NUMBER, ACD_GROUP, STARTED_AT, CREATED_AT, UPDATED_AT,
+                PHONE_KEY, PATIENT_ID, PATIENT_OTHERS, PATIENT_MATCH)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP)), ?, ?, ?, ?, ?, ?)
             RETURNING ID
             """,
-            [entry, .text(direction), .text(Self.callState(event)), .ascii(event.from?.number, limit: 128),
-             .ascii(event.from?.extensionNumber, limit: 16), .ascii(event.to?.number, limit: 128),
-             .ascii(event.to?.extensionNumber, limit: 16), .ascii(event.to?.lineNumber ?? event.from?.lineNumber, limit: 128),
-             .ascii(event.to?.acdGroup, limit: 16), at, context.now, context.now, context.now])
+            callInsertValues(entry: entry, direction: direction, event: event, at: at, now: context.now)
+                + Self.identificationColumns(who))
         guard let id = row?[0].int64Value else { throw ApplyError("INSERT … RETURNING ID gave no id") }
         context.ids.remember(key, id)
+        context.lookups.remember(id, .init(direction: direction, phoneKey: who?.phoneKey, phoneNumber: client, identification: who))
         return id
+    }
+
+    private func callInsertValues(entry: FirebirdValue, direction: String, event: MangoCallEvent, at: FirebirdValue,
+                                  now: FirebirdValue) -> [FirebirdValue] {
+        let line: String? = event.to?.lineNumber ?? event.from?.lineNumber
+        var values: [FirebirdValue] = [entry, .text(direction), .text(Self.callState(event))]
+        values.append(.ascii(event.from?.number, limit: 128))
+        values.append(.ascii(event.from?.extensionNumber, limit: 16))
+        values.append(.ascii(event.to?.number, limit: 128))
+        values.append(.ascii(event.to?.extensionNumber, limit: 16))
+        values.append(.ascii(line, limit: 128))
+        values.append(.ascii(event.to?.acdGroup, limit: 16))
+        values += [at, now, now, now]
+        return values
+    }
+
+    /// PHONE_KEY, PATIENT_ID, PATIENT_OTHERS, PATIENT_MATCH of an identification.
+    static func identificationColumns(_ who: Identification?) -> [FirebirdValue] {
+        guard let who, !who.ownNumber else { return [.null, .null, .integer(0), .null] }
+        let match = who.matchedColumn.flatMap { ["PHONE_MOBILE", "PHONE_HOME", "PHONE_WORK"].contains($0) ? $0 : nil }
+        return [.ascii(who.phoneKey, limit: 20), who.patient.map { .integer(Int32($0.id)) } ?? .null,
+                .smallint(Int16(clamping: who.others)), .ascii(match, limit: 12)]
     }
 
     /// The call follows its newest leg until the summary ends it.
@@ -177,28 +207,38 @@ public struct CallLogApplier: EventApplier {
             Self.reason(summary.disconnectReason),
         ]
         let entry = FirebirdValue.ascii(summary.entryId, limit: 128)
-        if try context.firstRow(
+        if let updated = try context.firstRow(
             """
             UPDATE MISLINK_CALLS SET DIRECTION = ?, STATE = 'ended', RESULT = ?, ENDED_AT = ?,
                 ANSWERED_AT = COALESCE(ANSWERED_AT, ?), WAIT_SEC = ?, TALK_SEC = ?, DURATION_SEC = ?,
                 DISCONNECT_REASON = ?, CLOSED_BY = 'summary', UPDATED_AT = ?
             WHERE PBX_CALL_ID = ?
             RETURNING ID
-            """, values + [context.now, entry]) != nil {
+            """, values + [context.now, entry]) {
+            if let callID = updated[0].int64Value { try closeCall(callID, summary: summary, result: result, in: context) }
             return .applied
         }
         // The summary came before any leg (or the legs were never delivered): the call starts from it.
-        try context.execute(
+        let client = direction == "out" ? summary.to?.number : direction == "in" ? summary.from?.number : nil
+        let who = context.lookups.identify(client, attachment: context.attachment)
+        let inserted = try context.firstRow(
             """
             INSERT INTO MISLINK_CALLS (DIRECTION, STATE, RESULT, ENDED_AT, ANSWERED_AT, WAIT_SEC, TALK_SEC,
                 DURATION_SEC, DISCONNECT_REASON, CLOSED_BY, PBX_CALL_ID, FROM_NUMBER, FROM_EXTENSION, TO_NUMBER,
-                TO_EXTENSION, LINE_NUMBER, STARTED_AT, CREATED_AT, UPDATED_AT)
-            VALUES (?, 'ended', ?, ?, ?, ?, ?, ?, ?, 'summary', ?, ?, ?, ?, ?, ?, COALESCE(CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP)), ?, ?)
+                TO_EXTENSION, LINE_NUMBER, STARTED_AT, CREATED_AT, UPDATED_AT, PHONE_KEY, PATIENT_ID, PATIENT_OTHERS,
+                PATIENT_MATCH)
+            VALUES (?, 'ended', ?, ?, ?, ?, ?, ?, ?, 'summary', ?, ?, ?, ?, ?, ?, COALESCE(CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP)), ?, ?,
+                ?, ?, ?, ?)
+            RETURNING ID
             """,
             values + [entry, .ascii(summary.from?.number, limit: 128), .ascii(summary.from?.extensionNumber, limit: 16),
                       .ascii(summary.to?.number, limit: 128), .ascii(summary.to?.extensionNumber, limit: 16),
                       .ascii(summary.lineNumber, limit: 128), context.utc(epoch: summary.createTime), context.now, context.now,
-                      context.now])
+                      context.now] + Self.identificationColumns(who))
+        if let callID = inserted?[0].int64Value {
+            context.ids.remember("call:" + summary.entryId, callID)
+            try closeCall(callID, summary: summary, result: result, in: context)
+        }
         return .applied
     }
 

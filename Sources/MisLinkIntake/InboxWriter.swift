@@ -1,5 +1,6 @@
 import Firebird
 import Foundation
+import MisLinkPatients
 
 /// Writes one batch of events in one transaction: each new event goes to `MISLINK_INBOX` and is
 /// applied to the domain tables; a repeated delivery key changes nothing.
@@ -16,13 +17,15 @@ final class InboxWriter {
     private let timestampOffset: Int
     private var cache: (attachment: ObjectIdentifier, statements: StatementCache)?
     private let ids = IDCache()
+    private let lookups: CallLookups
 
     /// Events whose processing error is stored but which are acknowledged: not the database's failure.
     static let transactionOptions = TransactionOptions(isolation: .readCommitted, lockResolution: .timeout(seconds: 10))
 
-    init(appliers: [any EventApplier], timestampOffset: Int) {
+    init(appliers: [any EventApplier], timestampOffset: Int, queries: NamedQueries?) {
         self.appliers = appliers
         self.timestampOffset = timestampOffset
+        lookups = CallLookups(queries: queries)
     }
 
     /// Writes the batch; returns one outcome per event, in order.
@@ -60,7 +63,8 @@ final class InboxWriter {
 
     private func writeOnce(_ batch: [InboundEvent], failures: [Int: String], statements: StatementCache,
                            transaction: Transaction) throws -> [IntakeOutcome] {
-        let context = ApplyContext(transaction: transaction, statements: statements, timestampOffset: timestampOffset, ids: ids)
+        let context = ApplyContext(attachment: statements.attachment, transaction: transaction, statements: statements,
+                                   timestampOffset: timestampOffset, ids: ids, lookups: lookups)
         let known = try existingKeys(batch.map(\.deliveryKey), statements: statements, transaction: transaction)
         var seen = Set<String>()
         var outcomes: [IntakeOutcome] = []
@@ -146,6 +150,7 @@ final class InboxWriter {
     func reset() {
         cache = nil
         ids.reset()
+        lookups.reset()
     }
 }
 

@@ -3,6 +3,7 @@ import Firebird
 import Foundation
 import Logging
 import Metrics
+import MisLinkPatients
 import MisLinkSettings
 import ServiceLifecycle
 import Synchronization
@@ -60,13 +61,17 @@ public final class IntakePipeline: Service, Sendable {
     ///   - timestampOffset: `mango.timestamp_offset`.
     ///   - configuration: the database.
     ///   - appliers: defaults to ``DefaultAppliers/all``.
+    ///   - queries: the named queries that identify callers (`SQL/queries.sql`); defaults to the shipped
+    ///     file, and without it calls are stored unidentified.
     public init(settings: MisLinkSettings.Intake, timestampOffset: Int = 0, configuration: FirebirdConfiguration,
-                appliers: [any EventApplier] = DefaultAppliers.all, logger: Logger = Logger(label: "mislink.intake")) {
+                appliers: [any EventApplier] = DefaultAppliers.all,
+                queries: NamedQueries? = NamedQueries.defaultURL().flatMap { try? NamedQueries(contentsOf: $0) },
+                logger: Logger = Logger(label: "mislink.intake")) {
         self.settings = settings
         self.configuration = configuration
         self.logger = logger
         lanes = (0..<max(1, settings.writers)).map { index in
-            Lane(index: index, writer: InboxWriter(appliers: appliers, timestampOffset: timestampOffset))
+            Lane(index: index, writer: InboxWriter(appliers: appliers, timestampOffset: timestampOffset, queries: queries))
         }
         spool = SpoolBox()
     }

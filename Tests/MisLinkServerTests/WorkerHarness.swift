@@ -59,6 +59,16 @@ struct WorkerHarness {
         return try await connection.query(FirebirdQuery(unsafeSQL: sql, bindings: bindings))
     }
 
+    /// Executes statements on the test database, in one transaction (an attachment of this process:
+    /// the worker holds the embedded file, so isql cannot open it).
+    func execute(_ statements: [String]) async throws {
+        let connection = try await FirebirdConnection.connect(FirebirdConfiguration(database: settings.database.dsn))
+        defer { Task { try? await connection.close() } }
+        try await connection.withTransaction { transaction in
+            for sql in statements { try transaction.attachment.execute(FirebirdQuery(unsafeSQL: sql), in: transaction) }
+        }
+    }
+
     func count(_ sql: String, _ bindings: [FirebirdValue] = []) async throws -> Int {
         try await query(sql, bindings)[0].decode(Int.self, at: 0)
     }

@@ -1,0 +1,108 @@
+import Firebird
+import MisLinkExternalAPIs
+import MisLinkPatients
+
+/// The incoming-call card and the operators of a call.
+///
+/// - **Ringing** (`Appeared` of an inbound leg to an extension): the card for that operator is written
+///   (phone, patient, "and N more", last visit and service) in the batch's transaction; its trigger
+///   posts `MISLINK_CARD_<staff id>` at commit, so the MIS screen shows it while the phone rings.
+/// - **Answered** (`Connected`): that operator's card becomes `answered_here` and every other card
+///   still shown for the call `answered_elsewhere` (withdrawn); the operator is credited on the call
+///   (`OPERATOR_ID`, the last one to talk after transfers; `ANSWERED_BY_ID`, the first); and earlier
+///   missed calls from the same number are marked called back.
+/// - **Leg ended** unanswered: its card is closed. The summary closes whatever is still shown and, for
+///   a missed call, names the first operator who missed it as responsible (reference A.7, pitfall 7).
+extension CallLogApplier {
+    /// The operator of a leg: the extension it rang for an inbound or internal call, the extension that
+    /// dialled for an outbound one.
+    func operatorOfLeg(_ event: MangoCallEvent, callID: Int64, in context: ApplyContext) throws -> Int32? {
+        if let staff = try context.lookups.staffID(extension: event.to?.extensionNumber, in: context) { return staff }
+        return try context.lookups.staffID(extension: event.from?.extensionNumber, in: context)
+    }
+
+    /// Cards and operators after a leg's state was applied.
+    func followCards(callID: Int64, legID: Int64?, staff: Int32?, event: MangoCallEvent, at: FirebirdValue,
+                     in context: ApplyContext) throws {
+        let facts = try context.lookups.facts(of: callID, in: context)
+        switch event.callState {
+        case .appeared:
+            guard facts.direction == "in", let staff, let ext = event.to?.extensionNumber else { return }
+            var who = facts.identification
+            if who == nil, facts.phoneNumber != nil {
+                who = context.lookups.identify(facts.phoneNumber, attachment: context.attachment)
+                var remembered = facts
+                remembered.identification = who
+                context.lookups.remember(callID, remembered)
+            }
+            let patient = who?.ownNumber == true ? nil : who?.patient
+            try context.execute(
+                """
+                UPDATE OR INSERT INTO MISLINK_CALL_CARDS (CALL_ID, LEG_ID, STAFF_ID, SIP_EXTENSION, STATE, DIRECTION,
+                    PHONE_NUMBER, PHONE_KEY, PATIENT_ID, PATIENT_OTHERS, PATIENT_DISPLAY, PATIENT_BIRTH_DATE,
+                    LAST_VISIT_AT, LAST_SERVICE_NAME, SHOWN_AT, ANSWERED_AT, CLOSED_AT, UPDATED_AT)
+                VALUES (?, ?, ?, ?, 'shown', 'in', ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)
+                MATCHING (CALL_ID, STAFF_ID)
+                """,
+                [.bigint(callID), legID.map { .bigint($0) } ?? .null, .integer(staff), .ascii(ext, limit: 16),
+                 .ascii(facts.phoneNumber, limit: 128), .ascii(who?.phoneKey, limit: 20),
+                 patient.map { .integer(Int32($0.id)) } ?? .null, .smallint(Int16(clamping: patient == nil ? 0 : who?.others ?? 0)),
+                 .text(patient == nil ? nil : who?.cardTitle, limit: 200), .text(orNull: patient?.birthDate),
+                 .text(orNull: patient == nil ? nil : who?.lastVisit), .text(patient == nil ? nil : who?.lastService, limit: 255),
+                 at, context.now])
+        case .connected:
+            guard let staff else { return }
+            try context.execute(
+                """
+                UPDATE MISLINK_CALL_CARDS SET
+                    STATE = CASE WHEN STAFF_ID = ? THEN 'answered_here' WHEN STATE = 'shown' THEN 'answered_elsewhere' ELSE STATE END,
+                    ANSWERED_AT = CASE WHEN STAFF_ID = ? THEN COALESCE(ANSWERED_AT, ?) ELSE ANSWERED_AT END,
+                    UPDATED_AT = ?
+                WHERE CALL_ID = ? AND (STATE = 'shown' OR STAFF_ID = ?)
+                """,
+                [.integer(staff), .integer(staff), at, context.now, .bigint(callID), .integer(staff)])
+            try context.execute(
+                "UPDATE MISLINK_CALLS SET OPERATOR_ID = ?, ANSWERED_BY_ID = COALESCE(ANSWERED_BY_ID, ?), UPDATED_AT = ? WHERE ID = ?",
+                [.integer(staff), .integer(staff), context.now, .bigint(callID)])
+            if let key = facts.phoneKey {
+                // A missed call from this number is called back once a later call with it connects, either way.
+                try context.execute(
+                    """
+                    UPDATE MISLINK_CALLS SET CALLED_BACK_BY_ID = ?, CALLED_BACK_AT = ?,
+                        STATUS = COALESCE(STATUS, 'called_back'), UPDATED_AT = ?
+                    WHERE PHONE_KEY = ? AND RESULT = 'missed' AND CALLED_BACK_AT IS NULL AND ID <> ?
+                    """,
+                    [.bigint(callID), at, context.now, .ascii(key, limit: 20), .bigint(callID)])
+            }
+        case .disconnected:
+            guard let staff else { return }
+            try context.execute(
+                """
+                UPDATE MISLINK_CALL_CARDS SET STATE = CASE WHEN STATE = 'shown' THEN 'closed' ELSE STATE END,
+                    CLOSED_AT = COALESCE(CLOSED_AT, ?), UPDATED_AT = ?
+                WHERE CALL_ID = ? AND STAFF_ID = ?
+                """,
+                [at, context.now, .bigint(callID), .integer(staff)])
+        default:
+            return
+        }
+    }
+
+    /// After the summary: every card still shown is closed; a missed call gets its responsible operator.
+    func closeCall(_ callID: Int64, summary: MangoSummaryEvent, result: String, in context: ApplyContext) throws {
+        let ended = context.utc(epoch: summary.endTime)
+        try context.execute(
+            """
+            UPDATE MISLINK_CALL_CARDS SET STATE = CASE WHEN STATE = 'shown' THEN 'closed' ELSE STATE END,
+                CLOSED_AT = COALESCE(CLOSED_AT, COALESCE(CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP))), UPDATED_AT = ?
+            WHERE CALL_ID = ? AND CLOSED_AT IS NULL
+            """,
+            [ended, context.now, context.now, .bigint(callID)])
+        if result == "missed", let staff = try context.lookups.staffID(extension: summary.to?.extensionNumber, in: context) {
+            try context.execute(
+                "UPDATE MISLINK_CALLS SET OPERATOR_ID = COALESCE(OPERATOR_ID, ?), UPDATED_AT = ? WHERE ID = ?",
+                [.integer(staff), context.now, .bigint(callID)])
+        }
+        context.lookups.forget(callID)
+    }
+}

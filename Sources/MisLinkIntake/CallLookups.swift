@@ -1,0 +1,96 @@
+import Firebird
+import Foundation
+import MisLinkPatients
+
+/// What the call applier looks up beside the rows it writes: operators by SIP extension, the caller
+/// identified by phone (the issue on identification), and the facts of calls in progress.
+///
+/// One per intake lane, used only on its queue. The staff map is read again every minute; the
+/// identification session (its own read-committed read-only transaction, statements prepared once)
+/// lives as long as the lane's attachment.
+public final class CallLookups {
+    /// What the applier remembers of a call in progress.
+    public struct CallFacts: Sendable {
+        /// `in`, `out` or `internal`.
+        public var direction: String
+        /// The client's phone key, if the number was one.
+        public var phoneKey: String?
+        /// The client's number as the PBX sent it.
+        public var phoneNumber: String?
+        /// Who is calling, for the incoming-call cards.
+        public var identification: Identification?
+    }
+
+    private let queries: NamedQueries?
+    private var session: IdentificationSession?
+    private var sessionFailed = false
+    private var staff: [String: Int32] = [:]
+    private var staffLoadedAt: Date = .distantPast
+    private var calls: [Int64: CallFacts] = [:]
+
+    init(queries: NamedQueries?) { self.queries = queries }
+
+    /// The active employee with this SIP extension.
+    public func staffID(extension number: String?, in context: ApplyContext) throws -> Int32? {
+        guard let number, !number.isEmpty else { return nil }
+        if Date().timeIntervalSince(staffLoadedAt) > 60 {
+            staff = [:]
+            let rows = try context.rows(
+                "SELECT TRIM(SIP_EXTENSION), ID FROM STAFF WHERE SIP_EXTENSION IS NOT NULL AND IS_ACTIVE = 1 ORDER BY ID DESC", [])
+            for row in rows {
+                if let ext = row[0].stringValue, case .integer(let id) = row[1] { staff[ext] = id }
+            }
+            staffLoadedAt = Date()
+        }
+        return staff[number]
+    }
+
+    /// The caller identified by number; nil for a hidden, internal or unparseable number, or when the
+    /// named queries are not available.
+    public func identify(_ phone: String?, attachment: FirebirdAttachment) -> Identification? {
+        guard let phone, !phone.isEmpty, phone.contains(where: \.isNumber), !phone.hasPrefix("sip:") else { return nil }
+        guard let session = session(on: attachment) else { return nil }
+        return try? session.identify(phone)
+    }
+
+    /// The facts of a call: remembered, else read from its row.
+    public func facts(of callID: Int64, in context: ApplyContext) throws -> CallFacts {
+        if let facts = calls[callID] { return facts }
+        let row = try context.firstRow(
+            "SELECT DIRECTION, PHONE_KEY, CASE WHEN DIRECTION = 'out' THEN TO_NUMBER ELSE FROM_NUMBER END FROM MISLINK_CALLS WHERE ID = ?",
+            [.bigint(callID)])
+        let facts = CallFacts(direction: row?[0].stringValue ?? "in", phoneKey: row?[1].stringValue,
+                              phoneNumber: row?[2].stringValue, identification: nil)
+        remember(callID, facts)
+        return facts
+    }
+
+    /// Remembers the facts of a call (a bounded memory: cleared past 50,000 calls).
+    public func remember(_ callID: Int64, _ facts: CallFacts) {
+        if calls.count > 50_000 { calls.removeAll(keepingCapacity: true) }
+        calls[callID] = facts
+    }
+
+    /// Forgets a finished call.
+    public func forget(_ callID: Int64) { calls[callID] = nil }
+
+    func reset() {
+        session = nil
+        sessionFailed = false
+        staffLoadedAt = .distantPast
+        calls = [:]
+    }
+
+    private func session(on attachment: FirebirdAttachment) -> IdentificationSession? {
+        if let session, session.attachment === attachment { return session }
+        guard let queries, !sessionFailed else { return nil }
+        do {
+            let plan = try PatientIdentifier.numberingPlan(queries: queries, attachment: attachment)
+            session = try IdentificationSession(identifier: PatientIdentifier(plan: plan, queries: queries), attachment: attachment)
+        } catch {
+            sessionFailed = true
+            session = nil
+        }
+        return session
+    }
+}

@@ -1,0 +1,95 @@
+import Firebird
+import Foundation
+import MisLinkEmulator
+import MisLinkTestSupport
+import Testing
+
+@Suite("Telephony: identification, incoming-call cards, operators, called back")
+struct TelephonyTests {
+    /// Three operators on extensions 101–103 and two patients sharing the scenario caller's mobile,
+    /// typed the way registrars type.
+    static func clinic(_ harness: WorkerHarness) async throws {
+        try await harness.execute([
+            "INSERT INTO STAFF (ID, FULL_NAME, ROLE, SIP_EXTENSION) VALUES (901, 'Иванова Анна Сергеевна', 'operator', '101')",
+            "INSERT INTO STAFF (ID, FULL_NAME, ROLE, SIP_EXTENSION) VALUES (902, 'Петров Олег Ильич', 'operator', '102')",
+            "INSERT INTO STAFF (ID, FULL_NAME, ROLE, SIP_EXTENSION) VALUES (903, 'Сидорова Мария Петровна', 'operator', '103')",
+            "INSERT INTO PATIENTS (ID, LAST_NAME, FIRST_NAME, MIDDLE_NAME, PHONE_MOBILE) VALUES (9010, 'Смирнова', 'Елена', 'Павловна', '8 (916) 123-45-67')",
+            "INSERT INTO PATIENTS (ID, LAST_NAME, FIRST_NAME, MIDDLE_NAME, PHONE_HOME) VALUES (9011, 'Смирнов', 'Иван', 'Петрович', '+7 916 123 45 67')",
+        ])
+    }
+
+    func play(_ name: String, _ harness: WorkerHarness, run: String) async throws -> String {
+        let steps = try ScenarioLibrary().load(name).render(variables: ["run": run], start: 1_790_000_000)
+        var entry = ""
+        for step in steps {
+            guard case .mango(let path, let json) = step else { continue }
+            entry = json["entry_id"]?.stringValue ?? entry
+            let delivery = await harness.sender.sendMango(path: path, json: json.compactText)
+            #expect(delivery.status == 200, "\(name) \(path): \(delivery.error ?? "")")
+        }
+        return entry
+    }
+
+    @Test func missedRingAllThenAnsweredCallBack() async throws {
+        let harness = try await WorkerHarness.start(label: "tel")
+        defer { Task { await harness.stop() } }
+        try await Self.clinic(harness)
+
+        let missed = try await play("inbound-missed-ring-all", harness, run: "m1")
+        let call = try await harness.query(
+            "SELECT ID, RESULT, PATIENT_ID, PATIENT_OTHERS, PATIENT_MATCH, PHONE_KEY, OPERATOR_ID FROM MISLINK_CALLS WHERE PBX_CALL_ID = ?",
+            [.text(missed)])
+        #expect(try call[0].decode(String.self, at: 1) == "missed")
+        #expect(try call[0].decode(Int?.self, at: 2) == 9010)  // the mobile beats the home phone
+        #expect(try call[0].decode(Int.self, at: 3) == 1)
+        #expect(try call[0].decode(String?.self, at: 4) == "PHONE_MOBILE")
+        #expect(try call[0].decode(Int?.self, at: 6) == 901)  // the first operator who missed it answers for it
+        let missedID = try call[0].decode(Int64.self, at: 0)
+
+        let cards = try await harness.query(
+            "SELECT STAFF_ID, STATE, PATIENT_ID, PATIENT_OTHERS, PATIENT_DISPLAY, CLOSED_AT FROM MISLINK_CALL_CARDS WHERE CALL_ID = ? ORDER BY STAFF_ID",
+            [.bigint(missedID)])
+        #expect(try cards.map { try $0.decode(Int.self, at: 0) } == [901, 902, 903])
+        #expect(try cards.allSatisfy { try $0.decode(String.self, at: 1) == "closed" && $0.decode(FirebirdTimestamp?.self, at: 5) != nil })
+        #expect(try cards[0].decode(Int?.self, at: 2) == 9010 && cards[0].decode(Int.self, at: 3) == 1)
+        #expect(try cards[0].decode(String?.self, at: 4)?.hasPrefix("Смирнова Е. П.") == true)
+        let legs = try await harness.query(
+            "SELECT STAFF_ID, OUTCOME FROM MISLINK_CALL_LEGS WHERE CALL_ID = ? AND STAFF_ID IS NOT NULL ORDER BY STAFF_ID", [.bigint(missedID)])
+        #expect(try legs.map { try $0.decode(String?.self, at: 1) } == ["not_answered", "not_answered", "not_answered"])
+
+        // The same number calls again and is answered by 101: the missed call is called back.
+        let answered = try await play("inbound-answered", harness, run: "a1")
+        let second = try await harness.query(
+            "SELECT ID, RESULT, OPERATOR_ID, ANSWERED_BY_ID, PATIENT_ID FROM MISLINK_CALLS WHERE PBX_CALL_ID = ?", [.text(answered)])
+        #expect(try second[0].decode(String.self, at: 1) == "answered")
+        #expect(try second[0].decode(Int?.self, at: 2) == 901 && second[0].decode(Int?.self, at: 3) == 901)
+        #expect(try second[0].decode(Int?.self, at: 4) == 9010)
+        let answeredCard = try await harness.query(
+            "SELECT STATE, ANSWERED_AT FROM MISLINK_CALL_CARDS WHERE CALL_ID = ?", [.bigint(try second[0].decode(Int64.self, at: 0))])
+        #expect(try answeredCard.map { try $0.decode(String.self, at: 0) } == ["answered_here"])
+        let calledBack = try await harness.query(
+            "SELECT CALLED_BACK_BY_ID, STATUS FROM MISLINK_CALLS WHERE ID = ?", [.bigint(missedID)])
+        #expect(try calledBack[0].decode(Int64?.self, at: 0) == second[0].decode(Int64.self, at: 0))
+        #expect(try calledBack[0].decode(String?.self, at: 1) == "called_back")
+    }
+
+    @Test func cardsAreWithdrawnWhenAColleagueAnswers() async throws {
+        let harness = try await WorkerHarness.start(label: "cards")
+        defer { Task { await harness.stop() } }
+        try await Self.clinic(harness)
+        let t = 1_790_000_000
+        for ext in ["101", "102", "103"] {
+            let json = callEvent(entry: "R1", call: "R1-\(ext)", seq: 1, state: "Appeared", timestamp: t, toExtension: ext)
+            #expect(try await harness.mango("events/call", json: json).status == 200)
+        }
+        let shown = try await harness.count("SELECT COUNT(*) FROM MISLINK_CALL_CARDS C JOIN MISLINK_CALLS K ON K.ID = C.CALL_ID WHERE K.PBX_CALL_ID = 'R1' AND C.STATE = 'shown'")
+        #expect(shown == 3)
+        _ = try await harness.mango("events/call", json: callEvent(entry: "R1", call: "R1-102", seq: 2, state: "Connected", timestamp: t + 8, toExtension: "102"))
+        let states = try await harness.query(
+            "SELECT C.STAFF_ID, C.STATE FROM MISLINK_CALL_CARDS C JOIN MISLINK_CALLS K ON K.ID = C.CALL_ID WHERE K.PBX_CALL_ID = 'R1' ORDER BY C.STAFF_ID")
+        #expect(try states.map { try $0.decode(String.self, at: 1) } == ["answered_elsewhere", "answered_here", "answered_elsewhere"])
+        let call = try await harness.query("SELECT OPERATOR_ID, STATE FROM MISLINK_CALLS WHERE PBX_CALL_ID = 'R1'")
+        #expect(try call[0].decode(Int?.self, at: 0) == 902)
+        #expect(try call[0].decode(String.self, at: 1) == "talking")
+    }
+}
