@@ -64,6 +64,7 @@ extension CallLogApplier {
             try context.execute(
                 "UPDATE MISLINK_CALLS SET OPERATOR_ID = ?, ANSWERED_BY_ID = COALESCE(ANSWERED_BY_ID, ?), UPDATED_AT = ? WHERE ID = ?",
                 [.integer(staff), .integer(staff), context.now, .bigint(callID)])
+            if facts.direction == "in" { try appealFollowsAnswer(callID: callID, staff: staff, facts: facts, at: at, in: context) }
             if let key = facts.phoneKey {
                 // A missed call from this number is called back once a later call with it connects, either way.
                 try context.execute(
@@ -86,6 +87,62 @@ extension CallLogApplier {
         default:
             return
         }
+    }
+
+    /// An answered incoming call has one appeal (the MIS's `APPEALS`, channel phone) for the operator who
+    /// answered, with the identified patient; when another operator connects later (a transfer), the
+    /// appeal moves to them with everything entered so far. Each step goes to `MISLINK_APPEAL_EVENTS`.
+    func appealFollowsAnswer(callID: Int64, staff: Int32, facts: CallLookups.CallFacts, at: FirebirdValue,
+                             in context: ApplyContext) throws {
+        if let row = try context.firstRow(
+            "SELECT A.APPEAL_ID, P.OPERATOR_ID FROM MISLINK_APPEALS A JOIN APPEALS P ON P.ID = A.APPEAL_ID WHERE A.CALL_ID = ?",
+            [.bigint(callID)]), let appeal = row[0].int64Value {
+            let previous = row[1].int64Value.map(Int32.init)
+            guard previous != staff else { return }
+            try context.execute("UPDATE APPEALS SET OPERATOR_ID = ? WHERE ID = ?", [.integer(staff), .integer(Int32(appeal))])
+            try context.execute(
+                "UPDATE MISLINK_APPEALS SET LAST_OPERATOR_ID = ?, UPDATED_AT = ? WHERE APPEAL_ID = ?",
+                [.integer(staff), context.now, .integer(Int32(appeal))])
+            try appealEvent(Int32(appeal), "transferred", staff: staff, from: previous, callID: callID, at: at, in: context)
+            return
+        }
+        let who = facts.identification ?? context.lookups.identify(facts.phoneNumber, attachment: context.attachment)
+        let patient = who?.ownNumber == true ? nil : who?.patient
+        guard let created = try context.firstRow(
+            """
+            INSERT INTO APPEALS (CHANNEL, DIRECTION, PATIENT_ID, OPERATOR_ID, CONTACT_PHONE, CONTACT_NAME, STATUS)
+            VALUES ('phone', 'in', ?, ?, ?, ?, 'open')
+            RETURNING ID
+            """,
+            [patient.map { .integer(Int32($0.id)) } ?? .null, .integer(staff), .text(facts.phoneNumber, limit: 64),
+             .text(patient?.fullName, limit: 150)]), let appealID = created[0].int64Value.map(Int32.init)
+        else { throw ApplyError("INSERT INTO APPEALS … RETURNING ID gave no id") }
+        try context.execute(
+            """
+            INSERT INTO MISLINK_APPEALS (APPEAL_ID, CHANNEL, SOURCE, CALL_ID, PHONE_KEY, CONTACT_NAME, PATIENT_OTHERS,
+                PATIENT_DISPLAY, LAST_OPERATOR_ID, CREATED_AT, UPDATED_AT)
+            VALUES (?, 'phone', 'call', ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [.integer(appealID), .bigint(callID), .ascii(facts.phoneKey, limit: 20), .text(patient?.fullName, limit: 150),
+             .smallint(Int16(clamping: patient == nil ? 0 : who?.others ?? 0)), .text(patient == nil ? nil : who?.cardTitle, limit: 200),
+             .integer(staff), context.now, context.now])
+        try context.execute("UPDATE MISLINK_CALLS SET APPEAL_ID = ?, UPDATED_AT = ? WHERE ID = ?",
+                            [.integer(appealID), context.now, .bigint(callID)])
+        try context.execute("UPDATE MISLINK_CALL_CARDS SET APPEAL_ID = ?, UPDATED_AT = ? WHERE CALL_ID = ? AND STAFF_ID = ?",
+                            [.integer(appealID), context.now, .bigint(callID), .integer(staff)])
+        try appealEvent(appealID, "created", staff: staff, from: nil, callID: callID, at: at, in: context)
+    }
+
+    private func appealEvent(_ appeal: Int32, _ type: String, staff: Int32, from: Int32?, callID: Int64, at: FirebirdValue,
+                             in context: ApplyContext) throws {
+        try context.execute(
+            """
+            INSERT INTO MISLINK_APPEAL_EVENTS (APPEAL_ID, EVENT_TYPE, ACTOR, STAFF_ID, FROM_STAFF_ID, TO_STAFF_ID, CALL_ID,
+                EVENT_AT, CREATED_AT)
+            VALUES (?, ?, 'system', ?, ?, ?, ?, COALESCE(CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP)), ?)
+            """,
+            [.integer(appeal), .text(type), .integer(staff), from.map { .integer($0) } ?? .null,
+             type == "transferred" ? .integer(staff) : .null, .bigint(callID), at, context.now, context.now])
     }
 
     /// After the summary: every card still shown is closed; a missed call gets its responsible operator.

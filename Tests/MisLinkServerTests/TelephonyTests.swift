@@ -88,8 +88,27 @@ struct TelephonyTests {
         let states = try await harness.query(
             "SELECT C.STAFF_ID, C.STATE FROM MISLINK_CALL_CARDS C JOIN MISLINK_CALLS K ON K.ID = C.CALL_ID WHERE K.PBX_CALL_ID = 'R1' ORDER BY C.STAFF_ID")
         #expect(try states.map { try $0.decode(String.self, at: 1) } == ["answered_elsewhere", "answered_here", "answered_elsewhere"])
-        let call = try await harness.query("SELECT OPERATOR_ID, STATE FROM MISLINK_CALLS WHERE PBX_CALL_ID = 'R1'")
+        let call = try await harness.query("SELECT OPERATOR_ID, STATE, APPEAL_ID FROM MISLINK_CALLS WHERE PBX_CALL_ID = 'R1'")
         #expect(try call[0].decode(Int?.self, at: 0) == 902)
         #expect(try call[0].decode(String.self, at: 1) == "talking")
+        // The answer opened one phone appeal for 902 with the identified patient.
+        let appealID = try #require(try call[0].decode(Int?.self, at: 2))
+        let appeal = try await harness.query("SELECT CHANNEL, DIRECTION, PATIENT_ID, OPERATOR_ID, STATUS FROM APPEALS WHERE ID = ?", [.integer(Int32(appealID))])
+        #expect(try appeal[0].decode(String.self, at: 0) == "phone" && appeal[0].decode(String.self, at: 4) == "open")
+        #expect(try appeal[0].decode(Int?.self, at: 2) == 9010 && appeal[0].decode(Int?.self, at: 3) == 902)
+
+        // 902 transfers to 903, who answers: the appeal moves with the call; the chain is kept.
+        _ = try await harness.mango("events/call", json: callEvent(entry: "R1", call: "R1-t903", seq: 1, state: "Appeared", timestamp: t + 60, toExtension: "103"))
+        _ = try await harness.mango("events/call", json: callEvent(entry: "R1", call: "R1-t903", seq: 2, state: "Connected", timestamp: t + 70, toExtension: "103"))
+        _ = try await harness.mango("events/call", json: callEvent(entry: "R1", call: "R1-102", seq: 3, state: "Disconnected", timestamp: t + 70, toExtension: "102"))
+        let moved = try await harness.query("SELECT OPERATOR_ID FROM APPEALS WHERE ID = ?", [.integer(Int32(appealID))])
+        #expect(try moved[0].decode(Int?.self, at: 0) == 903)
+        let chain = try await harness.query(
+            "SELECT EVENT_TYPE, STAFF_ID, FROM_STAFF_ID FROM MISLINK_APPEAL_EVENTS WHERE APPEAL_ID = ? ORDER BY ID", [.integer(Int32(appealID))])
+        #expect(try chain.map { try $0.decode(String.self, at: 0) } == ["created", "transferred"])
+        #expect(try chain[1].decode(Int?.self, at: 2) == 902 && chain[1].decode(Int?.self, at: 1) == 903)
+        #expect(try await harness.count("SELECT COUNT(*) FROM APPEALS") == 1)
+        let final = try await harness.query("SELECT OPERATOR_ID, ANSWERED_BY_ID FROM MISLINK_CALLS WHERE PBX_CALL_ID = 'R1'")
+        #expect(try final[0].decode(Int?.self, at: 0) == 903 && final[0].decode(Int?.self, at: 1) == 902)
     }
 }
