@@ -84,6 +84,7 @@ public struct Worker: Sendable {
         let intake = IntakePipeline(settings: settings.intake, timestampOffset: settings.mango.timestampOffset,
                                     configuration: configuration, logger: logger)
         let router = Router(context: WorkerRequestContext.self)
+        router.add(middleware: JSONErrorMiddleware())
         WebhookRoutes(settings: settings, intake: intake, logger: logger).add(to: router)
         HealthRoutes(pool: pool, intake: intake, registry: registry).add(to: router)
         APIRoutes(settings: settings, pool: pool, intake: intake).add(to: router)

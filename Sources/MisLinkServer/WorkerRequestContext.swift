@@ -74,3 +74,19 @@ extension Request {
         }
     }
 }
+
+/// Answers every `HTTPError` the routes throw as `{"error": "…"}` with its status, the shape the OpenAPI
+/// document gives errors.
+struct JSONErrorMiddleware: RouterMiddleware {
+    typealias Context = WorkerRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError {
+            return .error(error.status, error.body ?? error.status.reasonPhrase)
+        } catch is DecodingError {
+            return .error(.badRequest, "the body is not the JSON this endpoint takes")
+        }
+    }
+}

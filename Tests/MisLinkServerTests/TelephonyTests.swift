@@ -1,6 +1,7 @@
 import Firebird
 import Foundation
 import MisLinkEmulator
+import MisLinkHTTP
 import MisLinkTestSupport
 import Testing
 
@@ -110,5 +111,59 @@ struct TelephonyTests {
         #expect(try await harness.count("SELECT COUNT(*) FROM APPEALS") == 1)
         let final = try await harness.query("SELECT OPERATOR_ID, ANSWERED_BY_ID FROM MISLINK_CALLS WHERE PBX_CALL_ID = 'R1'")
         #expect(try final[0].decode(Int?.self, at: 0) == 903 && final[0].decode(Int?.self, at: 1) == 902)
+    }
+
+    @Test func callLogAPIFiltersPagesAndTakesComments() async throws {
+        let harness = try await WorkerHarness.start(label: "calls")
+        defer { Task { await harness.stop() } }
+        try await Self.clinic(harness)
+        _ = try await play("inbound-missed-ring-all", harness, run: "x1")
+        _ = try await play("inbound-answered", harness, run: "x2")
+        _ = try await play("internal-call", harness, run: "x3")
+
+        let all = try await harness.api("/api/v1/calls?limit=2")
+        #expect(all.status == 200)
+        expectDocumented("GET", "/api/v1/calls", all)
+        var ids: [Int] = []
+        var cursor: String? = nil
+        repeat {
+            let page = try await harness.api("/api/v1/calls?limit=2" + (cursor.map { "&cursor=\($0)" } ?? ""))
+            expectDocumented("GET", "/api/v1/calls", page)
+            let object = try JSONSerialization.jsonObject(with: page.body) as! [String: Any]
+            ids += (object["items"] as! [[String: Any]]).map { $0["id"] as! Int }
+            cursor = object["next_cursor"] as? String
+        } while cursor != nil
+        #expect(ids.count == 3 && Set(ids).count == 3)
+
+        // The caller's number typed another way finds both of their calls; filters combine.
+        let byPhone = try await harness.api("/api/v1/calls?phone=8%20(916)%20123-45-67")
+        let phoneItems = (try JSONSerialization.jsonObject(with: byPhone.body) as! [String: Any])["items"] as! [[String: Any]]
+        #expect(phoneItems.count == 2)
+        #expect(phoneItems.allSatisfy { $0["patient_id"] as? Int == 9010 })
+        let missed = try await harness.api("/api/v1/calls?type=in&result=missed&operator=901")
+        let missedItems = (try JSONSerialization.jsonObject(with: missed.body) as! [String: Any])["items"] as! [[String: Any]]
+        #expect(missedItems.count == 1)
+        #expect(missedItems.first?["status"] as? String == "called_back")
+        #expect((missedItems.first?["started_at_local"] as? String)?.count == 19)
+        let bad = try await harness.api("/api/v1/calls?result=lost")
+        #expect(bad.status == 400)
+        expectDocumented("GET", "/api/v1/calls", bad)
+
+        // A comment and a status from the screen.
+        let id = try #require(missedItems.first?["id"] as? Int)
+        let patched = try await harness.client.execute(HTTPClientRequest(
+            method: "PATCH", url: "\(harness.worker.baseURL)/api/v1/calls/\(id)",
+            headers: [(name: "Authorization", value: "Bearer \(WorkerHarness.token)"), (name: "Content-Type", value: "application/json")],
+            body: Data(#"{"comment":"Перезвонили, записана на 28.11 🙂","status":"spam"}"#.utf8)))
+        #expect(patched.status == 200)
+        expectDocumented("PATCH", "/api/v1/calls/\(id)", patched)
+        let row = try await harness.query("SELECT COMMENT, STATUS FROM MISLINK_CALLS WHERE ID = ?", [.bigint(Int64(id))])
+        #expect(try row[0].decode(String?.self, at: 0) == "Перезвонили, записана на 28.11 🙂")
+        #expect(try row[0].decode(String?.self, at: 1) == "spam")
+        let missing = try await harness.client.execute(HTTPClientRequest(
+            method: "PATCH", url: "\(harness.worker.baseURL)/api/v1/calls/999999",
+            headers: [(name: "Authorization", value: "Bearer \(WorkerHarness.token)")], body: Data(#"{"status":"x"}"#.utf8)))
+        #expect(missing.status == 404)
+        expectDocumented("PATCH", "/api/v1/calls/999999", missing)
     }
 }

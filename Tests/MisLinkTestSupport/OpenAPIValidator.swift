@@ -136,7 +136,8 @@ public struct OpenAPIValidator: @unchecked Sendable {
     }
 
     private static func equal(_ a: Any, _ b: Any) -> Bool {
-        (a as? String).map { $0 == b as? String } ?? (a as? NSNumber).map { $0 == b as? NSNumber } ?? false
+        if a is NSNull || b is NSNull { return a is NSNull && b is NSNull }
+        return (a as? String).map { $0 == b as? String } ?? (a as? NSNumber).map { $0 == b as? NSNumber } ?? false
     }
 
     private static func describe(_ value: Any) -> String {

@@ -1,0 +1,200 @@
+import Firebird
+import Foundation
+import Hummingbird
+import MisLinkPatients
+import MisLinkSettings
+import Synchronization
+
+/// The call log for web MIS screens: `GET /api/v1/calls` (filters, newest first, keyset paging) and
+/// `PATCH /api/v1/calls/{id}` (comment and status).
+///
+/// Times are UTC (`…Z`); each call also carries `started_at_local`, its start in the clinic's zone,
+/// the way the MIS shows it.
+struct CallRoutes {
+    let pool: FirebirdPool
+    let timeZone: TimeZone
+    let phoneKeys: PhoneKeys
+
+    struct Call: Codable, ResponseEncodable {
+        var id: Int64
+        var pbxCallId: String
+        var direction: String
+        var state: String
+        var result: String?
+        var status: String?
+        var fromNumber: String?
+        var toNumber: String?
+        var phoneKey: String?
+        var patientId: Int?
+        var patientOthers: Int
+        var operatorId: Int?
+        var answeredById: Int?
+        var appealId: Int?
+        var comment: String?
+        var startedAt: Date
+        var startedAtLocal: String
+        var answeredAt: Date?
+        var endedAt: Date?
+        var waitSec: Int?
+        var talkSec: Int?
+        var durationSec: Int?
+        var calledBackById: Int64?
+        var calledBackAt: Date?
+    }
+
+    struct Page: Codable, ResponseEncodable {
+        var items: [Call]
+        /// Pass as `cursor` for the next page; absent on the last page.
+        var nextCursor: String?
+    }
+
+    struct Patch: Codable {
+        var comment: String?
+        var status: String?
+    }
+
+    static let columns = """
+        ID, PBX_CALL_ID, DIRECTION, STATE, RESULT, STATUS, FROM_NUMBER, TO_NUMBER, PHONE_KEY, PATIENT_ID, PATIENT_OTHERS,
+        OPERATOR_ID, ANSWERED_BY_ID, APPEAL_ID, COMMENT, STARTED_AT, ANSWERED_AT, ENDED_AT, WAIT_SEC, TALK_SEC,
+        DURATION_SEC, CALLED_BACK_BY_ID, CALLED_BACK_AT
+        """
+
+    func add(to group: RouterGroup<WorkerRequestContext>) {
+        group.get("calls") { request, _ in try await list(request) }
+        group.patch("calls/:id") { request, context in
+            guard let id = context.parameters.get("id").flatMap(Int64.init) else {
+                throw HTTPError(.badRequest, message: "the call id must be an integer")
+            }
+            let body = try await request.body(limit: 64 * 1024)
+            let patch: Patch
+            do { patch = try JSONDecoder().decode(Patch.self, from: body) } catch {
+                throw HTTPError(.badRequest, message: "the body must be {\"comment\": …, \"status\": …}")
+            }
+            return try await update(id, patch)
+        }
+    }
+
+    /// `type`, `result`, `status`, `phone` (digits, matched by phone key ending), `patient`, `operator`,
+    /// `from`/`to` (ISO 8601), `limit` (1–200, default 50), `cursor`.
+    private func list(_ request: Request) async throws -> Page {
+        let query = request.uri.queryParameters
+        var conditions: [String] = []
+        var bindings: [FirebirdValue] = []
+        func text(_ name: String, column: String, allowed: [String]? = nil) throws {
+            guard let value = query[Substring(name)].map(String.init), !value.isEmpty else { return }
+            if let allowed, !allowed.contains(value) {
+                throw HTTPError(.badRequest, message: "\(name) must be one of \(allowed.joined(separator: ", "))")
+            }
+            conditions.append("\(column) = ?")
+            bindings.append(.text(value))
+        }
+        func integer(_ name: String, column: String) throws {
+            guard let value = query[Substring(name)].map(String.init), !value.isEmpty else { return }
+            guard let number = Int32(value) else { throw HTTPError(.badRequest, message: "\(name) must be an integer") }
+            conditions.append("\(column) = ?")
+            bindings.append(.integer(number))
+        }
+        func instant(_ name: String, comparison: String) throws {
+            guard let value = query[Substring(name)].map(String.init), !value.isEmpty else { return }
+            guard let date = ISO8601DateFormatter().date(from: value) else {
+                throw HTTPError(.badRequest, message: "\(name) must be an ISO 8601 time such as 2026-11-27T09:00:00Z")
+            }
+            conditions.append("STARTED_AT \(comparison) ?")
+            bindings.append(.timestamp(FirebirdTimestamp(date, in: .utc)))
+        }
+        try text("type", column: "DIRECTION", allowed: ["in", "out", "internal"])
+        try text("result", column: "RESULT", allowed: ["answered", "missed", "abandoned", "not_reached", "failed"])
+        try text("status", column: "STATUS")
+        try integer("patient", column: "PATIENT_ID")
+        try integer("operator", column: "OPERATOR_ID")
+        try instant("from", comparison: ">=")
+        try instant("to", comparison: "<")
+        if let phone = query["phone"].map(String.init), !phone.isEmpty {
+            // The number as typed, in any format, becomes its phone key by the clinic's numbering plan.
+            guard let key = try? await phoneKeys.normalizer().lookupNumber(phone).key else {
+                throw HTTPError(.badRequest, message: "phone is not a phone number")
+            }
+            conditions.append("PHONE_KEY = ?")
+            bindings.append(.text(key))
+        }
+        if let cursor = query["cursor"].map(String.init), !cursor.isEmpty {
+            let parts = cursor.split(separator: "_")
+            guard parts.count == 2, let micros = Int64(parts[0]), let id = Int64(parts[1]) else {
+                throw HTTPError(.badRequest, message: "cursor is not one this API gave")
+            }
+            let at = FirebirdValue.timestamp(FirebirdTimestamp(Date(timeIntervalSince1970: Double(micros) / 1e6), in: .utc))
+            conditions.append("(STARTED_AT < ? OR (STARTED_AT = ? AND ID < ?))")
+            bindings += [at, at, .bigint(id)]
+        }
+        let limit = min(max(Int(query["limit"].map(String.init) ?? "") ?? 50, 1), 200)
+        let sql = """
+            SELECT FIRST \(limit + 1) \(Self.columns) FROM MISLINK_CALLS
+            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+            ORDER BY STARTED_AT DESC, ID DESC
+            """
+        let rows = try await pool.withConnection { try await $0.query(FirebirdQuery(unsafeSQL: sql, bindings: bindings)) }
+        let items = try rows.prefix(limit).map(call)
+        var next: String?
+        if rows.count > limit, let last = items.last {
+            next = "\(Int64((last.startedAt.timeIntervalSince1970 * 1e6).rounded()))_\(last.id)"
+        }
+        return Page(items: items, nextCursor: next)
+    }
+
+    private func update(_ id: Int64, _ patch: Patch) async throws -> Call {
+        guard patch.comment != nil || patch.status != nil else {
+            throw HTTPError(.badRequest, message: "give comment, status or both")
+        }
+        if let status = patch.status, status.count > 32 { throw HTTPError(.badRequest, message: "status is at most 32 characters") }
+        if let comment = patch.comment, comment.count > 1000 { throw HTTPError(.badRequest, message: "comment is at most 1000 characters") }
+        let update = FirebirdQuery(
+            unsafeSQL: """
+                UPDATE MISLINK_CALLS SET COMMENT = COALESCE(?, COMMENT), STATUS = COALESCE(?, STATUS)
+                WHERE ID = ? RETURNING \(Self.columns)
+                """,
+            bindings: [patch.comment.map { .text($0) } ?? .null, patch.status.map { .text($0) } ?? .null, .bigint(id)])
+        let rows = try await pool.withTransaction { transaction in try transaction.attachment.query(update, in: transaction) }
+        guard let row = rows.first, !(row.values.first?.isNull ?? true) else {
+            throw HTTPError(.notFound, message: "no call \(id)")
+        }
+        return try call(row)
+    }
+
+    private func call(_ row: Row) throws -> Call {
+        let started = try row.decode(FirebirdTimestamp.self, at: 15).date(in: .utc)
+        return Call(
+            id: try row.decode(Int64.self, at: 0), pbxCallId: try row.decode(String.self, at: 1),
+            direction: try row.decode(String.self, at: 2), state: try row.decode(String.self, at: 3),
+            result: try row.decode(String?.self, at: 4), status: try row.decode(String?.self, at: 5),
+            fromNumber: try row.decode(String?.self, at: 6), toNumber: try row.decode(String?.self, at: 7),
+            phoneKey: try row.decode(String?.self, at: 8), patientId: try row.decode(Int?.self, at: 9),
+            patientOthers: try row.decode(Int.self, at: 10), operatorId: try row.decode(Int?.self, at: 11),
+            answeredById: try row.decode(Int?.self, at: 12), appealId: try row.decode(Int?.self, at: 13),
+            comment: try row.decode(String?.self, at: 14), startedAt: started,
+            startedAtLocal: FirebirdTimestamp(started, in: timeZone).description.prefix(19).description,
+            answeredAt: try row.decode(FirebirdTimestamp?.self, at: 16)?.date(in: .utc),
+            endedAt: try row.decode(FirebirdTimestamp?.self, at: 17)?.date(in: .utc),
+            waitSec: try row.decode(Int?.self, at: 18), talkSec: try row.decode(Int?.self, at: 19),
+            durationSec: try row.decode(Int?.self, at: 20), calledBackById: try row.decode(Int64?.self, at: 21),
+            calledBackAt: try row.decode(FirebirdTimestamp?.self, at: 22)?.date(in: .utc))
+    }
+}
+
+/// The clinic's numbering plan, read from the database once, for turning typed numbers into keys.
+final class PhoneKeys: Sendable {
+    private let pool: FirebirdPool
+    private let plan = Mutex<PhoneNumberingPlan?>(nil)
+
+    init(pool: FirebirdPool) { self.pool = pool }
+
+    func normalizer() async throws -> PhoneNormalizer {
+        if let plan = plan.withLock({ $0 }) { return PhoneNormalizer(plan: plan) }
+        guard let url = NamedQueries.defaultURL() else { return PhoneNormalizer(plan: PhoneNumberingPlan()) }
+        let queries = try NamedQueries(contentsOf: url)
+        let loaded = try await pool.withConnection { connection in
+            try await connection.withAttachment { try PatientIdentifier.numberingPlan(queries: queries, attachment: $0) }
+        }
+        plan.withLock { $0 = loaded }
+        return PhoneNormalizer(plan: loaded)
+    }
+}
