@@ -1,3 +1,4 @@
+import Firebird
 import Foundation
 import Hummingbird
 import NIOCore
@@ -87,6 +88,11 @@ struct JSONErrorMiddleware: RouterMiddleware {
             return .error(error.status, error.body ?? error.status.reasonPhrase)
         } catch is DecodingError {
             return .error(.badRequest, "the body is not the JSON this endpoint takes")
+        } catch let error as FirebirdError {
+            // The database's own words (never the statement's arguments), so the screen can say what failed.
+            context.logger.error("\(request.method) \(request.uri.path): \(error)")
+            let status: HTTPResponse.Status = error.code == .connectionLost ? .serviceUnavailable : .internalServerError
+            return .error(status, "the database refused: \(error.message)")
         }
     }
 }

@@ -14,6 +14,7 @@ struct TelephonyTests {
             "INSERT INTO STAFF (ID, FULL_NAME, ROLE, SIP_EXTENSION) VALUES (901, 'Иванова Анна Сергеевна', 'operator', '101')",
             "INSERT INTO STAFF (ID, FULL_NAME, ROLE, SIP_EXTENSION) VALUES (902, 'Петров Олег Ильич', 'operator', '102')",
             "INSERT INTO STAFF (ID, FULL_NAME, ROLE, SIP_EXTENSION) VALUES (903, 'Сидорова Мария Петровна', 'operator', '103')",
+            "INSERT INTO STAFF (ID, FULL_NAME, ROLE, SPECIALTY) VALUES (904, 'Орлов Пётр Андреевич', 'doctor', 'терапевт')",
             "INSERT INTO PATIENTS (ID, LAST_NAME, FIRST_NAME, MIDDLE_NAME, PHONE_MOBILE) VALUES (9010, 'Смирнова', 'Елена', 'Павловна', '8 (916) 123-45-67')",
             "INSERT INTO PATIENTS (ID, LAST_NAME, FIRST_NAME, MIDDLE_NAME, PHONE_HOME) VALUES (9011, 'Смирнов', 'Иван', 'Петрович', '+7 916 123 45 67')",
         ])
@@ -111,6 +112,42 @@ struct TelephonyTests {
         #expect(try await harness.count("SELECT COUNT(*) FROM APPEALS") == 1)
         let final = try await harness.query("SELECT OPERATOR_ID, ANSWERED_BY_ID FROM MISLINK_CALLS WHERE PBX_CALL_ID = 'R1'")
         #expect(try final[0].decode(Int?.self, at: 0) == 903 && final[0].decode(Int?.self, at: 1) == 902)
+
+        // 903 books the patient from the call through the REST API (as a web MIS screen would).
+        let booked = try await harness.client.execute(.json(
+            "\(harness.worker.baseURL)/api/v1/appeals/\(appealID)/booking",
+            body: Data(#"{"doctor_id":904,"start_at":"2030-03-14T10:30:00"}"#.utf8),
+            headers: [(name: "Authorization", value: "Bearer \(WorkerHarness.token)")]))
+        #expect(booked.status == 201, "\(booked.text)")
+        expectDocumented("POST", "/api/v1/appeals/\(appealID)/booking", booked)
+        let visit = try await harness.query("SELECT PATIENT_ID, APPEAL_ID, END_AT FROM SCHEDULE WHERE APPEAL_ID = ?", [.integer(Int32(appealID))])
+        #expect(try visit.count == 1 && visit[0].decode(Int.self, at: 0) == 9010)
+        #expect(try visit[0].decode(FirebirdTimestamp.self, at: 2).description.hasPrefix("2030-03-14 11:00"))
+        let events = try await harness.query(
+            "SELECT EVENT_TYPE FROM MISLINK_APPEAL_EVENTS WHERE APPEAL_ID = ? ORDER BY ID", [.integer(Int32(appealID))])
+        #expect(try events.map { try $0.decode(String.self, at: 0) } == ["created", "transferred", "booked"])
+        #expect(try await harness.count("SELECT COUNT(*) FROM MISLINK_APPEALS WHERE BOOKED_SCHEDULE_ID IS NOT NULL") == 1)
+
+        // A click-to-call and a transfer requested through the API become MISLINK_COMMANDS rows.
+        let callID = try await harness.query("SELECT ID FROM MISLINK_CALLS WHERE PBX_CALL_ID = 'R1'")[0].decode(Int64.self, at: 0)
+        for body in [#"{"kind":"call","staff_id":901,"target":"8 (917) 555-44-33"}"#,
+                     #"{"kind":"transfer","staff_id":903,"target":"101","call_id":\#(callID),"method":"consultative"}"#] {
+            let created = try await harness.client.execute(.json(
+                "\(harness.worker.baseURL)/api/v1/commands", body: Data(body.utf8),
+                headers: [(name: "Authorization", value: "Bearer \(WorkerHarness.token)")]))
+            #expect(created.status == 201, "\(created.text)")
+            expectDocumented("POST", "/api/v1/commands", created)
+        }
+        let refused = try await harness.client.execute(.json(
+            "\(harness.worker.baseURL)/api/v1/commands", body: Data(#"{"kind":"hangup","staff_id":901}"#.utf8),
+            headers: [(name: "Authorization", value: "Bearer \(WorkerHarness.token)")]))
+        #expect(refused.status == 400)
+        expectDocumented("POST", "/api/v1/commands", refused)
+        let commands = try await harness.query("SELECT KIND, STAFF_ID, TARGET, PAYLOAD FROM MISLINK_COMMANDS ORDER BY ID")
+        #expect(try commands.map { try $0.decode(String.self, at: 0) } == ["call", "transfer"])
+        #expect(try commands[1].decode(String?.self, at: 3) == #"{"method":"consultative"}"#)
+        let unknownCommand = try await harness.api("/api/v1/commands/999999")
+        #expect(unknownCommand.status == 404)
     }
 
     @Test func callLogAPIFiltersPagesAndTakesComments() async throws {
