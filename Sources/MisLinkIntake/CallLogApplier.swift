@@ -75,8 +75,8 @@ public struct CallLogApplier: EventApplier {
                 TRANSFER_TYPE = COALESCE(?, TRANSFER_TYPE), DISCONNECT_REASON = COALESCE(?, DISCONNECT_REASON),
                 ANSWERED_AT = COALESCE(ANSWERED_AT, ?), ENDED_AT = COALESCE(ENDED_AT, ?),
                 OUTCOME = CASE WHEN CAST(? AS VARCHAR(12)) = 'ended' THEN
-                    CASE WHEN COALESCE(ANSWERED_AT, ?) IS NOT NULL THEN 'answered'
-                         WHEN COALESCE(?, LOCATION) = 'ivr' THEN 'ivr' ELSE 'not_answered' END
+                    TRIM(CASE WHEN COALESCE(ANSWERED_AT, ?) IS NOT NULL THEN 'answered'
+                         WHEN COALESCE(?, LOCATION) = 'ivr' THEN 'ivr' ELSE 'not_answered' END)
                     ELSE OUTCOME END,
                 UPDATED_AT = ?
             WHERE ID = ? AND LAST_SEQ < ?

@@ -94,7 +94,8 @@ public struct Worker: Sendable {
             configuration: .init(address: .hostname(host, port: port), serverName: "MisLink"),
             onServerRunning: { channel in onBound(channel.localAddress?.port ?? port) },
             logger: logger)
-        let services: [any Service] = [pool, intake] + extraServices(configuration) + [app]
+        let sweeper = CallSweeper(pool: pool, settings: settings.telephony, logger: logger)
+        let services: [any Service] = [pool, intake, sweeper] + extraServices(configuration) + [app]
         logger.notice("MisLink worker \(settings.workerName) on \(settings.listen), database \(configuration.dsn)")
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger))
         return (group, intake)

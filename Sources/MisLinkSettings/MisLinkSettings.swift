@@ -33,6 +33,8 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
     public var intake: Intake
     /// Outbound delivery.
     public var outbound: Outbound
+    /// The call log's housekeeping.
+    public var telephony: Telephony
     /// This worker's name in claims and logs. Defaults to `<host>:<pid>`.
     public var workerName: String
     /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`. Defaults to `info`.
@@ -210,10 +212,24 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
         }
     }
 
+    /// The call log's housekeeping.
+    public struct Telephony: Codable, Sendable, Equatable {
+        /// A call with no event for this many minutes and no summary is closed by the sweep
+        /// (`CLOSED_BY = 'sweep'`). Defaults to 120.
+        public var stuckCallMinutes: Int
+        /// Seconds between sweeps. Defaults to 60.
+        public var sweepSeconds: Double
+
+        public init(stuckCallMinutes: Int = 120, sweepSeconds: Double = 60) {
+            self.stuckCallMinutes = stuckCallMinutes
+            self.sweepSeconds = sweepSeconds
+        }
+    }
+
     /// The defaults: the embedded demo database under the working directory on 127.0.0.1:8080.
     public init(database: Database = Database(), listen: String = "127.0.0.1:8080", clinicTimeZone: String = "Europe/Moscow",
                 mango: Mango = Mango(), chat: Chat = Chat(), api: API = API(), intake: Intake = Intake(),
-                outbound: Outbound = Outbound(), workerName: String? = nil, logLevel: String = "info") {
+                outbound: Outbound = Outbound(), telephony: Telephony = Telephony(), workerName: String? = nil, logLevel: String = "info") {
         self.database = database
         self.listen = listen
         self.clinicTimeZone = clinicTimeZone
@@ -222,6 +238,7 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
         self.api = api
         self.intake = intake
         self.outbound = outbound
+        self.telephony = telephony
         self.workerName = workerName ?? Self.defaultWorkerName
         self.logLevel = logLevel
     }

@@ -79,6 +79,11 @@ struct IntakeTests {
         #expect(try leg[0].decode(String.self, at: 0) == "ended")
         #expect(try leg[0].decode(Int.self, at: 1) == 3)
         #expect(try leg[0].decode(String.self, at: 2) == "answered")
+        // Values the SQL chooses are stored unpadded.
+        _ = try await harness.mango("events/call", json: callEvent(entry: "E4", call: "C4", seq: 1, state: "Appeared", timestamp: t))
+        _ = try await harness.mango("events/call", json: callEvent(entry: "E4", call: "C4", seq: 2, state: "Connected", timestamp: t + 5))
+        _ = try await harness.mango("events/call", json: callEvent(entry: "E4", call: "C4", seq: 3, state: "Disconnected", timestamp: t + 9))
+        #expect(try await harness.query("SELECT OUTCOME FROM MISLINK_CALL_LEGS WHERE PBX_LEG_ID = 'C4'")[0].decode(String.self, at: 0) == "answered")
         #expect(try leg[0].decode(FirebirdTimestamp?.self, at: 3) != nil)
         #expect(try await harness.count("SELECT COUNT(*) FROM MISLINK_INBOX WHERE OBJECT_ID = 'E3' AND STATUS = 'skipped'") == 2)
         // The summary judges the call; a late leg event after it does not reopen it.

@@ -203,4 +203,29 @@ struct TelephonyTests {
         #expect(missing.status == 404)
         expectDocumented("PATCH", "/api/v1/calls/999999", missing)
     }
+
+    @Test func callsWithoutASummaryAreClosedByTheSweep() async throws {
+        let harness = try await WorkerHarness.start(label: "sweep", configure: { settings in
+            settings.telephony.stuckCallMinutes = 0
+            settings.telephony.sweepSeconds = 4
+        })
+        defer { Task { await harness.stop() } }
+        try await Self.clinic(harness)
+        let t = 1_790_000_000
+        _ = try await harness.mango("events/call", json: callEvent(entry: "S1", call: "S1-a", seq: 1, state: "Appeared", timestamp: t))
+        _ = try await harness.mango("events/call", json: callEvent(entry: "S1", call: "S1-a", seq: 2, state: "Connected", timestamp: t + 5))
+        _ = try await harness.mango("events/call", json: callEvent(entry: "S2", call: "S2-a", seq: 1, state: "Appeared", timestamp: t))
+        var rows: [Row] = []
+        var open = true
+        let deadline = ContinuousClock.now + .seconds(20)
+        while open, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(500))
+            rows = try await harness.query("SELECT PBX_CALL_ID, STATE, CLOSED_BY, RESULT FROM MISLINK_CALLS ORDER BY PBX_CALL_ID")
+            open = try rows.contains { try $0.decode(String.self, at: 1) != "ended" }
+        }
+        #expect(try rows.map { try $0.decode(String.self, at: 1) } == ["ended", "ended"])
+        #expect(try rows.map { try $0.decode(String?.self, at: 2) } == ["sweep", "sweep"])
+        #expect(try rows.map { try $0.decode(String?.self, at: 3) } == ["answered", "missed"], "\(rows)")
+        #expect(try await harness.count("SELECT COUNT(*) FROM MISLINK_CALL_CARDS WHERE CLOSED_AT IS NULL") == 0)
+    }
 }

@@ -37,11 +37,12 @@ struct WorkerHarness {
     }
 
     /// Starts a worker on a new migrated database (embedded unless `dsn` maps the path to a server DSN).
-    static func start(label: String = "worker", dsn: (String) -> String = { $0 }, maxBodyBytes: Int = 256 * 1024)
-        async throws -> WorkerHarness
+    static func start(label: String = "worker", dsn: (String) -> String = { $0 }, maxBodyBytes: Int = 256 * 1024,
+                      configure: (inout MisLinkSettings) -> Void = { _ in }) async throws -> WorkerHarness
     {
         let path = try ClinicDatabase.createMigrated(label)
-        let settings = settings(dsn: dsn(path), maxBodyBytes: maxBodyBytes)
+        var settings = settings(dsn: dsn(path), maxBodyBytes: maxBodyBytes)
+        configure(&settings)
         let worker = try await Worker(settings: settings).start()
         return WorkerHarness(settings: settings, databasePath: path, worker: worker)
     }
