@@ -112,6 +112,8 @@ let package = Package(
                 "MisLinkIntake",
                 "MisLinkPatients",
                 "MisLinkSettings",
+                "MisLinkHTTP",
+                "MisLinkExternalAPIs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

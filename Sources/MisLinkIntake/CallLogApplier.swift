@@ -18,7 +18,8 @@ public struct CallLogApplier: EventApplier {
         case .mangoCall(let call): return try applyLeg(call, in: context)
         case .mangoSummary(let summary): return try applySummary(summary, in: context)
         case .mangoResult(_, let result): return try applyResult(result, in: context)
-        case .mangoRecording, .mangoRecordAdded: return .stored
+        case .mangoRecording(let recording): return try applyRecording(recording, in: context)
+        case .mangoRecordAdded(let added): return try applyRecordAdded(added, in: context)
         default: return nil
         }
     }

@@ -61,6 +61,15 @@ struct CallRoutes {
 
     func add(to group: RouterGroup<WorkerRequestContext>) {
         group.get("calls") { request, _ in try await list(request) }
+        group.get("calls/:id/recordings/:n") { request, context in
+            guard let id = context.parameters.get("id").flatMap(Int64.init),
+                  let n = context.parameters.get("n").flatMap(Int.init), n >= 1 else {
+                throw HTTPError(.badRequest, message: "the call id and the recording number (from 1) must be integers")
+            }
+            let action = request.uri.queryParameters["action"].map(String.init) ?? "download"
+            guard ["download", "play"].contains(action) else { throw HTTPError(.badRequest, message: "action must be download or play") }
+            return try await recording(call: id, number: n, action: action, client: context.remoteIP)
+        }
         group.patch("calls/:id") { request, context in
             guard let id = context.parameters.get("id").flatMap(Int64.init) else {
                 throw HTTPError(.badRequest, message: "the call id must be an integer")
@@ -139,6 +148,39 @@ struct CallRoutes {
             next = "\(Int64((last.startedAt.timeIntervalSince1970 * 1e6).rounded()))_\(last.id)"
         }
         return Page(items: items, nextCursor: next)
+    }
+
+    /// The n-th recording of a call (in the order they were made) as a file; every access is audited
+    /// in `MISLINK_RECORDING_ACCESS`.
+    private func recording(call: Int64, number: Int, action: String, client: String?) async throws -> Response {
+        let rows = try await pool.withConnection { connection in
+            try await connection.query(FirebirdQuery(
+                unsafeSQL: """
+                    SELECT FIRST 1 SKIP \(number - 1) ID, STATE, FILE_PATH, CONTENT_TYPE, PBX_RECORDING_ID
+                    FROM MISLINK_CALL_RECORDINGS WHERE CALL_ID = ? ORDER BY ID
+                    """, bindings: [.bigint(call)]))
+        }
+        guard let row = rows.first else { throw HTTPError(.notFound, message: "call \(call) has no recording \(number)") }
+        guard try row.decode(String.self, at: 1) == "stored", let path = try row.decode(String?.self, at: 2),
+              let data = FileManager.default.contents(atPath: path) else {
+            throw HTTPError(.notFound, message: "recording \(number) of call \(call) is not downloaded yet")
+        }
+        let recordingID = try row.decode(Int64.self, at: 0)
+        _ = try await pool.withConnection { connection in
+            try await connection.execute(FirebirdQuery(
+                unsafeSQL: """
+                    INSERT INTO MISLINK_RECORDING_ACCESS (RECORDING_ID, CALL_ID, CLIENT_NAME, CLIENT_ADDR, ACTION, ACCESSED_AT)
+                    VALUES (?, ?, 'api', ?, ?, ?)
+                    """,
+                bindings: [.bigint(recordingID), .bigint(call), client.map { .text(String($0.prefix(45))) } ?? .null, .text(action),
+                           .timestamp(FirebirdTimestamp(Date(), in: .utc))]))
+        }
+        let name = (try row.decode(String.self, at: 4)).filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
+        return Response(
+            status: .ok,
+            headers: [.contentType: try row.decode(String?.self, at: 3) ?? "audio/mpeg",
+                      .contentDisposition: "\(action == "play" ? "inline" : "attachment"); filename=\"\(name).mp3\""],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     private func update(_ id: Int64, _ patch: Patch) async throws -> Call {

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Metrics
+import MisLinkHTTP
 import MisLinkIntake
 import MisLinkSettings
 import NIOCore
@@ -95,7 +96,10 @@ public struct Worker: Sendable {
             onServerRunning: { channel in onBound(channel.localAddress?.port ?? port) },
             logger: logger)
         let sweeper = CallSweeper(pool: pool, settings: settings.telephony, logger: logger)
-        let services: [any Service] = [pool, intake, sweeper] + extraServices(configuration) + [app]
+        let recordings = RecordingFetcher(
+            pool: pool, mango: settings.mango, settings: settings.recordings,
+            client: HTTPClient(configuration: .init(maxConcurrentRequests: 2, timeout: .seconds(120), pinTLS12: true)), logger: logger)
+        let services: [any Service] = [pool, intake, sweeper, recordings] + extraServices(configuration) + [app]
         logger.notice("MisLink worker \(settings.workerName) on \(settings.listen), database \(configuration.dsn)")
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger))
         return (group, intake)

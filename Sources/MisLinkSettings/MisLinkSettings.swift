@@ -35,6 +35,8 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
     public var outbound: Outbound
     /// The call log's housekeeping.
     public var telephony: Telephony
+    /// Call recordings kept by MisLink.
+    public var recordings: Recordings
     /// This worker's name in claims and logs. Defaults to `<host>:<pid>`.
     public var workerName: String
     /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`. Defaults to `info`.
@@ -226,10 +228,27 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
         }
     }
 
+    /// Call recordings: downloaded from the PBX once available, kept in a folder, served to the API.
+    public struct Recordings: Codable, Sendable, Equatable {
+        /// Where files are kept (`<directory>/<yyyy>/<mm>/<recording id>.mp3`). Defaults to `var/recordings`.
+        public var directory: String
+        /// Download attempts before a recording is marked failed. Defaults to 20.
+        public var maxAttempts: Int
+        /// Seconds between looks for recordings to download. Defaults to 5.
+        public var pollSeconds: Double
+
+        public init(directory: String = "var/recordings", maxAttempts: Int = 20, pollSeconds: Double = 5) {
+            self.directory = directory
+            self.maxAttempts = maxAttempts
+            self.pollSeconds = pollSeconds
+        }
+    }
+
     /// The defaults: the embedded demo database under the working directory on 127.0.0.1:8080.
     public init(database: Database = Database(), listen: String = "127.0.0.1:8080", clinicTimeZone: String = "Europe/Moscow",
                 mango: Mango = Mango(), chat: Chat = Chat(), api: API = API(), intake: Intake = Intake(),
-                outbound: Outbound = Outbound(), telephony: Telephony = Telephony(), workerName: String? = nil, logLevel: String = "info") {
+                outbound: Outbound = Outbound(), telephony: Telephony = Telephony(),
+                recordings: Recordings = Recordings(), workerName: String? = nil, logLevel: String = "info") {
         self.database = database
         self.listen = listen
         self.clinicTimeZone = clinicTimeZone
@@ -239,6 +258,7 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
         self.intake = intake
         self.outbound = outbound
         self.telephony = telephony
+        self.recordings = recordings
         self.workerName = workerName ?? Self.defaultWorkerName
         self.logLevel = logLevel
     }

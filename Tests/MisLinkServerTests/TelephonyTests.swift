@@ -228,4 +228,47 @@ struct TelephonyTests {
         #expect(try rows.map { try $0.decode(String?.self, at: 3) } == ["answered", "missed"], "\(rows)")
         #expect(try await harness.count("SELECT COUNT(*) FROM MISLINK_CALL_CARDS WHERE CLOSED_AT IS NULL") == 0)
     }
+
+    @Test func recordingsAreDownloadedStoredAndServedWithAudit() async throws {
+        let pbx = FakePBX(configuration: FakePBXConfiguration(credentials: WorkerHarness.credentials))
+        let pbxServer = try await RunningServer.start(router: pbx.router())
+        let folder = "\(ClinicDatabase.directory)/recordings-\(UUID().uuidString.prefix(8))"
+        let harness = try await WorkerHarness.start(label: "rec", configure: { settings in
+            settings.mango.baseURL = pbxServer.baseURL + "/vpbx"
+            settings.recordings.directory = folder
+            settings.recordings.pollSeconds = 0.5
+        })
+        defer { Task { await harness.stop(); await pbxServer.stop() } }
+        try await Self.clinic(harness)
+        let entry = try await play("recording-completed-added", harness, run: "rc")
+        let callID = try await harness.query("SELECT ID, RECORDING_COUNT FROM MISLINK_CALLS WHERE PBX_CALL_ID = ?", [.text(entry)])
+        let id = try callID[0].decode(Int64.self, at: 0)
+        #expect(try callID[0].decode(Int.self, at: 1) == 1)
+
+        var state = ""
+        let deadline = ContinuousClock.now + .seconds(20)
+        while state != "stored", ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(300))
+            state = try await harness.query("SELECT STATE FROM MISLINK_CALL_RECORDINGS WHERE CALL_ID = ?", [.bigint(id)])
+                .first?.decode(String.self, at: 0) ?? ""
+        }
+        #expect(state == "stored")
+        let stored = try await harness.query("SELECT FILE_PATH, FILE_SIZE, STARTED_AT, COMPLETED_AT FROM MISLINK_CALL_RECORDINGS WHERE CALL_ID = ?", [.bigint(id)])
+        let path = try #require(try stored[0].decode(String?.self, at: 0))
+        #expect(path.hasPrefix(folder) && FileManager.default.fileExists(atPath: path))
+        #expect(try stored[0].decode(Int.self, at: 1) > 100)
+        #expect(try stored[0].decode(FirebirdTimestamp?.self, at: 2) != nil && stored[0].decode(FirebirdTimestamp?.self, at: 3) != nil)
+
+        let file = try await harness.api("/api/v1/calls/\(id)/recordings/1?action=play")
+        #expect(file.status == 200)
+        #expect(file.body.count == (try stored[0].decode(Int.self, at: 1)))
+        #expect(file.headers.contains { $0.name.lowercased() == "content-type" && $0.value.hasPrefix("audio/") })
+        let none = try await harness.api("/api/v1/calls/\(id)/recordings/2")
+        #expect(none.status == 404)
+        expectDocumented("GET", "/api/v1/calls/\(id)/recordings/2", none)
+        let refused = try await harness.api("/api/v1/calls/\(id)/recordings/1", token: nil)
+        #expect(refused.status == 401)
+        let audit = try await harness.query("SELECT ACTION, CALL_ID FROM MISLINK_RECORDING_ACCESS")
+        #expect(try audit.map { try $0.decode(String.self, at: 0) } == ["play"])
+    }
 }

@@ -1,0 +1,124 @@
+import Firebird
+import Foundation
+import Logging
+import MisLinkExternalAPIs
+import MisLinkHTTP
+import MisLinkSettings
+import ServiceLifecycle
+
+/// Downloads recordings the PBX made available (`events/record/added`): a signed
+/// `queries/recording/post` answered with a 302 to a one-time link, which is followed at once and
+/// never stored. The file goes to `recordings.directory`, its path, size and type to
+/// `MISLINK_CALL_RECORDINGS`, and the row becomes `stored`. A recording the PBX does not have yet
+/// (3320, 404, a network error) is tried again with growing pauses until `recordings.max_attempts`,
+/// then marked `failed` with the last error.
+///
+/// Several workers may run it: a row is claimed by moving its `NEXT_ATTEMPT_AT` forward in a short
+/// NO WAIT transaction, so only one worker downloads it.
+struct RecordingFetcher: Service {
+    let pool: FirebirdPool
+    let mango: MisLinkSettings.Mango
+    let settings: MisLinkSettings.Recordings
+    let client: HTTPClient
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do { _ = try await fetchDue() } catch { logger.warning("recording downloads failed: \(error)") }
+            let pause = Duration.milliseconds(Int(settings.pollSeconds * 1000))
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
+        }
+    }
+
+    /// Downloads what is due; returns how many were stored.
+    func fetchDue() async throws -> Int {
+        let now = FirebirdTimestamp(Date(), in: .utc)
+        let due = try await pool.withConnection { connection in
+            try await connection.query(FirebirdQuery(
+                unsafeSQL: """
+                    SELECT FIRST 20 ID, PBX_RECORDING_ID, ATTEMPTS FROM MISLINK_CALL_RECORDINGS
+                    WHERE STATE = 'available' AND (NEXT_ATTEMPT_AT IS NULL OR NEXT_ATTEMPT_AT <= ?) ORDER BY ID
+                    """, bindings: [.timestamp(now)]))
+        }
+        var stored = 0
+        for row in due {
+            let id = try row.decode(Int64.self, at: 0)
+            let recording = try row.decode(String.self, at: 1)
+            let attempts = try row.decode(Int.self, at: 2) + 1
+            guard try await claim(id, now: now) else { continue }
+            do {
+                let (data, type) = try await download(recording)
+                let path = try save(data, recording: recording)
+                try await finish(id, sql: """
+                    UPDATE MISLINK_CALL_RECORDINGS SET STATE = 'stored', FILE_PATH = ?, FILE_SIZE = ?, CONTENT_TYPE = ?,
+                        STORED_AT = ?, ERROR = NULL, UPDATED_AT = ? WHERE ID = ?
+                    """, [.text(path), .bigint(Int64(data.count)), .text(type), .timestamp(now), .timestamp(now), .bigint(id)])
+                stored += 1
+            } catch {
+                let failed = attempts >= settings.maxAttempts
+                let pause = min(3600.0, 5 * pow(2, Double(min(attempts, 10))))
+                let next = FirebirdTimestamp(Date().addingTimeInterval(pause), in: .utc)
+                logger.notice("recording \(recording): attempt \(attempts) failed (\(error))\(failed ? "; giving up" : "")")
+                try await finish(id, sql: """
+                    UPDATE MISLINK_CALL_RECORDINGS SET STATE = ?, NEXT_ATTEMPT_AT = ?, ERROR = ?, UPDATED_AT = ? WHERE ID = ?
+                    """, [.text(failed ? "failed" : "available"), .timestamp(next), .text(String(describing: error).prefix(1000).description),
+                          .timestamp(now), .bigint(id)])
+            }
+        }
+        return stored
+    }
+
+    private func claim(_ id: Int64, now: FirebirdTimestamp) async throws -> Bool {
+        let lease = FirebirdTimestamp(Date().addingTimeInterval(300), in: .utc)
+        do {
+            return try await pool.withTransaction(TransactionOptions(isolation: .readCommitted, lockResolution: .noWait)) { transaction in
+                let rows = try transaction.attachment.query(FirebirdQuery(
+                    unsafeSQL: """
+                        UPDATE MISLINK_CALL_RECORDINGS SET NEXT_ATTEMPT_AT = ?, ATTEMPTS = ATTEMPTS + 1
+                        WHERE ID = ? AND STATE = 'available' AND (NEXT_ATTEMPT_AT IS NULL OR NEXT_ATTEMPT_AT <= ?)
+                        RETURNING ID
+                        """, bindings: [.timestamp(lease), .bigint(id), .timestamp(now)]), in: transaction)
+                return rows.first.map { !$0.values[0].isNull } ?? false
+            }
+        } catch let error as FirebirdError where error.code == .lockConflict {
+            return false  // another worker has it
+        }
+    }
+
+    private func finish(_ id: Int64, sql: String, _ bindings: [FirebirdValue]) async throws {
+        _ = try await pool.withConnection { try await $0.execute(FirebirdQuery(unsafeSQL: sql, bindings: bindings)) }
+    }
+
+    /// The signed query, then the one-time link it redirects to.
+    private func download(_ recording: String) async throws -> (Data, String) {
+        let json = try MangoJSON.encode(MangoRecordingPostQuery(recordingId: recording))
+        let form = MangoSignedForm(json: json, credentials: MangoCredentials(apiKey: mango.apiKey, apiSalt: mango.apiSalt))
+        let base = mango.baseURL.hasSuffix("/") ? String(mango.baseURL.dropLast()) : mango.baseURL
+        let answer = try await client.execute(.form("\(base)/queries/recording/post", fields: form.fields))
+        guard (300..<400).contains(answer.status),
+              let link = answer.headers.first(where: { $0.name.lowercased() == "location" })?.value else {
+            throw RecordingError("the PBX answered \(answer.status): \(String(decoding: answer.body.prefix(200), as: UTF8.self))")
+        }
+        let file = try await client.execute(.get(link))
+        guard file.status == 200, !file.body.isEmpty else { throw RecordingError("the one-time link answered \(file.status)") }
+        let type = file.headers.first(where: { $0.name.lowercased() == "content-type" })?.value ?? "audio/mpeg"
+        return (file.body, type)
+    }
+
+    private func save(_ data: Data, recording: String) throws -> String {
+        let date = Calendar(identifier: .gregorian).dateComponents(in: .utc, from: Date())
+        let safe = recording.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" }
+        let folder = URL(fileURLWithPath: settings.directory)
+            .appendingPathComponent(String(format: "%04d/%02d", date.year ?? 0, date.month ?? 0))
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent(String(String.UnicodeScalarView(safe)) + ".mp3")
+        try data.write(to: file, options: .atomic)
+        return file.path
+    }
+}
+
+/// A recording could not be downloaded (yet).
+struct RecordingError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
