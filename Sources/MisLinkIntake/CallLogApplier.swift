@@ -244,7 +244,7 @@ public struct CallLogApplier: EventApplier {
     }
 
     /// The call's result from its summary (reference A.7, pitfall 7).
-    static func result(of summary: MangoSummaryEvent) -> String {
+    public static func result(of summary: MangoSummaryEvent) -> String {
         if summary.talkTime > 0 { return "answered" }
         switch summary.callDirection {
         case 2: return "not_reached"

@@ -99,7 +99,11 @@ public struct Worker: Sendable {
         let recordings = RecordingFetcher(
             pool: pool, mango: settings.mango, settings: settings.recordings,
             client: HTTPClient(configuration: .init(maxConcurrentRequests: 2, timeout: .seconds(120), pinTLS12: true)), logger: logger)
-        let services: [any Service] = [pool, intake, sweeper, recordings] + extraServices(configuration) + [app]
+        let reconciliation = PeriodicReconciliation(
+            reconciler: Reconciler(configuration: configuration, mango: settings.mango,
+                                   client: HTTPClient(configuration: .init(timeout: .seconds(60), pinTLS12: true)), logger: logger),
+            settings: settings.telephony, logger: logger)
+        let services: [any Service] = [pool, intake, sweeper, recordings, reconciliation] + extraServices(configuration) + [app]
         logger.notice("MisLink worker \(settings.workerName) on \(settings.listen), database \(configuration.dsn)")
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger))
         return (group, intake)

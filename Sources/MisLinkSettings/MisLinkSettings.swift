@@ -221,10 +221,18 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
         public var stuckCallMinutes: Int
         /// Seconds between sweeps. Defaults to 60.
         public var sweepSeconds: Double
+        /// Minutes between reconciliations with the PBX's statistics (`stats/request`); 0 turns them
+        /// off. The first runs one period after start. Defaults to 60.
+        public var reconcileMinutes: Int
+        /// How far back each reconciliation looks, in minutes. Defaults to 180.
+        public var reconcileWindowMinutes: Int
 
-        public init(stuckCallMinutes: Int = 120, sweepSeconds: Double = 60) {
+        public init(stuckCallMinutes: Int = 120, sweepSeconds: Double = 60, reconcileMinutes: Int = 60,
+                    reconcileWindowMinutes: Int = 180) {
             self.stuckCallMinutes = stuckCallMinutes
             self.sweepSeconds = sweepSeconds
+            self.reconcileMinutes = reconcileMinutes
+            self.reconcileWindowMinutes = reconcileWindowMinutes
         }
     }
 

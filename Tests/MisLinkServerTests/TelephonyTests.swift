@@ -1,7 +1,9 @@
 import Firebird
 import Foundation
 import MisLinkEmulator
+import MisLinkExternalAPIs
 import MisLinkHTTP
+import MisLinkServer
 import MisLinkTestSupport
 import Testing
 
@@ -270,5 +272,44 @@ struct TelephonyTests {
         #expect(refused.status == 401)
         let audit = try await harness.query("SELECT ACTION, CALL_ID FROM MISLINK_RECORDING_ACCESS")
         #expect(try audit.map { try $0.decode(String.self, at: 0) } == ["play"])
+    }
+
+    @Test func reconciliationFillsWhatTheWebhooksNeverDelivered() async throws {
+        let pbx = FakePBX(configuration: FakePBXConfiguration(credentials: WorkerHarness.credentials, statsDelay: .milliseconds(500)))
+        let pbxServer = try await RunningServer.start(router: pbx.router())
+        let harness = try await WorkerHarness.start(label: "reconcile")
+        defer { Task { await harness.stop(); await pbxServer.stop() } }
+        let t = Int(Date().timeIntervalSince1970) - 600
+        // The PBX knows a call MisLink never heard of ("lost"), and one whose summary never came ("open").
+        for (entry, leg) in [("lost", "lost-1"), ("open", "open-1")] {
+            for (seq, state) in [(1, "Appeared"), (2, "Connected")] {
+                let json = callEvent(entry: entry, call: leg, seq: seq, state: state, timestamp: t + seq)
+                pbx.learn(path: "events/call", json: try JSONValue.parse(json))
+                if entry == "open" { #expect(try await harness.mango("events/call", json: json).status == 200) }
+            }
+        }
+        for leg in ["lost-1", "open-1"] {
+            let hangup = try MangoJSON.encode(MangoHangupCommand(commandId: "h-\(leg)", callId: leg))
+            let answer = try await harness.client.execute(.form(
+                "\(pbxServer.baseURL)/vpbx/commands/call/hangup", fields: MangoSignedForm(json: hangup, credentials: WorkerHarness.credentials).fields))
+            #expect(answer.status == 200)
+        }
+        var mango = harness.settings.mango
+        mango.baseURL = pbxServer.baseURL + "/vpbx"
+        let reconciler = Reconciler(
+            configuration: FirebirdConfiguration(database: harness.settings.database.dsn), mango: mango, client: harness.client,
+            pollInterval: .milliseconds(200))
+        let report = try await reconciler.run(from: Date(timeIntervalSince1970: TimeInterval(t - 60)), to: Date())
+        #expect(report.reported == 2)
+        #expect(report.inserted == 1 && report.insertedEntries == ["lost"])
+        #expect(report.completed == 1)
+        let calls = try await harness.query("SELECT PBX_CALL_ID, STATE, RESULT, SOURCE, CLOSED_BY FROM MISLINK_CALLS ORDER BY PBX_CALL_ID")
+        #expect(try calls.map { try $0.decode(String.self, at: 0) } == ["lost", "open"])
+        #expect(try calls.allSatisfy { try $0.decode(String.self, at: 1) == "ended" && $0.decode(String?.self, at: 2) == "answered" })
+        #expect(try calls.map { try $0.decode(String.self, at: 3) } == ["reconcile", "webhook"])
+        #expect(try calls.map { try $0.decode(String?.self, at: 4) } == ["reconcile", "reconcile"])
+        // A second run finds everything known.
+        let again = try await reconciler.run(from: Date(timeIntervalSince1970: TimeInterval(t - 60)), to: Date())
+        #expect(again.inserted == 0 && again.completed == 0 && again.known == 2)
     }
 }
