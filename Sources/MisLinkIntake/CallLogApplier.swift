@@ -46,8 +46,8 @@ public struct CallLogApplier: EventApplier {
                 """
                 INSERT INTO MISLINK_CALL_LEGS (CALL_ID, PBX_LEG_ID, LAST_SEQ, FROM_NUMBER, FROM_EXTENSION, TO_NUMBER,
                     TO_EXTENSION, LOCATION, ACD_GROUP, STATE, OUTCOME, TRANSFER_TYPE, DISCONNECT_REASON, RANG_AT,
-                    ANSWERED_AT, ENDED_AT, CREATED_AT, UPDATED_AT, STAFF_ID)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ANSWERED_AT, ENDED_AT, CREATED_AT, UPDATED_AT, STAFF_ID, COMMAND_ID)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 RETURNING ID
                 """,
                 [.bigint(callID), .ascii(event.callId, limit: 128), .integer(Int32(clamping: event.seq)),
@@ -56,7 +56,7 @@ public struct CallLogApplier: EventApplier {
                  .ascii(event.to?.acdGroup, limit: 16), .text(state),
                  Self.outcome(state: state, answered: event.callState == .connected, location: event.location),
                  Self.transferType(event.transfer), Self.reason(event.disconnectReason), at, connectedAt, endedAt,
-                 context.now, context.now, staff.map { .integer($0) } ?? .null])
+                 context.now, context.now, staff.map { .integer($0) } ?? .null, Self.commandRow(event.commandId)])
             let newLeg = row?[0].int64Value
             if let newLeg { context.ids.remember(legKey, newLeg) }
             try updateCall(callID, from: event, state: state, at: at, in: context)
@@ -137,12 +137,12 @@ public struct CallLogApplier: EventApplier {
             """
             INSERT INTO MISLINK_CALLS (PBX_CALL_ID, DIRECTION, STATE, FROM_NUMBER, FROM_EXTENSION, TO_NUMBER,
                 TO_EXTENSION, LINE_NUMBER, ACD_GROUP, STARTED_AT, CREATED_AT, UPDATED_AT,
-                PHONE_KEY, PATIENT_ID, PATIENT_OTHERS, PATIENT_MATCH)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP)), ?, ?, ?, ?, ?, ?)
+                PHONE_KEY, PATIENT_ID, PATIENT_OTHERS, PATIENT_MATCH, COMMAND_ID)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP)), ?, ?, ?, ?, ?, ?, ?)
             RETURNING ID
             """,
             callInsertValues(entry: entry, direction: direction, event: event, at: at, now: context.now)
-                + Self.identificationColumns(who))
+                + Self.identificationColumns(who) + [Self.commandRow(event.commandId)])
         guard let id = row?[0].int64Value else { throw ApplyError("INSERT … RETURNING ID gave no id") }
         context.ids.remember(key, id)
         context.lookups.remember(id, .init(direction: direction, phoneKey: who?.phoneKey, phoneNumber: client, identification: who))
@@ -161,6 +161,15 @@ public struct CallLogApplier: EventApplier {
         values.append(.ascii(event.to?.acdGroup, limit: 16))
         values += [at, now, now, now]
         return values
+    }
+
+    /// The MISLINK_COMMANDS row behind a leg or call: our `command_id` is `mislink-cmd-<ID>` (set by the
+    /// outbound dispatcher), so a click-to-call's legs point at the command that made them.
+    static func commandRow(_ commandID: String?) -> FirebirdValue {
+        guard let commandID, commandID.hasPrefix("mislink-cmd-"), let id = Int64(commandID.dropFirst("mislink-cmd-".count)) else {
+            return .null
+        }
+        return .bigint(id)
     }
 
     /// PHONE_KEY, PATIENT_ID, PATIENT_OTHERS, PATIENT_MATCH of an identification.

@@ -116,6 +116,10 @@ struct CallRoutes {
         try text("status", column: "STATUS")
         try integer("patient", column: "PATIENT_ID")
         try integer("operator", column: "OPERATOR_ID")
+        if let flag = query["to_call_back"].map(String.init), ["1", "true", "yes"].contains(flag.lowercased()) {
+            // Missed calls nobody has called back yet: the operators' list to work through.
+            conditions.append("RESULT = 'missed' AND CALLED_BACK_AT IS NULL")
+        }
         try instant("from", comparison: ">=")
         try instant("to", comparison: "<")
         if let phone = query["phone"].map(String.init), !phone.isEmpty {

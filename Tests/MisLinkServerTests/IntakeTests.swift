@@ -79,6 +79,12 @@ struct IntakeTests {
         #expect(try leg[0].decode(String.self, at: 0) == "ended")
         #expect(try leg[0].decode(Int.self, at: 1) == 3)
         #expect(try leg[0].decode(String.self, at: 2) == "answered")
+        // A click-to-call's legs point at the command that made them (command_id mislink-cmd-<ID>).
+        let withCommand = #"{"entry_id":"E5","call_id":"C5","timestamp":1790000000,"seq":1,"call_state":"Appeared","location":"abonent","from":{"extension":"101"},"to":{"number":"79161234567"},"command_id":"mislink-cmd-42"}"#
+        #expect(try await harness.mango("events/call", json: withCommand).status == 200)
+        let linked = try await harness.query("SELECT L.COMMAND_ID, C.COMMAND_ID, C.DIRECTION FROM MISLINK_CALL_LEGS L JOIN MISLINK_CALLS C ON C.ID = L.CALL_ID WHERE L.PBX_LEG_ID = 'C5'")
+        #expect(try linked[0].decode(Int64?.self, at: 0) == 42 && linked[0].decode(Int64?.self, at: 1) == 42)
+        #expect(try linked[0].decode(String.self, at: 2) == "out")
         // Values the SQL chooses are stored unpadded.
         _ = try await harness.mango("events/call", json: callEvent(entry: "E4", call: "C4", seq: 1, state: "Appeared", timestamp: t))
         _ = try await harness.mango("events/call", json: callEvent(entry: "E4", call: "C4", seq: 2, state: "Connected", timestamp: t + 5))
