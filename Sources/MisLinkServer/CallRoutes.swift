@@ -136,14 +136,19 @@ struct CallRoutes {
                 throw HTTPError(.badRequest, message: "cursor is not one this API gave")
             }
             let at = FirebirdValue.timestamp(FirebirdTimestamp(Date(timeIntervalSince1970: Double(micros) / 1e6), in: .utc))
-            conditions.append("(STARTED_AT < ? OR (STARTED_AT = ? AND ID < ?))")
+            // The first condition alone is a range on the STARTED_AT index; the second breaks ties.
+            conditions.append("STARTED_AT <= ? AND (STARTED_AT < ? OR ID < ?)")
             bindings += [at, at, .bigint(id)]
         }
         let limit = min(max(Int(query["limit"].map(String.init) ?? "") ?? 50, 1), 200)
+        // A phone or a patient has a handful of calls: find them by their index and sort those, rather
+        // than walk the whole log newest first looking for them (`+ 0` keeps the optimizer off the
+        // STARTED_AT index for the order).
+        let selective = query["phone"] != nil || query["patient"] != nil
         let sql = """
             SELECT FIRST \(limit + 1) \(Self.columns) FROM MISLINK_CALLS
             \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
-            ORDER BY STARTED_AT DESC, ID DESC
+            ORDER BY \(selective ? "STARTED_AT + 0" : "STARTED_AT") DESC, ID DESC
             """
         let rows = try await pool.withConnection { try await $0.query(FirebirdQuery(unsafeSQL: sql, bindings: bindings)) }
         let items = try rows.prefix(limit).map(call)

@@ -47,8 +47,8 @@ struct CallLogBenchmark: AsyncParsableCommand {
                     R = MOD(I * 7919, 100);
                     INSERT INTO MISLINK_CALLS (PBX_CALL_ID, DIRECTION, STATE, RESULT, FROM_NUMBER, PHONE_KEY, PATIENT_ID,
                         OPERATOR_ID, STARTED_AT, ENDED_AT, TALK_SEC, CREATED_AT, UPDATED_AT)
-                    VALUES ('bench-' || :I, IIF(R < 70, 'in', IIF(R < 95, 'out', 'internal')), 'ended',
-                        IIF(R < 55, 'answered', IIF(R < 70, 'missed', IIF(R < 95, 'answered', 'answered'))),
+                    VALUES ('bench-' || :I, IIF(:R < 70, 'in', IIF(:R < 95, 'out', 'internal')), 'ended',
+                        IIF(:R < 55, 'answered', IIF(:R < 70, 'missed', 'answered')),
                         '7916' || LPAD(MOD(:I, 200000), 7, '0'), '7916' || LPAD(MOD(:I, 200000), 7, '0'),
                         IIF(MOD(:I, 3) = 0, NULL, MOD(:I, 20000) + 1), MOD(:I, 40) + 1,
                         DATEADD(SECOND, -MOD(:I * 31, 31536000), TIMESTAMP '2026-11-27 00:00:00'),
