@@ -315,4 +315,41 @@ struct TelephonyTests {
         let again = try await reconciler.run(from: Date(timeIntervalSince1970: TimeInterval(t - 60)), to: Date())
         #expect(again.inserted == 0 && again.completed == 0 && again.known == 2)
     }
+
+    @Test func everyShippedCallScenarioLandsRight() async throws {
+        let harness = try await WorkerHarness.start(label: "every")
+        defer { Task { await harness.stop() } }
+        try await Self.clinic(harness)
+        let scenarios: [(name: String, direction: String, result: String, appeal: Bool)] = [
+            ("inbound-answered", "in", "answered", true), ("inbound-missed-ring-all", "in", "missed", false),
+            ("abandoned-in-ivr", "in", "abandoned", false), ("hidden-caller-id", "in", "answered", true),
+            ("internal-call", "internal", "answered", false), ("blind-transfer", "in", "answered", true),
+            ("consultative-transfer", "in", "answered", true), ("return-blind", "in", "answered", true),
+            ("outbound-callback-answered", "out", "answered", false), ("outbound-callback-not-answered", "out", "not_reached", false),
+            ("recording-completed-added", "in", "answered", true),
+        ]
+        for (index, scenario) in scenarios.enumerated() {
+            let entry = try await play(scenario.name, harness, run: "e\(index)")
+            let rows = try await harness.query(
+                "SELECT DIRECTION, STATE, RESULT, APPEAL_ID, OPERATOR_ID FROM MISLINK_CALLS WHERE PBX_CALL_ID = ?", [.text(entry)])
+            #expect(rows.count == 1, "\(scenario.name)")
+            guard let row = rows.first else { continue }
+            #expect(try row.decode(String.self, at: 0) == scenario.direction, "\(scenario.name)")
+            #expect(try row.decode(String.self, at: 1) == "ended", "\(scenario.name)")
+            #expect(try row.decode(String?.self, at: 2) == scenario.result, "\(scenario.name)")
+            #expect(try (row.decode(Int?.self, at: 3) != nil) == scenario.appeal, "\(scenario.name): appeal")
+            if scenario.result != "abandoned" {
+                #expect(try row.decode(Int?.self, at: 4) != nil, "\(scenario.name): an operator is credited")
+            }
+        }
+        // Transfers end with the operator who finished the call, and keep the one who answered first.
+        let transfers = try await harness.query(
+            "SELECT PBX_CALL_ID, ANSWERED_BY_ID, OPERATOR_ID, TRANSFER_COUNT FROM MISLINK_CALLS WHERE PBX_CALL_ID STARTING WITH 'e5' OR PBX_CALL_ID STARTING WITH 'e6'")
+        #expect(transfers.count == 2)
+        for row in transfers {
+            #expect(try row.decode(Int?.self, at: 1) == 901, "\(row)")
+            #expect(try row.decode(Int?.self, at: 2) == 902, "\(row)")
+        }
+        #expect(try await harness.count("SELECT COUNT(*) FROM MISLINK_INBOX WHERE STATUS = 'failed'") == 0)
+    }
 }
