@@ -15,9 +15,20 @@ struct ServerRestartTests {
         let before = try await pool.withConnection { try await $0.query("SELECT 1 FROM RDB$DATABASE").count }
         #expect(before == 1)
         try control("restart")
-        // The idle attachment is dead now; the pool must notice and attach again.
-        let after = try await pool.withConnection { try await $0.query("SELECT 2 FROM RDB$DATABASE")[0].decode(Int.self, at: 0) }
-        #expect(after == 2)
+        // The idle attachment is dead now; the pool must notice and attach again. A server that has
+        // just opened its port may still refuse the first attach for a moment: retry for up to 15 s.
+        var after: Int?
+        var lastError: (any Error)?
+        let deadline = ContinuousClock.now + .seconds(15)
+        while after == nil, ContinuousClock.now < deadline {
+            do {
+                after = try await pool.withConnection { try await $0.query("SELECT 2 FROM RDB$DATABASE")[0].decode(Int.self, at: 0) }
+            } catch {
+                lastError = error
+                try await Task.sleep(for: .milliseconds(250))
+            }
+        }
+        #expect(after == 2, "\(lastError.map { "\($0)" } ?? "")")
         #expect(await pool.connectionCount == 1)
         await pool.shutdown()
         let cleanup = try FirebirdAttachment.open(configuration)
