@@ -41,7 +41,10 @@ extension CallLogApplier {
                 UPDATE OR INSERT INTO MISLINK_CALL_CARDS (CALL_ID, LEG_ID, STAFF_ID, SIP_EXTENSION, STATE, DIRECTION,
                     PHONE_NUMBER, PHONE_KEY, PATIENT_ID, PATIENT_OTHERS, PATIENT_DISPLAY, PATIENT_BIRTH_DATE,
                     LAST_VISIT_AT, LAST_SERVICE_NAME, SHOWN_AT, ANSWERED_AT, CLOSED_AT, UPDATED_AT)
-                VALUES (?, ?, ?, ?, 'shown', 'in', ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)
+                VALUES (?, ?, ?, ?, 'shown', 'in', ?, ?, ?, ?, ?, ?,
+                    DATEADD(MINUTE, -COALESCE((SELECT CAST(S.VAL AS INTEGER) FROM MISLINK_SETTINGS S
+                        WHERE S.NAME = 'clinic.utc_offset_minutes'), 0), CAST(? AS TIMESTAMP)),
+                    ?, ?, NULL, NULL, ?)
                 MATCHING (CALL_ID, STAFF_ID)
                 """,
                 [.bigint(callID), legID.map { .bigint($0) } ?? .null, .integer(staff), .ascii(ext, limit: 16),
@@ -70,10 +73,18 @@ extension CallLogApplier {
                 try context.execute(
                     """
                     UPDATE MISLINK_CALLS SET CALLED_BACK_BY_ID = ?, CALLED_BACK_AT = ?,
-                        STATUS = COALESCE(STATUS, 'called_back'), UPDATED_AT = ?
+                        STATUS = CASE WHEN STATUS IS NULL OR STATUS = 'to_call_back' THEN 'called_back' ELSE STATUS END,
+                        UPDATED_AT = ?
                     WHERE PHONE_KEY = ? AND RESULT = 'missed' AND CALLED_BACK_AT IS NULL AND ID <> ?
                     """,
                     [.bigint(callID), at, context.now, .ascii(key, limit: 20), .bigint(callID)])
+                // …and the later call points back at the (latest) missed call it answered.
+                try context.execute(
+                    """
+                    UPDATE MISLINK_CALLS SET CALLBACK_OF_ID = COALESCE(CALLBACK_OF_ID,
+                        (SELECT FIRST 1 M.ID FROM MISLINK_CALLS M WHERE M.CALLED_BACK_BY_ID = ? ORDER BY M.STARTED_AT DESC, M.ID DESC))
+                    WHERE ID = ?
+                    """, [.bigint(callID), .bigint(callID)])
             }
         case .disconnected:
             guard let staff else { return }
@@ -155,10 +166,18 @@ extension CallLogApplier {
             WHERE CALL_ID = ? AND CLOSED_AT IS NULL
             """,
             [ended, context.now, context.now, .bigint(callID)])
-        if result == "missed", let staff = try context.lookups.staffID(extension: summary.to?.extensionNumber, in: context) {
+        if result == "missed" {
+            // A missed call waits on the operators' list (the contract's STATUS 'to_call_back'), with the
+            // first operator who missed it answering for it.
+            let staff = try context.lookups.staffID(extension: summary.to?.extensionNumber, in: context)
             try context.execute(
-                "UPDATE MISLINK_CALLS SET OPERATOR_ID = COALESCE(OPERATOR_ID, ?), UPDATED_AT = ? WHERE ID = ?",
-                [.integer(staff), context.now, .bigint(callID)])
+                """
+                UPDATE MISLINK_CALLS SET OPERATOR_ID = COALESCE(OPERATOR_ID, ?),
+                    STATUS = CASE WHEN STATUS IS NULL AND CALLED_BACK_AT IS NULL THEN 'to_call_back' ELSE STATUS END,
+                    UPDATED_AT = ?
+                WHERE ID = ?
+                """,
+                [staff.map { .integer($0) } ?? .null, context.now, .bigint(callID)])
         }
         context.lookups.forget(callID)
     }

@@ -61,8 +61,9 @@ extension CallLogApplier {
         }
         try context.execute(
             """
-            UPDATE MISLINK_CALLS SET RECORDING_ID = ?, UPDATED_AT = ?,
-                RECORDING_COUNT = (SELECT COUNT(*) FROM MISLINK_CALL_RECORDINGS R WHERE R.CALL_ID = ?)
+            UPDATE MISLINK_CALLS SET RECORDING_ID = COALESCE(RECORDING_ID, ?), UPDATED_AT = ?,
+                RECORDING_COUNT = (SELECT COUNT(*) FROM MISLINK_CALL_RECORDINGS R WHERE R.CALL_ID = ?),
+                RECORDING_URL = '/api/v1/calls/' || ID || '/recordings/1'
             WHERE ID = ?
             """, [.ascii(event.recordingId, limit: 128), context.now, .bigint(callID), .bigint(callID)])
         return .applied

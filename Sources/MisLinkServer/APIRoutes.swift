@@ -28,7 +28,8 @@ struct APIRoutes {
             WorkerStatus(worker: settings.workerName, startedAt: startedAt, intake: intake.status)
         }
         secured.get("inbox") { request, _ in try await inbox(request) }
-        CallRoutes(pool: pool, timeZone: (try? settings.timeZone) ?? .utc, phoneKeys: PhoneKeys(pool: pool)).add(to: secured)
+        CallRoutes(pool: pool, timeZone: (try? settings.timeZone) ?? .utc, phoneKeys: PhoneKeys(pool: pool),
+                   recordingsDirectory: settings.recordings.directory).add(to: secured)
         CommandRoutes(pool: pool).add(to: secured)
         secured.post("emulator/verify") { request, _ in
             let body = try await request.body(limit: 64 * 1024 * 1024)

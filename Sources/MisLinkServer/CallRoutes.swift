@@ -14,6 +14,8 @@ struct CallRoutes {
     let pool: FirebirdPool
     let timeZone: TimeZone
     let phoneKeys: PhoneKeys
+    /// `recordings.directory`: recording paths are relative to it.
+    let recordingsDirectory: String
 
     struct Call: Codable, ResponseEncodable {
         var id: Int64
@@ -170,8 +172,10 @@ struct CallRoutes {
                     """, bindings: [.bigint(call)]))
         }
         guard let row = rows.first else { throw HTTPError(.notFound, message: "call \(call) has no recording \(number)") }
-        guard try row.decode(String.self, at: 1) == "stored", let path = try row.decode(String?.self, at: 2),
-              let data = FileManager.default.contents(atPath: path) else {
+        guard try row.decode(String.self, at: 1) == "stored", let stored = try row.decode(String?.self, at: 2),
+              let data = FileManager.default.contents(
+                atPath: stored.hasPrefix("/") ? stored : URL(fileURLWithPath: recordingsDirectory).appendingPathComponent(stored).path)
+        else {
             throw HTTPError(.notFound, message: "recording \(number) of call \(call) is not downloaded yet")
         }
         let recordingID = try row.decode(Int64.self, at: 0)

@@ -8,7 +8,7 @@ import ServiceLifecycle
 
 /// Downloads recordings the PBX made available (`events/record/added`): a signed
 /// `queries/recording/post` answered with a 302 to a one-time link, which is followed at once and
-/// never stored. The file goes to `recordings.directory`, its path, size and type to
+/// never stored. The file goes to `recordings.directory`, its path (relative to that folder), size and type to
 /// `MISLINK_CALL_RECORDINGS`, and the row becomes `stored`. A recording the PBX does not have yet
 /// (3320, 404, a network error) is tried again with growing pauses until `recordings.max_attempts`,
 /// then marked `failed` with the last error.
@@ -108,12 +108,12 @@ struct RecordingFetcher: Service {
     private func save(_ data: Data, recording: String) throws -> String {
         let date = Calendar(identifier: .gregorian).dateComponents(in: .utc, from: Date())
         let safe = recording.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" }
-        let folder = URL(fileURLWithPath: settings.directory)
-            .appendingPathComponent(String(format: "%04d/%02d", date.year ?? 0, date.month ?? 0))
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let file = folder.appendingPathComponent(String(String.UnicodeScalarView(safe)) + ".mp3")
+        let relative = String(format: "%04d/%02d/", date.year ?? 0, date.month ?? 0) + String(String.UnicodeScalarView(safe)) + ".mp3"
+        let file = URL(fileURLWithPath: settings.directory).appendingPathComponent(relative)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         try data.write(to: file, options: .atomic)
-        return file.path
+        // The contract keeps FILE_PATH relative to the storage folder, so the folder can move.
+        return relative
     }
 }
 

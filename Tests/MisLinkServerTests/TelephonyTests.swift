@@ -49,6 +49,8 @@ struct TelephonyTests {
         #expect(try call[0].decode(String?.self, at: 4) == "PHONE_MOBILE")
         #expect(try call[0].decode(Int?.self, at: 6) == 901)  // the first operator who missed it answers for it
         let missedID = try call[0].decode(Int64.self, at: 0)
+        #expect(try await harness.query("SELECT STATUS FROM MISLINK_CALLS WHERE ID = ?", [.bigint(missedID)])[0]
+            .decode(String?.self, at: 0) == "to_call_back")
 
         let cards = try await harness.query(
             "SELECT STAFF_ID, STATE, PATIENT_ID, PATIENT_OTHERS, PATIENT_DISPLAY, CLOSED_AT FROM MISLINK_CALL_CARDS WHERE CALL_ID = ? ORDER BY STAFF_ID",
@@ -75,6 +77,8 @@ struct TelephonyTests {
             "SELECT CALLED_BACK_BY_ID, STATUS FROM MISLINK_CALLS WHERE ID = ?", [.bigint(missedID)])
         #expect(try calledBack[0].decode(Int64?.self, at: 0) == second[0].decode(Int64.self, at: 0))
         #expect(try calledBack[0].decode(String?.self, at: 1) == "called_back")
+        let callbackOf = try await harness.query("SELECT CALLBACK_OF_ID FROM MISLINK_CALLS WHERE PBX_CALL_ID = ?", [.text(answered)])
+        #expect(try callbackOf[0].decode(Int64?.self, at: 0) == missedID)
     }
 
     @Test func cardsAreWithdrawnWhenAColleagueAnswers() async throws {
@@ -260,7 +264,9 @@ struct TelephonyTests {
         #expect(state == "stored")
         let stored = try await harness.query("SELECT FILE_PATH, FILE_SIZE, STARTED_AT, COMPLETED_AT FROM MISLINK_CALL_RECORDINGS WHERE CALL_ID = ?", [.bigint(id)])
         let path = try #require(try stored[0].decode(String?.self, at: 0))
-        #expect(path.hasPrefix(folder) && FileManager.default.fileExists(atPath: path))
+        #expect(!path.hasPrefix("/") && FileManager.default.fileExists(atPath: folder + "/" + path))
+        let url = try await harness.query("SELECT RECORDING_URL FROM MISLINK_CALLS WHERE ID = ?", [.bigint(id)])
+        #expect(try url[0].decode(String?.self, at: 0) == "/api/v1/calls/\(id)/recordings/1")
         #expect(try stored[0].decode(Int.self, at: 1) > 100)
         #expect(try stored[0].decode(FirebirdTimestamp?.self, at: 2) != nil && stored[0].decode(FirebirdTimestamp?.self, at: 3) != nil)
 
