@@ -29,7 +29,7 @@ struct CallSweeper: Service {
 
     /// One sweep; returns the calls it closed.
     func sweepOnce() async throws -> Int {
-        let cutoff = FirebirdTimestamp(Date().addingTimeInterval(-Double(settings.stuckCallMinutes) * 60), in: .utc)
+        let cutoff = FirebirdTimestamp(Date().addingTimeInterval(-settings.stuckCallMinutes * 60), in: .utc)
         let now = FirebirdTimestamp(Date(), in: .utc)
         return try await pool.withTransaction { transaction in
             // Firebird 3 returns one row at most from UPDATE … RETURNING: find the calls, then close each.

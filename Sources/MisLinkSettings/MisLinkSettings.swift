@@ -218,7 +218,7 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
     public struct Telephony: Codable, Sendable, Equatable {
         /// A call with no event for this many minutes and no summary is closed by the sweep
         /// (`CLOSED_BY = 'sweep'`). Defaults to 120.
-        public var stuckCallMinutes: Int
+        public var stuckCallMinutes: Double
         /// Seconds between sweeps. Defaults to 60.
         public var sweepSeconds: Double
         /// Minutes between reconciliations with the PBX's statistics (`stats/request`); 0 turns them
@@ -227,7 +227,7 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
         /// How far back each reconciliation looks, in minutes. Defaults to 180.
         public var reconcileWindowMinutes: Int
 
-        public init(stuckCallMinutes: Int = 120, sweepSeconds: Double = 60, reconcileMinutes: Int = 60,
+        public init(stuckCallMinutes: Double = 120, sweepSeconds: Double = 60, reconcileMinutes: Int = 60,
                     reconcileWindowMinutes: Int = 180) {
             self.stuckCallMinutes = stuckCallMinutes
             self.sweepSeconds = sweepSeconds

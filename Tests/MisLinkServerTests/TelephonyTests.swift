@@ -215,8 +215,9 @@ struct TelephonyTests {
 
     @Test func callsWithoutASummaryAreClosedByTheSweep() async throws {
         let harness = try await WorkerHarness.start(label: "sweep", configure: { settings in
-            settings.telephony.stuckCallMinutes = 0
-            settings.telephony.sweepSeconds = 4
+            // Stuck after 2 s without an event: a sweep between two events of one call (ms apart) leaves it alone.
+            settings.telephony.stuckCallMinutes = 2.0 / 60
+            settings.telephony.sweepSeconds = 1
         })
         defer { Task { await harness.stop() } }
         try await Self.clinic(harness)
