@@ -9,12 +9,20 @@ import ServiceLifecycle
 /// from what is known (answered if someone talked; otherwise missed inbound, not reached outbound),
 /// marked `CLOSED_BY = 'sweep'`, and its cards still shown are closed. Reconciliation with
 /// `stats/request` can still correct it later.
-struct CallSweeper: Service {
+public struct CallSweeper: Service {
     let pool: FirebirdPool
     let settings: MisLinkSettings.Telephony
     let logger: Logger
 
-    func run() async throws {
+    /// Makes a sweeper over the pool's database.
+    public init(pool: FirebirdPool, settings: MisLinkSettings.Telephony, logger: Logger = Logger(label: "mislink.sweep")) {
+        self.pool = pool
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Sweeps every `telephony.sweep_seconds` until graceful shutdown.
+    public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let closed = try await sweepOnce()
@@ -28,7 +36,7 @@ struct CallSweeper: Service {
     }
 
     /// One sweep; returns the calls it closed.
-    func sweepOnce() async throws -> Int {
+    public func sweepOnce() async throws -> Int {
         let cutoff = FirebirdTimestamp(Date().addingTimeInterval(-settings.stuckCallMinutes * 60), in: .utc)
         let now = FirebirdTimestamp(Date(), in: .utc)
         return try await pool.withTransaction { transaction in

@@ -43,7 +43,11 @@ struct WorkerHarness {
         let path = try ClinicDatabase.createMigrated(label)
         var settings = settings(dsn: dsn(path), maxBodyBytes: maxBodyBytes)
         configure(&settings)
-        let worker = try await Worker(settings: settings).start()
+        // The test database is ours: let the worker set db.utc_offset_minutes to this machine's clock, as
+        // a DBA would after its start-up warning, so MISLINK_UTC_NOW() really is UTC.
+        var configured = Worker(settings: settings)
+        configured.fixUTCOffset = true
+        let worker = try await configured.start()
         return WorkerHarness(settings: settings, databasePath: path, worker: worker)
     }
 
