@@ -19,18 +19,9 @@ struct CallLogBenchmark: AsyncParsableCommand {
     @Option(help: "Folder for the temporary database.") var directory = "/tmp"
 
     func run() async throws {
-        let folder = "\(directory)/mislink-bench-calls-\(getpid())"
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        var settings = MisLinkSettings().withDemoSecrets()
-        settings.database.dsn = "\(folder)/mislink.fdb"
-        settings.listen = "127.0.0.1:0"
-        settings.intake.spoolDirectory = "\(folder)/spool"
-        settings.telephony.reconcileMinutes = 0
-        var logger = Logger(label: "mislink-bench")
-        logger.logLevel = .warning
-        var worker = Worker(settings: settings, logger: logger)
-        worker.fixUTCOffset = true
-        try await EmbeddedDefault.prepare(worker.databaseConfiguration, patients: 20_000, logger: logger)
+        let bench = try await BenchWorker.prepare("calls", directory: directory, patients: 20_000)
+        defer { bench.cleanUp() }
+        let worker = bench.worker
 
         let clock = ContinuousClock()
         let started = clock.now

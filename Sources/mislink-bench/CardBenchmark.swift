@@ -21,18 +21,9 @@ struct CardBenchmark: AsyncParsableCommand {
     @Option(help: "Folder for the temporary database.") var directory = "/tmp"
 
     func run() async throws {
-        let folder = "\(directory)/mislink-bench-cards-\(getpid())"
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        var settings = MisLinkSettings().withDemoSecrets()
-        settings.database.dsn = "\(folder)/mislink.fdb"
-        settings.listen = "127.0.0.1:0"
-        settings.intake.spoolDirectory = "\(folder)/spool"
-        settings.telephony.reconcileMinutes = 0
-        var logger = Logger(label: "mislink-bench")
-        logger.logLevel = .warning
-        var worker = Worker(settings: settings, logger: logger)
-        worker.fixUTCOffset = true
-        try await EmbeddedDefault.prepare(worker.databaseConfiguration, patients: patients, logger: logger)
+        let bench = try await BenchWorker.prepare("cards", directory: directory, patients: patients)
+        defer { bench.cleanUp() }
+        let worker = bench.worker
         let setup = try await FirebirdConnection.connect(worker.databaseConfiguration)
         let extensions = try await setup.query("SELECT TRIM(SIP_EXTENSION) FROM STAFF WHERE SIP_EXTENSION IS NOT NULL AND IS_ACTIVE = 1")
             .map { try $0.decode(String.self, at: 0) }

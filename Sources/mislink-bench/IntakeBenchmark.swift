@@ -29,21 +29,12 @@ struct IntakeBenchmark: AsyncParsableCommand {
     @Flag(help: "Skip HTTP: submit call events straight to the intake (the database side alone).") var direct = false
 
     func run() async throws {
-        let folder = "\(directory)/mislink-bench-intake-\(getpid())"
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        var settings = MisLinkSettings().withDemoSecrets()
-        settings.database.dsn = "\(folder)/mislink.fdb"
-        settings.listen = "127.0.0.1:0"
-        settings.intake.maxBatch = maxBatch
-        settings.intake.writers = writers
-        settings.intake.spoolDirectory = "\(folder)/spool"
-        settings.logLevel = "warning"
-        var logger = Logger(label: "mislink-bench")
-        logger.logLevel = .warning
-        var worker = Worker(settings: settings, logger: logger)
-        worker.fixUTCOffset = true
-        try await EmbeddedDefault.prepare(worker.databaseConfiguration, patients: patients, logger: logger)
-        let running = try await worker.start()
+        let bench = try await BenchWorker.prepare("intake", directory: directory, patients: patients) { settings in
+            settings.intake.maxBatch = maxBatch
+            settings.intake.writers = writers
+        }
+        defer { bench.cleanUp() }
+        let running = try await bench.worker.start()
         defer { Task { await running.stop() } }
         if direct {
             try await runDirect(running)
