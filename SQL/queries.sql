@@ -21,8 +21,8 @@ SELECT P.ID,
    AND P.IS_DELETED = 0;
 
 -- name: last_visit
--- The patient's last visit (a SCHEDULE row with status 'visited') and the name of its service.
-SELECT FIRST 1 S.START_AT, SV.NAME
+-- The patient's last visit (a SCHEDULE row with status 'visited'), the name of its service and its id.
+SELECT FIRST 1 S.START_AT, SV.NAME, S.ID
   FROM SCHEDULE S
   LEFT JOIN SERVICES SV ON SV.ID = S.SERVICE_ID
  WHERE S.PATIENT_ID = :patient_id

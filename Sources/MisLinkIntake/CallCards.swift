@@ -17,8 +17,8 @@ extension CallLogApplier {
     /// The operator of a leg: the extension it rang for an inbound or internal call, the extension that
     /// dialled for an outbound one.
     func operatorOfLeg(_ event: MangoCallEvent, callID: Int64, in context: ApplyContext) throws -> Int32? {
-        if let staff = try context.lookups.staffID(extension: event.to?.extensionNumber, in: context) { return staff }
-        return try context.lookups.staffID(extension: event.from?.extensionNumber, in: context)
+        if let staff = try context.lookups.staffID(party: event.to, in: context) { return staff }
+        return try context.lookups.staffID(party: event.from, in: context)
     }
 
     /// Cards and operators after a leg's state was applied.
@@ -27,7 +27,7 @@ extension CallLogApplier {
         let facts = try context.lookups.facts(of: callID, in: context)
         switch event.callState {
         case .appeared:
-            guard facts.direction == "in", let staff, let ext = event.to?.extensionNumber else { return }
+            guard facts.direction == "in", let staff, let ext = context.lookups.directory.extensionNumber(of: event.to) else { return }
             var who = facts.identification
             if who == nil, facts.phoneNumber != nil {
                 who = context.lookups.identify(facts.phoneNumber, attachment: context.attachment)
@@ -40,8 +40,8 @@ extension CallLogApplier {
                 """
                 UPDATE OR INSERT INTO MISLINK_CALL_CARDS (CALL_ID, LEG_ID, STAFF_ID, SIP_EXTENSION, STATE, DIRECTION,
                     PHONE_NUMBER, PHONE_KEY, PATIENT_ID, PATIENT_OTHERS, PATIENT_DISPLAY, PATIENT_BIRTH_DATE,
-                    LAST_VISIT_AT, LAST_SERVICE_NAME, SHOWN_AT, ANSWERED_AT, CLOSED_AT, UPDATED_AT)
-                VALUES (?, ?, ?, ?, 'shown', 'in', ?, ?, ?, ?, ?, ?,
+                    LAST_VISIT_ID, LAST_VISIT_AT, LAST_SERVICE_NAME, SHOWN_AT, ANSWERED_AT, CLOSED_AT, UPDATED_AT)
+                VALUES (?, ?, ?, ?, 'shown', 'in', ?, ?, ?, ?, ?, ?, ?,
                     DATEADD(MINUTE, -COALESCE((SELECT CAST(S.VAL AS INTEGER) FROM MISLINK_SETTINGS S
                         WHERE S.NAME = 'clinic.utc_offset_minutes'), 0), CAST(? AS TIMESTAMP)),
                     ?, ?, NULL, NULL, ?)
@@ -51,6 +51,7 @@ extension CallLogApplier {
                  .ascii(facts.phoneNumber, limit: 128), .ascii(who?.phoneKey, limit: 20),
                  patient.map { .integer(Int32($0.id)) } ?? .null, .smallint(Int16(clamping: patient == nil ? 0 : who?.others ?? 0)),
                  .text(patient == nil ? nil : who?.cardTitle, limit: 200), .text(orNull: patient?.birthDate),
+                 (patient == nil ? nil : who?.lastVisitID).map { .integer(Int32($0)) } ?? .null,
                  .text(orNull: patient == nil ? nil : who?.lastVisit), .text(patient == nil ? nil : who?.lastService, limit: 255),
                  at, context.now])
         case .connected:
@@ -169,7 +170,7 @@ extension CallLogApplier {
         if result == "missed" {
             // A missed call waits on the operators' list (the contract's STATUS 'to_call_back'), with the
             // first operator who missed it answering for it.
-            let staff = try context.lookups.staffID(extension: summary.to?.extensionNumber, in: context)
+            let staff = try context.lookups.staffID(party: summary.to, in: context)
             try context.execute(
                 """
                 UPDATE MISLINK_CALLS SET OPERATOR_ID = COALESCE(OPERATOR_ID, ?),

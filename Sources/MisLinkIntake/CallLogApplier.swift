@@ -15,13 +15,31 @@ public struct CallLogApplier: EventApplier {
 
     public func apply(_ event: InboundEvent, in context: ApplyContext) throws -> IntakeOutcome? {
         switch event.content {
-        case .mangoCall(let call): return try applyLeg(call, in: context)
-        case .mangoSummary(let summary): return try applySummary(summary, in: context)
+        case .mangoCall(let call): return try applyLeg(Self.resolvingSIP(call, context.lookups.directory), in: context)
+        case .mangoSummary(var summary):
+            summary.to = Self.resolvingSIP(summary.to, context.lookups.directory)
+            summary.from = Self.resolvingSIP(summary.from, context.lookups.directory)
+            return try applySummary(summary, in: context)
         case .mangoResult(_, let result): return try applyResult(result, in: context)
         case .mangoRecording(let recording): return try applyRecording(recording, in: context)
         case .mangoRecordAdded(let added): return try applyRecordAdded(added, in: context)
         default: return nil
         }
+    }
+
+    /// A party that rang a SIP device, given the extension the PBX's user list gives that device; the
+    /// log then shows and credits the operator as if the PBX had named the extension.
+    static func resolvingSIP(_ party: MangoCallParty?, _ directory: OperatorDirectory) -> MangoCallParty? {
+        guard var party, party.extensionNumber?.isEmpty ?? true, let ext = directory.extensionNumber(of: party) else { return party }
+        party.extensionNumber = ext
+        return party
+    }
+
+    static func resolvingSIP(_ event: MangoCallEvent, _ directory: OperatorDirectory) -> MangoCallEvent {
+        var event = event
+        event.to = resolvingSIP(event.to, directory)
+        event.from = resolvingSIP(event.from, directory)
+        return event
     }
 
     // MARK: - Legs

@@ -1,5 +1,6 @@
 import Firebird
 import Foundation
+import MisLinkExternalAPIs
 import MisLinkPatients
 
 /// What the call applier looks up beside the rows it writes: operators by SIP extension, the caller
@@ -22,13 +23,23 @@ public final class CallLookups {
     }
 
     private let queries: NamedQueries?
+    /// SIP URIs to extensions (and chat agents to logins).
+    public let directory: OperatorDirectory
     private var session: IdentificationSession?
     private var sessionFailed = false
     private var staff: [String: Int32] = [:]
     private var staffLoadedAt: Date = .distantPast
     private var calls: [Int64: CallFacts] = [:]
 
-    init(queries: NamedQueries?) { self.queries = queries }
+    init(queries: NamedQueries?, directory: OperatorDirectory) {
+        self.queries = queries
+        self.directory = directory
+    }
+
+    /// The active employee a call party is: by its extension, or by the extension its SIP URI belongs to.
+    public func staffID(party: MangoCallParty?, in context: ApplyContext) throws -> Int32? {
+        try staffID(extension: directory.extensionNumber(of: party), in: context)
+    }
 
     /// The active employee with this SIP extension.
     public func staffID(extension number: String?, in context: ApplyContext) throws -> Int32? {

@@ -22,10 +22,10 @@ final class InboxWriter {
     /// Events whose processing error is stored but which are acknowledged: not the database's failure.
     static let transactionOptions = TransactionOptions(isolation: .readCommitted, lockResolution: .timeout(seconds: 10))
 
-    init(appliers: [any EventApplier], timestampOffset: Int, queries: NamedQueries?) {
+    init(appliers: [any EventApplier], timestampOffset: Int, queries: NamedQueries?, directory: OperatorDirectory) {
         self.appliers = appliers
         self.timestampOffset = timestampOffset
-        lookups = CallLookups(queries: queries)
+        lookups = CallLookups(queries: queries, directory: directory)
     }
 
     /// Writes the batch; returns one outcome per event, in order.

@@ -63,15 +63,17 @@ public final class IntakePipeline: Service, Sendable {
     ///   - appliers: defaults to ``DefaultAppliers/all``.
     ///   - queries: the named queries that identify callers (`SQL/queries.sql`); defaults to the shipped
     ///     file, and without it calls are stored unidentified.
+    ///   - directory: SIP URIs and chat agents of the operators, shared with whoever refreshes it.
     public init(settings: MisLinkSettings.Intake, timestampOffset: Int = 0, configuration: FirebirdConfiguration,
                 appliers: [any EventApplier] = DefaultAppliers.all,
                 queries: NamedQueries? = NamedQueries.defaultURL().flatMap { try? NamedQueries(contentsOf: $0) },
+                directory: OperatorDirectory = OperatorDirectory(),
                 logger: Logger = Logger(label: "mislink.intake")) {
         self.settings = settings
         self.configuration = configuration
         self.logger = logger
         lanes = (0..<max(1, settings.writers)).map { index in
-            Lane(index: index, writer: InboxWriter(appliers: appliers, timestampOffset: timestampOffset, queries: queries))
+            Lane(index: index, writer: InboxWriter(appliers: appliers, timestampOffset: timestampOffset, queries: queries, directory: directory))
         }
         spool = SpoolBox()
     }

@@ -27,6 +27,8 @@ public struct Identification: Sendable, Hashable, Encodable {
     public var lastVisit: String?
     /// The name of the service of that visit.
     public var lastService: String?
+    /// That visit's `SCHEDULE.ID`.
+    public var lastVisitID: Int?
     /// The column the best match was found in.
     public var matchedColumn: String?
     /// The key looked up.
@@ -43,7 +45,7 @@ public struct Identification: Sendable, Hashable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case patient, others, candidates, lastVisit = "last_visit", lastService = "last_service"
+        case patient, others, candidates, lastVisit = "last_visit", lastService = "last_service", lastVisitID = "last_visit_id"
         case matchedColumn = "matched_column", phoneKey = "phone_key", `extension`, ownNumber = "own_number"
         case cardTitle = "card_title"
     }
@@ -61,6 +63,7 @@ public struct Identification: Sendable, Hashable, Encodable {
         try container.encode(candidates, forKey: .candidates)
         try container.encode(lastVisit, forKey: .lastVisit)
         try container.encode(lastService, forKey: .lastService)
+        try container.encode(lastVisitID, forKey: .lastVisitID)
         try container.encode(matchedColumn, forKey: .matchedColumn)
         try container.encode(phoneKey, forKey: .phoneKey)
         try container.encode(`extension`, forKey: .extension)
@@ -226,6 +229,8 @@ public final class IdentificationSession {
         if let row = try lastVisit.rows(try lastVisitQuery.bindings(["patient_id": .integer(Int32(best.id))]), in: transaction).first {
             result.lastVisit = try row.decode(FirebirdTimestamp?.self, at: 0).map { Self.format($0) }
             result.lastService = try row.decode(String?.self, at: 1)
+            // The third column came later: a clinic's own queries.sql may not select it.
+            result.lastVisitID = row.count > 2 ? try row.decode(Int?.self, at: 2) : nil
         }
         return result
     }

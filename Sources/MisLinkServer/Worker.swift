@@ -82,8 +82,9 @@ public struct Worker: Sendable {
         let configuration = databaseConfiguration
         try await StartupChecks(configuration: configuration, settings: settings, logger: logger, fixUTCOffset: fixUTCOffset).run()
         let pool = FirebirdPool(configuration: configuration, options: .init(maxConnections: max(1, settings.database.poolSize)))
+        let directory = OperatorDirectory()
         let intake = IntakePipeline(settings: settings.intake, timestampOffset: settings.mango.timestampOffset,
-                                    configuration: configuration, logger: logger)
+                                    configuration: configuration, directory: directory, logger: logger)
         let router = Router(context: WorkerRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
         WebhookRoutes(settings: settings, intake: intake, logger: logger).add(to: router)
@@ -103,7 +104,10 @@ public struct Worker: Sendable {
             reconciler: Reconciler(configuration: configuration, mango: settings.mango,
                                    client: HTTPClient(configuration: .init(timeout: .seconds(60), pinTLS12: true)), logger: logger),
             settings: settings.telephony, logger: logger)
-        let services: [any Service] = [pool, intake, sweeper, recordings, reconciliation] + extraServices(configuration) + [app]
+        let users = PBXDirectoryRefresher(
+            directory: directory, mango: settings.mango, minutes: settings.telephony.directoryMinutes,
+            client: HTTPClient(configuration: .init(timeout: .seconds(30), pinTLS12: true)), logger: logger)
+        let services: [any Service] = [pool, intake, sweeper, recordings, reconciliation, users] + extraServices(configuration) + [app]
         logger.notice("MisLink worker \(settings.workerName) on \(settings.listen), database \(configuration.dsn)")
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger))
         return (group, intake)

@@ -226,13 +226,17 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
         public var reconcileMinutes: Int
         /// How far back each reconciliation looks, in minutes. Defaults to 180.
         public var reconcileWindowMinutes: Int
+        /// Minutes between reads of the PBX's user list (`config/users/request`), which maps SIP
+        /// addresses to extensions; 0 reads it once at start. Defaults to 30.
+        public var directoryMinutes: Double
 
         public init(stuckCallMinutes: Double = 120, sweepSeconds: Double = 60, reconcileMinutes: Int = 60,
-                    reconcileWindowMinutes: Int = 180) {
+                    reconcileWindowMinutes: Int = 180, directoryMinutes: Double = 30) {
             self.stuckCallMinutes = stuckCallMinutes
             self.sweepSeconds = sweepSeconds
             self.reconcileMinutes = reconcileMinutes
             self.reconcileWindowMinutes = reconcileWindowMinutes
+            self.directoryMinutes = directoryMinutes
         }
     }
 

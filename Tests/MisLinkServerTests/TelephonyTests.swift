@@ -20,6 +20,10 @@ struct TelephonyTests {
             "INSERT INTO STAFF (ID, FULL_NAME, ROLE, SPECIALTY) VALUES (904, 'Орлов Пётр Андреевич', 'doctor', 'терапевт')",
             "INSERT INTO PATIENTS (ID, LAST_NAME, FIRST_NAME, MIDDLE_NAME, PHONE_MOBILE) VALUES (9010, 'Смирнова', 'Елена', 'Павловна', '8 (916) 123-45-67')",
             "INSERT INTO PATIENTS (ID, LAST_NAME, FIRST_NAME, MIDDLE_NAME, PHONE_HOME) VALUES (9011, 'Смирнов', 'Иван', 'Петрович', '+7 916 123 45 67')",
+            "INSERT INTO SERVICES (ID, CODE, NAME) VALUES (9050, 'T-9050', 'Приём терапевта повторный')",
+            // Her last visit (the card shows it), and an older one it must not show.
+            "INSERT INTO SCHEDULE (ID, PATIENT_ID, DOCTOR_ID, SERVICE_ID, START_AT, END_AT, STATUS) VALUES (9060, 9010, 904, 9050, '2025-03-14 09:30:00', '2025-03-14 10:00:00', 'visited')",
+            "INSERT INTO SCHEDULE (ID, PATIENT_ID, DOCTOR_ID, START_AT, END_AT, STATUS) VALUES (9061, 9010, 904, '2024-01-10 12:00:00', '2024-01-10 12:30:00', 'visited')",
         ])
     }
 
@@ -60,6 +64,17 @@ struct TelephonyTests {
         #expect(try cards.allSatisfy { try $0.decode(String.self, at: 1) == "closed" && $0.decode(FirebirdTimestamp?.self, at: 5) != nil })
         #expect(try cards[0].decode(Int?.self, at: 2) == 9010 && cards[0].decode(Int.self, at: 3) == 1)
         #expect(try cards[0].decode(String?.self, at: 4)?.hasPrefix("Смирнова Е. П.") == true)
+        // The card's last visit: the visit's id, its start in UTC (the clinic runs at the machine's offset) and its service.
+        let lastVisit = try await harness.query(
+            "SELECT LAST_VISIT_ID, LAST_VISIT_AT, LAST_SERVICE_NAME FROM MISLINK_CALL_CARDS WHERE CALL_ID = ? AND STAFF_ID = 901",
+            [.bigint(missedID)])
+        #expect(try lastVisit[0].decode(Int?.self, at: 0) == 9060)
+        #expect(try lastVisit[0].decode(String?.self, at: 2) == "Приём терапевта повторный")
+        let offset = try await harness.query(
+            "SELECT CAST(VAL AS INTEGER) FROM MISLINK_SETTINGS WHERE NAME = 'clinic.utc_offset_minutes'")
+        let minutes = try offset.first?.decode(Int.self, at: 0) ?? 0
+        let visitUTC = FirebirdTimestamp(year: 2025, month: 3, day: 14, hour: 9, minute: 30).date(in: .gmt) - TimeInterval(minutes * 60)
+        #expect(try lastVisit[0].decode(FirebirdTimestamp?.self, at: 1)?.date(in: .gmt) == visitUTC)
         let legs = try await harness.query(
             "SELECT STAFF_ID, OUTCOME FROM MISLINK_CALL_LEGS WHERE CALL_ID = ? AND STAFF_ID IS NOT NULL ORDER BY STAFF_ID", [.bigint(missedID)])
         #expect(try legs.map { try $0.decode(String?.self, at: 1) } == ["not_answered", "not_answered", "not_answered"])
@@ -282,6 +297,48 @@ struct TelephonyTests {
         #expect(refused.status == 401)
         let audit = try await harness.query("SELECT ACTION, CALL_ID FROM MISLINK_RECORDING_ACCESS")
         #expect(try audit.map { try $0.decode(String.self, at: 0) } == ["play"])
+    }
+
+    @Test func aLegNamingOnlyASIPAddressIsCreditedThroughThePBXUserList() async throws {
+        let pbx = FakePBX(configuration: FakePBXConfiguration(credentials: WorkerHarness.credentials))
+        let pbxServer = try await RunningServer.start(router: pbx.router())
+        let harness = try await WorkerHarness.start(label: "sip", configure: { settings in
+            settings.mango.baseURL = pbxServer.baseURL + "/vpbx"
+        })
+        defer { Task { await harness.stop(); await pbxServer.stop() } }
+        try await Self.clinic(harness)
+        // The worker reads config/users/request at start; wait until the PBX has answered it.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !pbx.receivedCommands.contains(where: { $0.path == "config/users/request" && $0.result == 1000 }),
+              ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await Task.sleep(for: .milliseconds(200))  // the answer is parsed after the PBX logged it
+        // Petrov (102) rings on his softphone: the PBX names only its SIP address (demo users: sip:petrov@…).
+        let t = 1_790_000_500
+        let sip = "{\"number\":\"sip:Petrov@vpbx400000000.mangosip.ru\"}"
+        for (seq, state) in [(1, "Appeared"), (2, "Connected"), (3, "Disconnected")] {
+            let json = """
+                {"entry_id":"SIP1","call_id":"SIP1-1","timestamp":\(t + seq * 5),"seq":\(seq),"call_state":"\(state)",\
+                "location":"abonent","from":{"number":"79161234567"},"to":\(sip)}
+                """
+            #expect(try await harness.mango("events/call", json: json).status == 200)
+        }
+        let summary = """
+            {"entry_id":"SIP1","call_direction":1,"from":{"number":"79161234567"},"to":\(sip),\
+            "create_time":\(t),"forward_time":\(t + 5),"talk_time":\(t + 10),"end_time":\(t + 15),"entry_result":1,"disconnect_reason":1110}
+            """
+        #expect(try await harness.mango("events/summary", json: summary).status == 200)
+        let call = try await harness.query(
+            "SELECT RESULT, OPERATOR_ID, OPERATOR_EXTENSION, DIRECTION FROM MISLINK_CALLS WHERE PBX_CALL_ID = 'SIP1'")
+        #expect(try call[0].decode(String?.self, at: 0) == "answered")
+        #expect(try call[0].decode(Int?.self, at: 1) == 902)
+        #expect(try call[0].decode(String?.self, at: 2) == "102")
+        #expect(try call[0].decode(String.self, at: 3) == "in")
+        let card = try await harness.query("SELECT C.STAFF_ID, C.STATE, C.SIP_EXTENSION FROM MISLINK_CALL_CARDS C JOIN MISLINK_CALLS K ON K.ID = C.CALL_ID WHERE K.PBX_CALL_ID = 'SIP1'")
+        #expect(try card.map { try $0.decode(Int.self, at: 0) } == [902])
+        #expect(try card[0].decode(String.self, at: 1) == "answered_here")
+        #expect(try card[0].decode(String?.self, at: 2) == "102")
     }
 
     @Test func reconciliationFillsWhatTheWebhooksNeverDelivered() async throws {
