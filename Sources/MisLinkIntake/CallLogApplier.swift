@@ -124,9 +124,15 @@ public struct CallLogApplier: EventApplier {
                 WHERE ID = ?
                 """, [connectedAt, context.now, .bigint(legID)])
             try context.execute(
-                "UPDATE MISLINK_CALLS SET ANSWERED_AT = COALESCE(ANSWERED_AT, ?), UPDATED_AT = ? WHERE ID = ?",
-                [at, context.now, .bigint(callID)])
+                "UPDATE MISLINK_CALLS SET ANSWERED_AT = ?, UPDATED_AT = ? WHERE ID = ? AND (ANSWERED_AT IS NULL OR ANSWERED_AT > ?)",
+                [at, context.now, .bigint(callID), at])
+        } else if event.callState == .disconnected {
+            try context.execute(
+                "UPDATE MISLINK_CALL_LEGS SET ENDED_AT = ?, UPDATED_AT = ? WHERE ID = ? AND (ENDED_AT IS NULL OR ENDED_AT > ?)",
+                [endedAt, context.now, .bigint(legID), endedAt])
         }
+        // Cards and operators are decided from the events' times, so a late event still counts.
+        try followCards(callID: callID, legID: legID, staff: staff, event: event, at: at, in: context)
         return .skipped
     }
 
@@ -206,15 +212,13 @@ public struct CallLogApplier: EventApplier {
             """
             UPDATE MISLINK_CALLS SET
                 STATE = CASE WHEN STATE = 'ended' THEN STATE ELSE ? END,
-                ANSWERED_AT = CASE WHEN CAST(? AS INTEGER) = 1 THEN COALESCE(ANSWERED_AT, ?) ELSE ANSWERED_AT END,
-                OPERATOR_EXTENSION = CASE WHEN CAST(? AS INTEGER) = 1 AND CAST(? AS VARCHAR(16)) IS NOT NULL THEN ? ELSE OPERATOR_EXTENSION END,
+                ANSWERED_AT = CASE WHEN CAST(? AS INTEGER) = 1 AND (ANSWERED_AT IS NULL OR ANSWERED_AT > ?) THEN ? ELSE ANSWERED_AT END,
                 ACD_GROUP = COALESCE(ACD_GROUP, ?),
                 TRANSFER_COUNT = TRANSFER_COUNT + CAST(? AS INTEGER),
                 UPDATED_AT = ?
             WHERE ID = ?
             """,
-            [.text(Self.callState(event)), .integer(answered ? 1 : 0), at, .integer(answered ? 1 : 0),
-             .ascii(event.to?.extensionNumber, limit: 16), .ascii(event.to?.extensionNumber, limit: 16),
+            [.text(Self.callState(event)), .integer(answered ? 1 : 0), at, at,
              .ascii(event.to?.acdGroup, limit: 16),
              .integer(event.transfer != nil && event.callState == .appeared ? 1 : 0), context.now, .bigint(callID)])
     }

@@ -416,4 +416,62 @@ struct TelephonyTests {
         }
         #expect(try await harness.count("SELECT COUNT(*) FROM MISLINK_INBOX WHERE STATUS = 'failed'") == 0)
     }
+
+    /// Every call scenario, then the same scenarios delivered again with each event sent twice and each pair
+    /// of neighbouring leg events swapped: the call log, legs, cards, appeals and their chains come out the same.
+    @Test func duplicatesAndReorderingChangeNothing() async throws {
+        let names = ["inbound-answered", "inbound-missed-ring-all", "abandoned-in-ivr", "hidden-caller-id", "internal-call",
+                     "blind-transfer", "consultative-transfer", "return-blind", "outbound-callback-answered",
+                     "outbound-callback-not-answered", "recording-completed-added"]
+        func snapshot(reordered: Bool) async throws -> [String] {
+            let harness = try await WorkerHarness.start(label: reordered ? "reord" : "inorder")
+            defer { Task { await harness.stop() } }
+            try await Self.clinic(harness)
+            for (index, name) in names.enumerated() {
+                var steps: [(String, String)] = try ScenarioLibrary().load(name)
+                    .render(variables: ["run": "d\(index)"], start: 1_790_000_000 + index * 1_000)
+                    .compactMap { step in
+                        guard case .mango(let path, let json) = step else { return nil }
+                        return (path, json.compactText)
+                    }
+                if reordered {
+                    var i = 0
+                    while i + 1 < steps.count {
+                        if steps[i].0 == "events/call", steps[i + 1].0 == "events/call" { steps.swapAt(i, i + 1) }
+                        i += 2
+                    }
+                    steps = steps.flatMap { [$0, $0] }
+                }
+                for (path, json) in steps {
+                    let answer = await harness.sender.sendMango(path: path, json: json)
+                    #expect(answer.status == 200, "\(name) \(path)")
+                }
+            }
+            var lines: [String] = []
+            for row in try await harness.query(
+                """
+                SELECT PBX_CALL_ID, DIRECTION, STATE, RESULT, STATUS, OPERATOR_ID, ANSWERED_BY_ID, PATIENT_ID, PATIENT_OTHERS,
+                       TRANSFER_COUNT, RECORDING_COUNT, CALLBACK_OF_ID IS NOT NULL, CALLED_BACK_BY_ID IS NOT NULL,
+                       (SELECT LIST(L.STAFF_ID || ':' || COALESCE(L.OUTCOME, '-'), ',') FROM
+                           (SELECT STAFF_ID, OUTCOME FROM MISLINK_CALL_LEGS WHERE CALL_ID = C.ID AND STAFF_ID IS NOT NULL
+                            ORDER BY STAFF_ID, OUTCOME) L),
+                       (SELECT LIST(K.STAFF_ID || ':' || K.STATE, ',') FROM
+                           (SELECT STAFF_ID, STATE FROM MISLINK_CALL_CARDS WHERE CALL_ID = C.ID ORDER BY STAFF_ID) K),
+                       (SELECT A.OPERATOR_ID || ':' || COALESCE(A.PATIENT_ID, 0) || ':' || A.CHANNEL || ':' || A.STATUS
+                          FROM APPEALS A WHERE A.ID = C.APPEAL_ID),
+                       (SELECT LIST(E.EVENT_TYPE || ':' || COALESCE(E.FROM_STAFF_ID, 0) || '>' || COALESCE(E.TO_STAFF_ID, 0), ',') FROM
+                           (SELECT EVENT_TYPE, FROM_STAFF_ID, TO_STAFF_ID FROM MISLINK_APPEAL_EVENTS WHERE APPEAL_ID = C.APPEAL_ID
+                            ORDER BY ID) E)
+                  FROM MISLINK_CALLS C ORDER BY PBX_CALL_ID
+                """) {
+                lines.append(row.map { "\($0)" }.joined(separator: " | "))
+            }
+            #expect(try await harness.count("SELECT COUNT(*) FROM MISLINK_INBOX WHERE STATUS = 'failed'") == 0)
+            return lines
+        }
+        let inOrder = try await snapshot(reordered: false)
+        let shuffled = try await snapshot(reordered: true)
+        #expect(inOrder.count == names.count)
+        for (a, b) in zip(inOrder, shuffled) { #expect(a == b) }
+    }
 }
