@@ -110,6 +110,7 @@ let package = Package(
                 "FirebirdMigrations",
                 "MisLinkDemoData",
                 "MisLinkIntake",
+                "MisLinkOutbound",
                 "MisLinkPatients",
                 "MisLinkSettings",
                 "MisLinkHTTP",

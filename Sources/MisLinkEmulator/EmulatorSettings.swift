@@ -11,9 +11,10 @@ public struct EmulatorSettings: Sendable, Equatable {
     public var target: String
     /// `mango.webhook_path`: the Mango notification base under the target. Defaults to `/mango`.
     public var mangoBasePath: String
-    /// `/chatwoot/<chat.chatwoot.webhook_secret>`, or `/chatwoot/webhook` when the secret is empty.
+    /// `<chat.chatwoot.webhook_path>/<chat.chatwoot.webhook_secret>` (`/chatwoot/webhook/<secret>`), or
+    /// the path alone when the secret is empty.
     public var chatwootPath: String
-    /// `/edna/<chat.edna.webhook_secret>`, or `/edna/webhook` when the secret is empty.
+    /// `<chat.edna.webhook_path>/<chat.edna.webhook_secret>` (`/edna/webhook/<secret>`), or the path alone.
     public var ednaPath: String
     /// `api.tokens.first`: the bearer token for MisLink's REST API (the load check), if any.
     public var apiToken: String?
@@ -35,8 +36,8 @@ public struct EmulatorSettings: Sendable, Equatable {
         credentials = MangoCredentials(apiKey: settings.mango.apiKey, apiSalt: settings.mango.apiSalt)
         target = Self.targetURL(listen: settings.listen)
         mangoBasePath = settings.mango.webhookPath.isEmpty ? "/mango" : settings.mango.webhookPath
-        chatwootPath = "/chatwoot/" + Self.segment(settings.chat.chatwoot.webhookSecret)
-        ednaPath = "/edna/" + Self.segment(settings.chat.edna.webhookSecret)
+        chatwootPath = Self.path(settings.chat.chatwoot.webhookPath, secret: settings.chat.chatwoot.webhookSecret)
+        ednaPath = Self.path(settings.chat.edna.webhookPath, secret: settings.chat.edna.webhookSecret)
         apiToken = settings.api.tokens.first { !$0.isEmpty }
         chatwootToken = settings.chat.chatwoot.apiToken.nonEmpty
         ednaLogin = settings.chat.edna.login.nonEmpty
@@ -88,11 +89,12 @@ public struct EmulatorSettings: Sendable, Equatable {
         return "http://\(host)\(port)"
     }
 
-    /// A secret as one URL path segment; empty → `webhook`.
-    static func segment(_ secret: String) -> String {
-        guard !secret.isEmpty else { return "webhook" }
-        return secret.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/")))
-            ?? secret
+    /// The webhook path with the secret as its last segment (nothing added for an empty secret).
+    static func path(_ path: String, secret: String) -> String {
+        let base = "/" + path.split(separator: "/").joined(separator: "/")
+        guard !secret.isEmpty else { return base }
+        return base + "/" + (secret.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/")))
+            ?? secret)
     }
 }
 

@@ -142,6 +142,15 @@ extension FirebirdValue {
         return .text(String(text.prefix(limit)))
     }
 
+    /// Text for the MIS's own WIN1251 columns (`APPEALS.CONTACT_NAME` …): every character WIN1251 cannot
+    /// hold (emoji, other scripts) becomes `?`, one per character as a reader sees it, so the MIS shows
+    /// where something was; cut to `limit`. The exact text goes to MisLink's UTF8 columns beside it.
+    public static func win1251(_ text: String?, limit: Int) -> FirebirdValue {
+        guard let text, !text.isEmpty else { return .null }
+        let kept = String(text.prefix(limit).map { FirebirdCharset.win1251.encode(String($0)) == nil ? "?" : $0 })
+        return .text(kept)
+    }
+
     var int64Value: Int64? {
         switch self {
         case .smallint(let v): Int64(v)

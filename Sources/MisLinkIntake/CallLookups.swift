@@ -29,6 +29,8 @@ public final class CallLookups {
     private var sessionFailed = false
     private var staff: [String: Int32] = [:]
     private var staffLoadedAt: Date = .distantPast
+    private var chatLogins: [String: Int32] = [:]
+    private var chatLoginsLoadedAt: Date = .distantPast
     private var calls: [Int64: CallFacts] = [:]
 
     init(queries: NamedQueries?, directory: OperatorDirectory) {
@@ -54,6 +56,24 @@ public final class CallLookups {
             staffLoadedAt = Date()
         }
         return staff[number]
+    }
+
+    /// The active employee a chat platform's agent is: by login (`STAFF.CHAT_LOGIN`, case ignored), else by
+    /// the agent id mapped in `chat.agents`, else by the agent id as the login.
+    public func staffID(agent: ChatAgent, provider: String, in context: ApplyContext) throws -> Int32? {
+        if Date().timeIntervalSince(chatLoginsLoadedAt) > 60 {
+            chatLogins = [:]
+            let rows = try context.rows(
+                "SELECT TRIM(CHAT_LOGIN), ID FROM STAFF WHERE CHAT_LOGIN IS NOT NULL AND IS_ACTIVE = 1 ORDER BY ID DESC", [])
+            for row in rows {
+                if let login = row[0].stringValue, case .integer(let id) = row[1] { chatLogins[login.lowercased()] = id }
+            }
+            chatLoginsLoadedAt = Date()
+        }
+        if let login = agent.login, let id = chatLogins[login.lowercased()] { return id }
+        guard let agentID = agent.id else { return nil }
+        if let login = directory.chatLogin(provider: provider, agentID: agentID), let id = chatLogins[login.lowercased()] { return id }
+        return chatLogins[agentID.lowercased()]
     }
 
     /// The caller identified by number; nil for a hidden, internal or unparseable number, or when the
@@ -89,6 +109,7 @@ public final class CallLookups {
         session = nil
         sessionFailed = false
         staffLoadedAt = .distantPast
+        chatLoginsLoadedAt = .distantPast
         calls = [:]
     }
 

@@ -54,6 +54,8 @@ public enum EventContent: Sendable {
     case chatwoot(ChatwootEvent)
     /// An edna Bot Connect webhook.
     case edna(EdnaBotWebhook)
+    /// An edna thread as `GET /api/v1/threads/{id}` gave it (polled: edna pushes no thread lifecycle).
+    case ednaThread(EdnaThread)
     /// Stored as received; nothing in MisLink applies it (yet): `events/dtmf`, `events/sms`, …
     case stored
 
@@ -62,6 +64,8 @@ public enum EventContent: Sendable {
         switch source {
         case "mango": return try MangoWebhookAdapter.decodeContent(path: eventType, json: payload).content
         case "chatwoot": return .chatwoot(try ChatwootWebhookAdapter.decodeEvent(Data(payload.utf8)))
+        case "edna" where eventType == EdnaThreadEvent.eventType:
+            return .ednaThread(try JSONDecoder().decode(EdnaThread.self, from: Data(payload.utf8)))
         case "edna": return .edna(try JSONDecoder().decode(EdnaBotWebhook.self, from: Data(payload.utf8)))
         default: return .stored
         }
@@ -121,4 +125,20 @@ public struct WebhookRejection: Error, Sendable, CustomStringConvertible {
 
     static func unauthorized(_ reason: String) -> WebhookRejection { WebhookRejection(status: 401, reason) }
     static func malformed(_ reason: String) -> WebhookRejection { WebhookRejection(status: 400, reason) }
+}
+
+/// Polled edna threads as events: stored in the inbox and applied like webhooks, so an unchanged
+/// thread polled again is a duplicate and costs nothing.
+public enum EdnaThreadEvent {
+    /// `MISLINK_INBOX.EVENT_TYPE` of a polled thread.
+    public static let eventType = "thread"
+
+    /// The event of one polled thread: keyed by its state (status, agent, `stateChangeTime`), and on the
+    /// lane of the thread's webhooks (`objectID` = the thread id, as Bot Connect's `sessionId`).
+    public static func make(_ thread: EdnaThread, body: Data, receivedAt: Date = Date()) -> InboundEvent {
+        let key = DeliveryKey.make("edna:thread", String(thread.id), thread.status.rawValue, thread.currentAgentLogin ?? "-",
+                                   thread.stateChangeTime ?? DeliveryKey.digest(String(decoding: body, as: UTF8.self)))
+        return InboundEvent(source: "edna", deliveryKey: key, eventType: eventType, objectID: String(thread.id),
+                            payload: String(decoding: body, as: UTF8.self), receivedAt: receivedAt, content: .ednaThread(thread))
+    }
 }

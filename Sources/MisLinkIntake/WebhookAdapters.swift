@@ -83,7 +83,7 @@ public struct MangoWebhookAdapter: Sendable {
     }
 }
 
-/// Chatwoot account webhooks, authenticated by the secret path segment `/chatwoot/<secret>`.
+/// Chatwoot account webhooks, authenticated by the webhook secret (`<webhook_path>/<secret>` or `?secret=`).
 ///
 /// Keys: `message_created`/`message_updated` by message id (a message is one object);
 /// conversation events by conversation id, event and a digest of the body, so a repeated delivery
@@ -94,7 +94,7 @@ public struct ChatwootWebhookAdapter: Sendable {
     /// Makes the adapter.
     public init(settings: MisLinkSettings.Chatwoot) { secret = settings.webhookSecret }
 
-    /// Authenticates and parses one webhook; `pathSecret` is the URL's last segment.
+    /// Authenticates and parses one webhook; `pathSecret` is the secret the URL carried.
     public func accept(pathSecret: String, body: Data, remoteAddress: String? = nil, receivedAt: Date = Date())
         throws(WebhookRejection) -> InboundEvent?
     {
@@ -144,7 +144,7 @@ public struct ChatwootWebhookAdapter: Sendable {
     }
 }
 
-/// edna Chat Center Bot Connect webhooks, authenticated by the secret path segment `/edna/<secret>`.
+/// edna Chat Center Bot Connect webhooks, authenticated by the webhook secret (`<webhook_path>/<secret>` or `?secret=`).
 /// Key: the message (`questionId`), else a digest of the body.
 public struct EdnaWebhookAdapter: Sendable {
     private let secret: String
@@ -152,7 +152,7 @@ public struct EdnaWebhookAdapter: Sendable {
     /// Makes the adapter.
     public init(settings: MisLinkSettings.Edna) { secret = settings.webhookSecret }
 
-    /// Authenticates and parses one webhook; `pathSecret` is the URL's last segment.
+    /// Authenticates and parses one webhook; `pathSecret` is the secret the URL carried.
     public func accept(pathSecret: String, body: Data, remoteAddress: String? = nil, receivedAt: Date = Date())
         throws(WebhookRejection) -> InboundEvent?
     {

@@ -66,8 +66,8 @@ struct ChatSender: Sendable {
 private func withoutTrailingSlash(_ base: String) -> String { base.hasSuffix("/") ? String(base.dropLast()) : base }
 
 /// The edna INTEGRATOR token: logged in on first use (`POST /api/auth/login`) and again when a call
-/// answers 401 (tokens expire). Concurrent sends share one login.
-actor EdnaSession {
+/// answers 401 (tokens expire). Concurrent sends share one login; the worker's thread poller uses it too.
+public actor EdnaSession {
     nonisolated let baseURL: String
     private let login: String
     private let password: String
@@ -80,12 +80,13 @@ actor EdnaSession {
     struct LoginFailure: Error { var outcome: SendOutcome }
 
     /// A token, or the outcome for the row when none could be had.
-    enum Authorization: Sendable {
+    public enum Authorization: Sendable {
         case success(String)
         case failure(SendOutcome)
     }
 
-    init(settings: MisLinkSettings.Edna, client: HTTPClient, timeout: Duration) {
+    /// Makes a session for the Chat Center in `settings`; nothing is sent until a token is needed.
+    public init(settings: MisLinkSettings.Edna, client: HTTPClient, timeout: Duration) {
         self.baseURL = settings.baseURL
         self.login = settings.login
         self.password = settings.password
@@ -94,7 +95,7 @@ actor EdnaSession {
     }
 
     /// The `Authorization` value; logs in when there is none or the current one is `replacing`.
-    func authorization(replacing stale: String?) async -> Authorization {
+    public func authorization(replacing stale: String?) async -> Authorization {
         if let token, token != stale { return .success(token) }
         if stale != nil, token == stale { token = nil }
         let task = loggingIn ?? Task { await self.performLogin() }

@@ -2,7 +2,7 @@ import Foundation
 import MisLinkHTTP
 
 /// What one send attempt came to, and so what is written back to the row.
-enum SendOutcome: Sendable {
+public enum SendOutcome: Sendable {
     /// The provider accepted it.
     case sent(providerId: String?, resultCode: String?)
     /// A passing failure (5xx, 429, timeout, connection): try again after a backoff. `after` is the

@@ -5,7 +5,8 @@ import Metrics
 import MisLinkIntake
 import MisLinkSettings
 
-/// The webhook routes: `POST <mango.webhook_path>/**`, `POST /chatwoot/<secret>`, `POST /edna/<secret>`.
+/// The webhook routes: `POST <mango.webhook_path>/**`, `POST <chat.chatwoot.webhook_path>[/<secret>]`,
+/// `POST <chat.edna.webhook_path>[/<secret>]` (the secret as the last segment or `?secret=`).
 ///
 /// Each answers 200 with `{"outcome": …}` only after the event is committed to the inbox or fsync'd
 /// to the spool; 401 for a wrong signature or secret, 400 for a malformed body, 413 for an oversized
@@ -33,16 +34,23 @@ struct WebhookRoutes {
                 try mango.accept(path: path, body: body, remoteAddress: context.remoteIP)
             }
         }
-        router.post("chatwoot/:secret") { request, context in
-            let secret = context.parameters.get("secret") ?? ""
-            return try await handle(request, context, source: "chatwoot", limit: limit) { (body: Data) throws(WebhookRejection) -> InboundEvent? in
-                try chatwoot.accept(pathSecret: secret, body: body, remoteAddress: context.remoteIP)
+        for (path, source) in [(settings.chat.chatwoot.webhookPath, "chatwoot"), (settings.chat.edna.webhookPath, "edna")] {
+            let base = path.split(separator: "/").joined(separator: "/")
+            let accept: @Sendable (String, Data, String?) throws(WebhookRejection) -> InboundEvent? = { secret, body, remote throws(WebhookRejection) in
+                source == "chatwoot" ? try chatwoot.accept(pathSecret: secret, body: body, remoteAddress: remote)
+                    : try edna.accept(pathSecret: secret, body: body, remoteAddress: remote)
             }
-        }
-        router.post("edna/:secret") { request, context in
-            let secret = context.parameters.get("secret") ?? ""
-            return try await handle(request, context, source: "edna", limit: limit) { (body: Data) throws(WebhookRejection) -> InboundEvent? in
-                try edna.accept(pathSecret: secret, body: body, remoteAddress: context.remoteIP)
+            router.post(RouterPath(base)) { request, context in
+                let secret = request.uri.queryParameters.get("secret") ?? ""
+                return try await handle(request, context, source: source, limit: limit) { (body: Data) throws(WebhookRejection) -> InboundEvent? in
+                    try accept(secret, body, context.remoteIP)
+                }
+            }
+            router.post(RouterPath("\(base)/:secret")) { request, context in
+                let secret = context.parameters.get("secret") ?? ""
+                return try await handle(request, context, source: source, limit: limit) { (body: Data) throws(WebhookRejection) -> InboundEvent? in
+                    try accept(secret, body, context.remoteIP)
+                }
             }
         }
     }

@@ -82,9 +82,11 @@ public struct Worker: Sendable {
         let configuration = databaseConfiguration
         try await StartupChecks(configuration: configuration, settings: settings, logger: logger, fixUTCOffset: fixUTCOffset).run()
         let pool = FirebirdPool(configuration: configuration, options: .init(maxConnections: max(1, settings.database.poolSize)))
-        let directory = OperatorDirectory()
+        let directory = OperatorDirectory(agents: settings.chat.agentLogins)
         let intake = IntakePipeline(settings: settings.intake, timestampOffset: settings.mango.timestampOffset,
-                                    configuration: configuration, directory: directory, logger: logger)
+                                    configuration: configuration,
+                                    appliers: [CallLogApplier(), ChatThreadApplier(capacity: settings.chat.capacity)],
+                                    directory: directory, logger: logger)
         let router = Router(context: WorkerRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
         WebhookRoutes(settings: settings, intake: intake, logger: logger).add(to: router)
@@ -107,7 +109,11 @@ public struct Worker: Sendable {
         let users = PBXDirectoryRefresher(
             directory: directory, mango: settings.mango, minutes: settings.telephony.directoryMinutes,
             client: HTTPClient(configuration: .init(timeout: .seconds(30), pinTLS12: true)), logger: logger)
-        let services: [any Service] = [pool, intake, sweeper, recordings, reconciliation, users] + extraServices(configuration) + [app]
+        let ednaThreads = EdnaThreadPoller(
+            pool: pool, intake: intake, settings: settings.chat.edna,
+            client: HTTPClient(configuration: .init(timeout: .seconds(30))), logger: logger)
+        let services: [any Service] = [pool, intake, sweeper, recordings, reconciliation, users, ednaThreads]
+            + extraServices(configuration) + [app]
         logger.notice("MisLink worker \(settings.workerName) on \(settings.listen), database \(configuration.dsn)")
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger))
         return (group, intake)

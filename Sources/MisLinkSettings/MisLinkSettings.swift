@@ -102,15 +102,37 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
         public var chatwoot: Chatwoot
         /// edna Chat Center's settings.
         public var edna: Edna
+        /// Chat threads one operator may hold at once; an assignment past it is still recorded (the
+        /// platform routes) but marked "over capacity" in the appeal's chain. Defaults to 5.
+        public var capacity: Int
+        /// Platform agent ids mapped to `STAFF.CHAT_LOGIN`, as `provider:agent_id=login`
+        /// (`chatwoot:11=ivanova`). An agent not listed is looked up by its login (edna), else by its
+        /// id as the login.
+        public var agents: [String]
 
-        public init(platform: String = "chatwoot", chatwoot: Chatwoot = Chatwoot(), edna: Edna = Edna()) {
+        public init(platform: String = "chatwoot", chatwoot: Chatwoot = Chatwoot(), edna: Edna = Edna(), capacity: Int = 5,
+                    agents: [String] = []) {
             self.platform = platform
             self.chatwoot = chatwoot
             self.edna = edna
+            self.capacity = capacity
+            self.agents = agents
+        }
+
+        /// ``agents`` as a dictionary keyed by `provider:agent_id`.
+        public var agentLogins: [String: String] {
+            var map: [String: String] = [:]
+            for entry in agents {
+                guard let equals = entry.firstIndex(of: "=") else { continue }
+                map[entry[..<equals].trimmingCharacters(in: .whitespaces)] = entry[entry.index(after: equals)...]
+                    .trimmingCharacters(in: .whitespaces)
+            }
+            return map
         }
     }
 
-    /// Chatwoot: webhooks to `/chatwoot/<webhook_secret>`, messages out through the account API.
+    /// Chatwoot: webhooks to `webhook_path` (with the secret as a last path segment or `?secret=`),
+    /// messages out through the account API.
     public struct Chatwoot: Codable, Sendable, Equatable {
         /// The instance's base URL. Defaults to `http://127.0.0.1:8082`.
         public var baseURL: String
@@ -118,23 +140,28 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
         public var accountId: Int
         /// The `api_access_token` of the agent bot or user MisLink posts as. Secret.
         public var apiToken: String
-        /// The secret path segment of the webhook URL. Secret.
+        /// The secret every webhook must carry (last path segment, or `?secret=`); while it is empty every
+        /// webhook is refused (401). Secret.
         public var webhookSecret: String
+        /// Where webhooks are posted. Defaults to `/chatwoot/webhook`.
+        public var webhookPath: String
 
         enum CodingKeys: String, CodingKey {
-            case baseURL = "baseUrl", accountId, apiToken, webhookSecret
+            case baseURL = "baseUrl", accountId, apiToken, webhookSecret, webhookPath
         }
 
         public init(baseURL: String = "http://127.0.0.1:8082", accountId: Int = 1, apiToken: String = "",
-                    webhookSecret: String = "") {
+                    webhookSecret: String = "", webhookPath: String = "/chatwoot/webhook") {
             self.baseURL = baseURL
             self.accountId = accountId
             self.apiToken = apiToken
             self.webhookSecret = webhookSecret
+            self.webhookPath = webhookPath
         }
     }
 
-    /// edna Chat Center: Bot Connect webhooks to `/edna/<webhook_secret>`, the REST API with a login token.
+    /// edna Chat Center: Bot Connect webhooks to `webhook_path` (secret as for Chatwoot), the REST API
+    /// with a login token, open threads polled for assignment, transfer and close.
     public struct Edna: Codable, Sendable, Equatable {
         /// The Chat Center's base URL. Defaults to `http://127.0.0.1:8082`.
         public var baseURL: String
@@ -142,19 +169,27 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
         public var login: String
         /// The API password. Secret.
         public var password: String
-        /// The secret path segment of the webhook URL. Secret.
+        /// The secret every webhook must carry (last path segment, or `?secret=`); while it is empty every
+        /// webhook is refused (401). Secret.
         public var webhookSecret: String
+        /// Where Bot Connect webhooks are posted. Defaults to `/edna/webhook`.
+        public var webhookPath: String
+        /// Seconds between polls of each open thread (`GET /api/v1/threads/{id}`); 0 turns polling off.
+        /// Defaults to 10.
+        public var pollSeconds: Double
 
         enum CodingKeys: String, CodingKey {
-            case baseURL = "baseUrl", login, password, webhookSecret
+            case baseURL = "baseUrl", login, password, webhookSecret, webhookPath, pollSeconds
         }
 
         public init(baseURL: String = "http://127.0.0.1:8082", login: String = "", password: String = "",
-                    webhookSecret: String = "") {
+                    webhookSecret: String = "", webhookPath: String = "/edna/webhook", pollSeconds: Double = 10) {
             self.baseURL = baseURL
             self.login = login
             self.password = password
             self.webhookSecret = webhookSecret
+            self.webhookPath = webhookPath
+            self.pollSeconds = pollSeconds
         }
     }
 

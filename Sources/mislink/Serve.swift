@@ -52,7 +52,7 @@ struct Serve: AsyncParsableCommand {
             logger.notice(
                 """
                 embedded demo: Mango key \(demo.mangoKey) / salt \(demo.mangoSalt), API token \(demo.apiToken), \
-                chat webhooks at /chatwoot/\(demo.webhookSecret) and /edna/\(demo.webhookSecret)
+                chat webhooks at /chatwoot/webhook/\(demo.webhookSecret) and /edna/webhook/\(demo.webhookSecret)
                 """)
             let patients = Int(environment["MISLINK_DEMO_PATIENTS"] ?? "") ?? 20_000
             try await EmbeddedDefault.prepare(worker.databaseConfiguration, patients: patients, logger: logger)

@@ -30,7 +30,7 @@ import Testing
         #expect(settings.credentials == credentials)
         #expect(settings.target == "http://127.0.0.1:\(server.port)")
         #expect(settings.mangoBasePath == "/pbx-hooks")
-        #expect(settings.chatwootPath == "/chatwoot/cw-secret" && settings.ednaPath == "/edna/edna-s3")
+        #expect(settings.chatwootPath == "/chatwoot/webhook/cw-secret" && settings.ednaPath == "/edna/webhook/edna-s3")
         #expect(settings.apiToken == "t1" && settings.chatwootToken == "cw-token")
         #expect(settings.ednaLogin == "bot" && settings.ednaPassword == "pw" && settings.timestampOffset == 10800)
 
@@ -40,13 +40,13 @@ import Testing
         let edna = await sender.sendChat(platform: .edna, json: #"{"action":"MESSAGE","sessionId":"7"}"#)
         #expect([mango.status, chatwoot.status, edna.status] == [200, 200, 200])
         let received = await recorder.wait(for: 3, timeout: .seconds(10))
-        #expect(received.map(\.path) == ["pbx-hooks/events/call", "chatwoot/cw-secret", "edna/edna-s3"])
+        #expect(received.map(\.path) == ["pbx-hooks/events/call", "chatwoot/webhook/cw-secret", "edna/webhook/edna-s3"])
         #expect(received.first?.signatureValid == true)
         #expect(received.first?.form?.apiKey == "cfg-key")
         await server.stop()
     }
 
-    @Test func explicitOptionsWinAndEmptySecretsKeepTheOldPaths() throws {
+    @Test func explicitOptionsWinAndEmptySecretsLeaveThePathAlone() throws {
         let file = try configFile(#"{"listen": "10.1.2.3:9000"}"#)
         defer { try? FileManager.default.removeItem(atPath: file) }
         let settings = try EmulatorSettings.load(environment: ["MISLINK_CONFIG": file, "MISLINK_API_TOKEN": "tok"])

@@ -34,14 +34,14 @@ struct IntakeTests {
         expectDocumented("POST", "/mango/events/call", oversized)
         // Chat webhooks with a wrong secret path, or a malformed body.
         let chatwoot = try await harness.client.execute(
-            .json("\(harness.worker.baseURL)/chatwoot/wrong", body: Data("{\"event\":\"conversation_created\",\"id\":5}".utf8)))
+            .json("\(harness.worker.baseURL)/chatwoot/webhook/wrong", body: Data("{\"event\":\"conversation_created\",\"id\":5}".utf8)))
         #expect(chatwoot.status == 401)
         let chatwootBad = try await harness.client.execute(
-            .json("\(harness.worker.baseURL)/chatwoot/\(WorkerHarness.secret)", body: Data("[1,2".utf8)))
+            .json("\(harness.worker.baseURL)/chatwoot/webhook/\(WorkerHarness.secret)", body: Data("[1,2".utf8)))
         #expect(chatwootBad.status == 400)
-        expectDocumented("POST", "/chatwoot/x", chatwootBad)
+        expectDocumented("POST", "/chatwoot/webhook/x", chatwootBad)
         let edna = try await harness.client.execute(
-            .json("\(harness.worker.baseURL)/edna/\(WorkerHarness.secret)", body: Data("{\"action\":\"MESSAGE\"}".utf8)))
+            .json("\(harness.worker.baseURL)/edna/webhook/\(WorkerHarness.secret)", body: Data("{\"action\":\"MESSAGE\"}".utf8)))
         #expect(edna.status == 400)
 
         #expect(try await harness.count("SELECT COUNT(*) FROM MISLINK_INBOX") == 0)

@@ -53,8 +53,8 @@ struct WorkerHarness {
 
     var sender: WebhookSender {
         WebhookSender(client: client, credentials: Self.credentials,
-                      targets: WebhookTargets(target: worker.baseURL, ednaPath: "/edna/\(Self.secret)",
-                                              chatwootPath: "/chatwoot/\(Self.secret)"))
+                      targets: WebhookTargets(target: worker.baseURL, ednaPath: "/edna/webhook/\(Self.secret)",
+                                              chatwootPath: "/chatwoot/webhook?secret=\(Self.secret)"))
     }
 
     /// Rows of a query on the test database (an attachment of its own, in this process).

@@ -1,0 +1,94 @@
+import Firebird
+import Foundation
+import Logging
+import MisLinkExternalAPIs
+import MisLinkHTTP
+import MisLinkIntake
+import MisLinkOutbound
+import MisLinkSettings
+import ServiceLifecycle
+
+/// edna pushes no thread lifecycle (reference B.5), so the worker asks: every `chat.edna.poll_seconds`
+/// each edna thread not yet closed is read with `GET /api/v1/threads/{id}`, and its state goes into the
+/// intake as an event (``EdnaThreadEvent``). An unchanged thread is a duplicate there; a changed one
+/// moves the thread and its appeal (assigned, transferred, released, closed) as a webhook would.
+public struct EdnaThreadPoller: Service {
+    let pool: FirebirdPool
+    let intake: IntakePipeline
+    let settings: MisLinkSettings.Edna
+    let session: EdnaSession
+    let client: HTTPClient
+    let logger: Logger
+
+    /// Makes a poller; it polls only while `settings.pollSeconds` > 0 and a login is configured.
+    public init(pool: FirebirdPool, intake: IntakePipeline, settings: MisLinkSettings.Edna, client: HTTPClient,
+                logger: Logger = Logger(label: "mislink.edna")) {
+        self.pool = pool
+        self.intake = intake
+        self.settings = settings
+        self.client = client
+        self.session = EdnaSession(settings: settings, client: client, timeout: .seconds(15))
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        guard settings.pollSeconds > 0, !settings.login.isEmpty else {
+            // A service that returns would stop the whole worker: wait for the shutdown instead.
+            try? await gracefulShutdown()
+            return
+        }
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await pollOnce()
+            } catch {
+                logger.warning("polling edna threads failed: \(error)")
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(settings.pollSeconds)) }
+        }
+    }
+
+    /// Reads every open edna thread once; returns how many states were new to MisLink.
+    @discardableResult
+    public func pollOnce() async throws -> Int {
+        let ids = try await pool.withConnection { connection in
+            try await connection.query(
+                "SELECT EXTERNAL_ID FROM MISLINK_CHAT_THREADS WHERE PROVIDER = 'edna' AND STATUS <> 'closed' ORDER BY ID")
+                .compactMap { try $0.decode(String?.self, at: 0) }
+        }
+        var changed = 0
+        for id in ids where Int64(id) != nil {
+            guard let (thread, body) = try await fetch(id) else { continue }
+            let outcome = try await intake.submit(EdnaThreadEvent.make(thread, body: body))
+            if outcome != .duplicate { changed += 1 }
+        }
+        return changed
+    }
+
+    /// One thread, logging in again once on a 401; nil when edna does not know it.
+    private func fetch(_ id: String) async throws -> (EdnaThread, Data)? {
+        var stale: String?
+        for _ in 0..<2 {
+            guard case .success(let token) = await session.authorization(replacing: stale) else {
+                throw PollError("edna login failed")
+            }
+            var request = HTTPClientRequest(method: "GET", url: "\(trimmed(settings.baseURL))/api/v1/threads/\(id)")
+            request.headers.append(("Authorization", token.hasPrefix("Bearer ") ? token : "Bearer \(token)"))
+            request.timeout = .seconds(15)
+            let response = try await client.execute(request)
+            switch response.status {
+            case 200: return (try JSONDecoder().decode(EdnaThread.self, from: response.body), response.body)
+            case 401: stale = token
+            case 404: return nil
+            default: throw PollError("GET /api/v1/threads/\(id) answered HTTP \(response.status)")
+            }
+        }
+        throw PollError("edna refused a fresh token (HTTP 401)")
+    }
+
+    private func trimmed(_ base: String) -> String { base.hasSuffix("/") ? String(base.dropLast()) : base }
+}
+
+struct PollError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,271 @@
+import Firebird
+import Foundation
+import Hummingbird
+import MisLinkIntake
+
+/// Chat threads for web MIS screens:
+/// - `GET /api/v1/threads?operator=&status=&limit=&cursor=`: an operator's threads (newest activity
+///   first), with the patient, the appeal, unanswered messages, and the operator's load against
+///   `chat.capacity`;
+/// - `GET /api/v1/threads/{id}/messages`: the messages, oldest first (UTF-8, emoji intact);
+/// - `POST /api/v1/threads/{id}/messages`: a message from an operator (text, or a template), queued in
+///   `MISLINK_OUTBOX` and sent through the platform by the outbound dispatcher;
+/// - `POST /api/v1/appeals/{id}/cancel`: the operator cancels an appeal (rule 4's other way to
+///   complete one; booking is `POST /api/v1/appeals/{id}/booking`).
+struct ThreadRoutes {
+    let pool: FirebirdPool
+    let capacity: Int
+
+    struct Thread: Codable, ResponseEncodable {
+        var id: Int64
+        var provider: String
+        var externalId: String
+        var channel: String
+        var status: String
+        var operatorId: Int?
+        var contactName: String?
+        var contactPhone: String?
+        var patientId: Int?
+        var patientOthers: Int
+        var patientDisplay: String?
+        var appealId: Int?
+        var appealStatus: String?
+        var appealDetached: Bool
+        var unansweredCount: Int
+        var lastMessagePreview: String?
+        var openedAt: Date
+        var assignedAt: Date?
+        var firstResponseAt: Date?
+        var lastMessageAt: Date?
+        var closedAt: Date?
+        var closeReason: String?
+    }
+
+    struct Load: Codable {
+        var operatorId: Int
+        var assigned: Int
+        var capacity: Int
+    }
+
+    struct Page: Codable, ResponseEncodable {
+        var items: [Thread]
+        var nextCursor: String?
+        /// The operator's assigned threads against `chat.capacity`, when `operator` was given.
+        var load: Load?
+    }
+
+    struct Message: Codable {
+        var id: Int64
+        var direction: String
+        var authorType: String
+        var authorName: String?
+        var operatorId: Int?
+        var body: String?
+        var status: String
+        var sentAt: Date
+    }
+
+    struct Messages: Codable, ResponseEncodable {
+        var threadId: Int64
+        var items: [Message]
+    }
+
+    struct NewMessage: Codable {
+        var text: String?
+        var templateCode: String?
+        var staffId: Int?
+    }
+
+    struct Queued: Codable, ResponseEncodable {
+        var outboxId: Int64
+        var threadId: Int64
+        var status: String
+    }
+
+    struct Cancel: Codable {
+        var reason: String?
+    }
+
+    struct Appeal: Codable, ResponseEncodable {
+        var id: Int
+        var status: String
+        var result: String?
+    }
+
+    func add(to group: RouterGroup<WorkerRequestContext>) {
+        group.get("threads") { request, _ in try await list(request) }
+        group.get("threads/:id/messages") { _, context in
+            try await messages(try Self.id(context))
+        }
+        group.post("threads/:id/messages") { request, context in
+            let body = try await request.body(limit: 64 * 1024)
+            guard let message = try? JSONCoding.decoder.decode(NewMessage.self, from: body),
+                  (message.text?.isEmpty == false) != (message.templateCode?.isEmpty == false) else {
+                throw HTTPError(.badRequest, message: "the body must be {\"text\": …} or {\"template_code\": …} (one of them)")
+            }
+            return try Response.json(try await send(message, thread: try Self.id(context)), status: .accepted)
+        }
+        group.post("appeals/:id/cancel") { request, context in
+            guard let id = context.parameters.get("id").flatMap(Int32.init) else {
+                throw HTTPError(.badRequest, message: "the appeal id must be an integer")
+            }
+            let body = try await request.body(limit: 16 * 1024)
+            let cancel = body.isEmpty ? Cancel() : try? JSONCoding.decoder.decode(Cancel.self, from: body)
+            guard let cancel else { throw HTTPError(.badRequest, message: "the body must be {\"reason\": …}") }
+            return try await self.cancel(appeal: id, reason: cancel.reason)
+        }
+    }
+
+    private static func id(_ context: WorkerRequestContext) throws -> Int64 {
+        guard let id = context.parameters.get("id").flatMap(Int64.init) else {
+            throw HTTPError(.badRequest, message: "the thread id must be an integer")
+        }
+        return id
+    }
+
+    static let columns = """
+        T.ID, T.PROVIDER, T.EXTERNAL_ID, T.CHANNEL, T.STATUS, T.OPERATOR_ID, T.CONTACT_NAME, T.CONTACT_PHONE, T.PATIENT_ID,
+        T.PATIENT_OTHERS, T.PATIENT_DISPLAY, T.APPEAL_ID, A.STATUS, M.IS_DETACHED, T.UNANSWERED_COUNT, T.LAST_MESSAGE_PREVIEW,
+        T.OPENED_AT, T.ASSIGNED_AT, T.FIRST_RESPONSE_AT, T.LAST_MESSAGE_AT, T.CLOSED_AT, T.CLOSE_REASON,
+        COALESCE(T.LAST_MESSAGE_AT, T.OPENED_AT)
+        """
+
+    /// `operator` (STAFF.ID), `status` (queued, assigned, released, closed), `limit` (1–200, default 50), `cursor`.
+    private func list(_ request: Request) async throws -> Page {
+        let query = request.uri.queryParameters
+        var conditions: [String] = []
+        var bindings: [FirebirdValue] = []
+        var operatorID: Int32?
+        if let value = query["operator"].map(String.init), !value.isEmpty {
+            guard let id = Int32(value) else { throw HTTPError(.badRequest, message: "operator must be an integer") }
+            operatorID = id
+            // An operator's threads: those in their queue now, and those that finished with their appeal open.
+            conditions.append("(T.OPERATOR_ID = ? OR (T.STATUS IN ('closed', 'released') AND A.OPERATOR_ID = ?))")
+            bindings += [.integer(id), .integer(id)]
+        }
+        if let status = query["status"].map(String.init), !status.isEmpty {
+            guard ["queued", "assigned", "released", "closed"].contains(status) else {
+                throw HTTPError(.badRequest, message: "status must be one of queued, assigned, released, closed")
+            }
+            conditions.append("T.STATUS = ?")
+            bindings.append(.text(status))
+        }
+        if let cursor = query["cursor"].map(String.init), !cursor.isEmpty {
+            let parts = cursor.split(separator: "_")
+            guard parts.count == 2, let micros = Int64(parts[0]), let id = Int64(parts[1]) else {
+                throw HTTPError(.badRequest, message: "cursor is not one this API gave")
+            }
+            let at = FirebirdValue.timestamp(FirebirdTimestamp(Date(timeIntervalSince1970: Double(micros) / 1e6), in: .utc))
+            conditions.append("(COALESCE(T.LAST_MESSAGE_AT, T.OPENED_AT) < ? OR (COALESCE(T.LAST_MESSAGE_AT, T.OPENED_AT) = ? AND T.ID < ?))")
+            bindings += [at, at, .bigint(id)]
+        }
+        let limit = min(max(Int(query["limit"].map(String.init) ?? "") ?? 50, 1), 200)
+        let sql = """
+            SELECT FIRST \(limit + 1) \(Self.columns)
+              FROM MISLINK_CHAT_THREADS T
+              LEFT JOIN APPEALS A ON A.ID = T.APPEAL_ID
+              LEFT JOIN MISLINK_APPEALS M ON M.APPEAL_ID = T.APPEAL_ID
+            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+            ORDER BY 23 DESC, T.ID DESC
+            """
+        let (rows, assigned) = try await pool.withConnection { connection in
+            let rows = try await connection.query(FirebirdQuery(unsafeSQL: sql, bindings: bindings))
+            var assigned: Int?
+            if let operatorID {
+                assigned = try await connection.query(FirebirdQuery(
+                    unsafeSQL: "SELECT COUNT(*) FROM MISLINK_CHAT_THREADS WHERE OPERATOR_ID = ? AND STATUS = 'assigned'",
+                    bindings: [.integer(operatorID)])).first?.decode(Int.self, at: 0)
+            }
+            return (rows, assigned)
+        }
+        let items = try rows.prefix(limit).map(Self.thread)
+        var next: String?
+        if rows.count > limit, let last = rows.prefix(limit).last {
+            let at = try last.decode(FirebirdTimestamp.self, at: 22).date(in: .gmt)
+            next = "\(Int64((at.timeIntervalSince1970 * 1e6).rounded()))_\(try last.decode(Int64.self, at: 0))"
+        }
+        let load = operatorID.map { Load(operatorId: Int($0), assigned: assigned ?? 0, capacity: capacity) }
+        return Page(items: items, nextCursor: next, load: load)
+    }
+
+    private static func thread(_ row: Row) throws -> Thread {
+        func utc(_ index: Int) throws -> Date? { try row.decode(FirebirdTimestamp?.self, at: index)?.date(in: .gmt) }
+        return Thread(
+            id: try row.decode(Int64.self, at: 0), provider: try row.decode(String.self, at: 1),
+            externalId: try row.decode(String.self, at: 2), channel: try row.decode(String.self, at: 3),
+            status: try row.decode(String.self, at: 4), operatorId: try row.decode(Int?.self, at: 5),
+            contactName: try row.decode(String?.self, at: 6), contactPhone: try row.decode(String?.self, at: 7),
+            patientId: try row.decode(Int?.self, at: 8), patientOthers: try row.decode(Int.self, at: 9),
+            patientDisplay: try row.decode(String?.self, at: 10), appealId: try row.decode(Int?.self, at: 11),
+            appealStatus: try row.decode(String?.self, at: 12)?.trimmingCharacters(in: .whitespaces),
+            appealDetached: try row.decode(Int?.self, at: 13) == 1, unansweredCount: try row.decode(Int.self, at: 14),
+            lastMessagePreview: try row.decode(String?.self, at: 15), openedAt: try utc(16) ?? Date(timeIntervalSince1970: 0),
+            assignedAt: try utc(17), firstResponseAt: try utc(18), lastMessageAt: try utc(19), closedAt: try utc(20),
+            closeReason: try row.decode(String?.self, at: 21))
+    }
+
+    private func messages(_ thread: Int64) async throws -> Messages {
+        let rows = try await pool.withConnection { connection in
+            guard try await connection.query(FirebirdQuery(
+                unsafeSQL: "SELECT ID FROM MISLINK_CHAT_THREADS WHERE ID = ?", bindings: [.bigint(thread)])).first != nil
+            else { throw HTTPError(.notFound, message: "there is no thread \(thread)") }
+            return try await connection.query(FirebirdQuery(
+                unsafeSQL: """
+                    SELECT ID, DIRECTION, AUTHOR_TYPE, AUTHOR_NAME, OPERATOR_ID, BODY, STATUS, SENT_AT
+                      FROM MISLINK_CHAT_MESSAGES WHERE THREAD_ID = ? ORDER BY SENT_AT, ID
+                    """, bindings: [.bigint(thread)]))
+        }
+        let items = try rows.map { row in
+            Message(
+                id: try row.decode(Int64.self, at: 0), direction: try row.decode(String.self, at: 1),
+                authorType: try row.decode(String.self, at: 2), authorName: try row.decode(String?.self, at: 3),
+                operatorId: try row.decode(Int?.self, at: 4), body: try row.decode(String?.self, at: 5),
+                status: try row.decode(String.self, at: 6), sentAt: try row.decode(FirebirdTimestamp.self, at: 7).date(in: .gmt))
+        }
+        return Messages(threadId: thread, items: items)
+    }
+
+    /// Queues the message; the dispatcher renders a template and sends it into the thread.
+    private func send(_ message: NewMessage, thread: Int64) async throws -> Queued {
+        let id = try await pool.withConnection { connection in
+            let found = try await connection.query(FirebirdQuery(
+                unsafeSQL: "SELECT CHANNEL, PATIENT_ID, APPEAL_ID FROM MISLINK_CHAT_THREADS WHERE ID = ?",
+                bindings: [.bigint(thread)]))
+            guard let row = found.first else { throw HTTPError(.notFound, message: "there is no thread \(thread)") }
+            return try await connection.query(FirebirdQuery(
+                unsafeSQL: """
+                    INSERT INTO MISLINK_OUTBOX (KIND, CHANNEL, THREAD_ID, BODY, TEMPLATE_CODE, PATIENT_ID, APPEAL_ID, STAFF_ID,
+                        SOURCE, STATUS)
+                    VALUES ('message', ?, ?, ?, ?, ?, ?, ?, 'api', 'pending')
+                    RETURNING ID
+                    """,
+                bindings: [.text(try row.decode(String.self, at: 0)), .bigint(thread), message.text.map { .text($0) } ?? .null,
+                           message.templateCode.map { .text($0) } ?? .null,
+                           try row.decode(Int?.self, at: 1).map { .integer(Int32($0)) } ?? .null,
+                           try row.decode(Int?.self, at: 2).map { .integer(Int32($0)) } ?? .null,
+                           message.staffId.map { .integer(Int32($0)) } ?? .null])).first?.decode(Int64.self, at: 0)
+        }
+        guard let id else { throw HTTPError(.internalServerError, message: "the outbox gave no id") }
+        return Queued(outboxId: id, threadId: thread, status: "pending")
+    }
+
+    /// Cancels an open appeal; the APPEALS trigger records `cancelled` in its chain.
+    private func cancel(appeal: Int32, reason: String?) async throws -> Appeal {
+        let rows = try await pool.withConnection { connection in
+            _ = try await connection.execute(FirebirdQuery(
+                unsafeSQL: """
+                    UPDATE APPEALS SET STATUS = 'cancelled', RESULT = COALESCE(?, RESULT), CLOSED_AT = COALESCE(CLOSED_AT, LOCALTIMESTAMP)
+                     WHERE ID = ? AND STATUS = 'open'
+                    """,
+                bindings: [FirebirdValue.win1251(reason, limit: 32), .integer(appeal)]))
+            return try await connection.query(FirebirdQuery(
+                unsafeSQL: "SELECT STATUS, RESULT FROM APPEALS WHERE ID = ?", bindings: [.integer(appeal)]))
+        }
+        guard let row = rows.first else { throw HTTPError(.notFound, message: "there is no appeal \(appeal)") }
+        let status = try row.decode(String.self, at: 0).trimmingCharacters(in: .whitespaces)
+        guard status == "cancelled" else {
+            throw HTTPError(.conflict, message: "appeal \(appeal) is \(status), not open: it cannot be cancelled")
+        }
+        return Appeal(id: Int(appeal), status: status, result: try row.decode(String?.self, at: 1))
+    }
+}
