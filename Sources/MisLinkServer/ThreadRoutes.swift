@@ -227,12 +227,13 @@ struct ThreadRoutes {
 
     /// Queues the message; the dispatcher renders a template and sends it into the thread.
     private func send(_ message: NewMessage, thread: Int64) async throws -> Queued {
-        let id = try await pool.withConnection { connection in
-            let found = try await connection.query(FirebirdQuery(
+        let id = try await pool.withTransaction { transaction -> Int64? in
+            let attachment = transaction.attachment
+            guard let row = try attachment.query(FirebirdQuery(
                 unsafeSQL: "SELECT CHANNEL, PATIENT_ID, APPEAL_ID FROM MISLINK_CHAT_THREADS WHERE ID = ?",
-                bindings: [.bigint(thread)]))
-            guard let row = found.first else { throw HTTPError(.notFound, message: "there is no thread \(thread)") }
-            return try await connection.query(FirebirdQuery(
+                bindings: [.bigint(thread)]), in: transaction).first
+            else { throw HTTPError(.notFound, message: "there is no thread \(thread)") }
+            return try attachment.query(FirebirdQuery(
                 unsafeSQL: """
                     INSERT INTO MISLINK_OUTBOX (KIND, CHANNEL, THREAD_ID, BODY, TEMPLATE_CODE, PATIENT_ID, APPEAL_ID, STAFF_ID,
                         SOURCE, STATUS)
@@ -243,7 +244,7 @@ struct ThreadRoutes {
                            message.templateCode.map { .text($0) } ?? .null,
                            try row.decode(Int?.self, at: 1).map { .integer(Int32($0)) } ?? .null,
                            try row.decode(Int?.self, at: 2).map { .integer(Int32($0)) } ?? .null,
-                           message.staffId.map { .integer(Int32($0)) } ?? .null])).first?.decode(Int64.self, at: 0)
+                           message.staffId.map { .integer(Int32($0)) } ?? .null]), in: transaction).first?.decode(Int64.self, at: 0)
         }
         guard let id else { throw HTTPError(.internalServerError, message: "the outbox gave no id") }
         return Queued(outboxId: id, threadId: thread, status: "pending")
@@ -251,19 +252,19 @@ struct ThreadRoutes {
 
     /// Cancels an open appeal; the APPEALS trigger records `cancelled` in its chain.
     private func cancel(appeal: Int32, reason: String?) async throws -> Appeal {
-        let rows = try await pool.withConnection { connection in
-            _ = try await connection.execute(FirebirdQuery(
+        let (changed, rows) = try await pool.withConnection { connection in
+            let changed = try await connection.execute(FirebirdQuery(
                 unsafeSQL: """
                     UPDATE APPEALS SET STATUS = 'cancelled', RESULT = COALESCE(?, RESULT), CLOSED_AT = COALESCE(CLOSED_AT, LOCALTIMESTAMP)
                      WHERE ID = ? AND STATUS = 'open'
                     """,
                 bindings: [FirebirdValue.win1251(reason, limit: 32), .integer(appeal)]))
-            return try await connection.query(FirebirdQuery(
-                unsafeSQL: "SELECT STATUS, RESULT FROM APPEALS WHERE ID = ?", bindings: [.integer(appeal)]))
+            return (changed, try await connection.query(FirebirdQuery(
+                unsafeSQL: "SELECT STATUS, RESULT FROM APPEALS WHERE ID = ?", bindings: [.integer(appeal)])))
         }
         guard let row = rows.first else { throw HTTPError(.notFound, message: "there is no appeal \(appeal)") }
         let status = try row.decode(String.self, at: 0).trimmingCharacters(in: .whitespaces)
-        guard status == "cancelled" else {
+        guard changed == 1 else {
             throw HTTPError(.conflict, message: "appeal \(appeal) is \(status), not open: it cannot be cancelled")
         }
         return Appeal(id: Int(appeal), status: status, result: try row.decode(String?.self, at: 1))
