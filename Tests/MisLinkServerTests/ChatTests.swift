@@ -282,6 +282,14 @@ struct ChatTests {
                 """).map { try $0.decode(String.self, at: 0) }
         }
         for (name, variables) in scenarios { try await fixture.play(name, variables: variables) }
+        // The Telegram client who shared no contact: nobody identified, the appeal on the messenger's channel.
+        let (unknown, unknownAppeal) = try await fixture.thread("edna", "7005")
+        let telegram = try await fixture.harness.query(
+            "SELECT T.CHANNEL, T.PATIENT_ID, TRIM(A.CHANNEL), A.PATIENT_ID FROM MISLINK_CHAT_THREADS T JOIN APPEALS A ON A.ID = T.APPEAL_ID WHERE T.ID = ?",
+            [.bigint(unknown)])[0]
+        #expect(try telegram.decode(String.self, at: 0) == "telegram" && telegram.decode(Int?.self, at: 1) == nil)
+        #expect(try telegram.decode(String.self, at: 2) == "telegram" && telegram.decode(Int?.self, at: 3) == nil)
+        #expect(try await fixture.appeal(unknownAppeal) == ("open", 902, false, 902))
         let first = try await snapshot()
         #expect(first.count == 11, "\(first)")
         for (name, variables) in scenarios { try await fixture.play(name, variables: variables) }
