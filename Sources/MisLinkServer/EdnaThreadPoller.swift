@@ -37,11 +37,17 @@ public struct EdnaThreadPoller: Service {
             try? await gracefulShutdown()
             return
         }
+        var failing: String?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 try await pollOnce()
+                if failing != nil { logger.notice("polling edna threads works again") }
+                failing = nil
             } catch {
-                logger.warning("polling edna threads failed: \(error)")
+                // Warn once per kind of failure, not every few seconds while edna is away.
+                let text = "\(error)"
+                if text != failing { logger.warning("polling edna threads failed (retrying quietly): \(text)") }
+                failing = text
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(settings.pollSeconds)) }
         }

@@ -50,9 +50,9 @@ struct TargetOptions: ParsableArguments {
     var target: String?
     @Option(help: "The Mango notification base path under the target (defaults to mango.webhook_path, /mango).")
     var mangoBasePath: String?
-    @Option(help: "The edna Bot Connect webhook path (defaults to /edna/<chat.edna.webhook_secret>, else /edna/webhook).")
+    @Option(help: "The edna Bot Connect webhook path (defaults to <chat.edna.webhook_path>/<chat.edna.webhook_secret>, /edna/webhook/<secret>).")
     var ednaPath: String?
-    @Option(help: "The Chatwoot webhook path (defaults to /chatwoot/<chat.chatwoot.webhook_secret>, else /chatwoot/webhook).")
+    @Option(help: "The Chatwoot webhook path (defaults to <chat.chatwoot.webhook_path>/<chat.chatwoot.webhook_secret>, /chatwoot/webhook/<secret>).")
     var chatwootPath: String?
 
     func targets(_ settings: EmulatorSettings) -> WebhookTargets {
