@@ -114,6 +114,7 @@ let package = Package(
                 "MisLinkSettings",
                 "MisLinkHTTP",
                 "MisLinkExternalAPIs",
+                "MisLinkOutbound",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
