@@ -22,7 +22,7 @@ public struct SendWindow: Sendable, Equatable, CustomStringConvertible {
         guard let endMinute = Self.minutes(end), endMinute > 0 else {
             throw SendWindowError("window end \"\(end)\" is not a time HH:MM from 00:01 to 24:00")
         }
-        guard startMinute != endMinute % 1440 else {
+        guard startMinute != endMinute else {
             throw SendWindowError("the window \(start)–\(end) has no length (for all day use 00:00–24:00)")
         }
         self.startMinute = startMinute

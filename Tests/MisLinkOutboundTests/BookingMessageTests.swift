@@ -49,7 +49,7 @@ import Testing
             }
             let confirmations = "FROM MISLINK_OUTBOX WHERE TEMPLATE_CODE = 'booking_confirmed' AND SOURCE = 'schedule'"
             let allSent = try await h.eventually(within: 30) {
-                try await h.db.query("SELECT COUNT(*) \(confirmations) AND STATUS = 'sent'")[0].decode(Int.self, at: 0) == 10
+                try await h.db.query("SELECT COUNT(*) \(unescaped: confirmations) AND STATUS = 'sent'")[0].decode(Int.self, at: 0) == 10
             }
             try await Task.sleep(for: .milliseconds(700))  // a second send would have arrived by now
             try await a.stop()
@@ -57,7 +57,7 @@ import Testing
             #expect(allSent)
             let contents = try Self.contents(h.chat)
             #expect(contents.sorted() == expected.sorted(), "each confirmation once: \(contents)")
-            let rows = try await h.db.query("SELECT ATTEMPTS, CLAIMED_BY, IDEMPOTENCY_KEY \(confirmations)")
+            let rows = try await h.db.query("SELECT ATTEMPTS, CLAIMED_BY, IDEMPOTENCY_KEY \(unescaped: confirmations)")
             #expect(rows.count == 10)
             #expect(try rows.allSatisfy { try $0.decode(Int.self, at: 0) == 1 }, "every row claimed once")
             let keys = Set(h.chat.messagePosts.compactMap(\.idempotencyKey))

@@ -16,7 +16,7 @@ import Testing
     /// 105 no phone; 107 messengers only and no thread; 111–114 messengers, each with a thread.
     static func seed(_ h: OutboundHarness) async throws {
         // MISLINK_UTC_NOW() is really UTC on this machine (the seed assumes a Moscow server clock).
-        try await h.execute("UPDATE MISLINK_SETTINGS SET VAL = '\(TimeZone.current.secondsFromGMT() / 60)' WHERE NAME = 'db.utc_offset_minutes'")
+        try await h.execute("UPDATE MISLINK_SETTINGS SET VAL = \(String(TimeZone.current.secondsFromGMT() / 60)) WHERE NAME = 'db.utc_offset_minutes'")
         let patients: [(Int, String, String?, Int, Int, Int)] = [
             (101, "Иван", "8 917 000-01-01", 1, 1, 0), (102, "Олег", "8 917 000-01-02", 0, 1, 0), (103, "Анна", "8 917 000-01-03", 0, 0, 0),
             (104, "Нина", "8 917 000-01-04", 1, 1, 1), (105, "Пётр", nil, 1, 1, 0), (107, "Лев", "8 917 000-01-07", 1, 0, 0),
