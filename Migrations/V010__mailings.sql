@@ -38,6 +38,7 @@ CREATE TABLE MISLINK_MAILINGS (
     QUEUED              INTEGER DEFAULT 0 NOT NULL,
     REFUSED             INTEGER DEFAULT 0 NOT NULL,
     STAFF_ID            INTEGER,
+    NEXT_SLOT_AT        TIMESTAMP,
     CREATED_BY          VARCHAR(63) CHARACTER SET UTF8,
     CREATED_AT          TIMESTAMP NOT NULL,
     UPDATED_AT          TIMESTAMP NOT NULL,
@@ -92,6 +93,7 @@ COMMENT ON COLUMN MISLINK_MAILINGS.RECIPIENTS IS 'Patients asked for (distinct i
 COMMENT ON COLUMN MISLINK_MAILINGS.QUEUED IS 'Recipients queued to send.'^
 COMMENT ON COLUMN MISLINK_MAILINGS.REFUSED IS 'Recipients refused at once (no consent, no phone, deleted, unknown).'^
 COMMENT ON COLUMN MISLINK_MAILINGS.STAFF_ID IS 'Employee who made it (STAFF.ID); SMS go from their extension.'^
+COMMENT ON COLUMN MISLINK_MAILINGS.NEXT_SLOT_AT IS 'Worker bookkeeping: the earliest the next message may go at RATE_PER_MINUTE (shared by all workers), UTC.'^
 COMMENT ON COLUMN MISLINK_MAILINGS.CREATED_BY IS 'Database user or API caller who made it.'^
 COMMENT ON COLUMN MISLINK_MAILINGS.CREATED_AT IS 'Made, UTC.'^
 

@@ -33,13 +33,50 @@ extension OutboundDispatcher {
                 return .deferred(error: "waiting for the send window \(window)", after: wait)
             }
         }
-        let limits = [
-            RateLimiter.Limit(key: "channel:\(row.channel)", perMinute: settings.outbound.ratePerMinute.limit(for: row.channel)),
-            RateLimiter.Limit(key: "mailing:\(mailingId)", perMinute: pace.rate),
-        ]
-        if let wait = limiter.admit(row.id, limits: limits) {
-            return .deferred(error: "rate limit: next slot in \(wait)", after: wait)
+        let channelLimit = RateLimiter.Limit(
+            key: "channel:\(row.channel)", perMinute: settings.outbound.ratePerMinute.limit(for: row.channel))
+        if let wait = limiter.admit(row.id, limits: [channelLimit]) {
+            return .deferred(error: "channel rate limit: next slot in \(wait)", after: wait)
+        }
+        if pace.rate > 0 {
+            do {
+                let wait = try await reserveMailingSlot(mailingId, perMinute: pace.rate)
+                if wait > .zero { return .deferred(error: "mailing rate limit: next slot in \(wait)", after: wait) }
+            } catch {
+                return .deferred(error: "could not reserve a slot of mailing \(mailingId): \(error)", after: .seconds(1))
+            }
         }
         return nil
+    }
+
+    /// Takes the mailing's send slot in `MISLINK_MAILINGS.NEXT_SLOT_AT`, which every worker shares, when
+    /// it has come (and moves it one interval on): returns zero. When it has not, takes nothing and
+    /// returns how long until it; the row is put back until then and competes again (rows are spread
+    /// by the rate when queued, so normally one row is due per slot). The one-statement update holds the row's lock only for an instant;
+    /// a worker that meets another's lock tries again.
+    func reserveMailingSlot(_ mailingId: Int64, perMinute: Int) async throws -> Duration {
+        let interval = Int64(60_000 / Double(perMinute))
+        for attempt in 0..<50 {
+            do {
+                return try await database.transaction(.claim) { tx in
+                    let now = try DatabaseClock.now(in: tx)
+                    let previous = try tx.attachment.query(
+                        """
+                        UPDATE MISLINK_MAILINGS
+                           SET NEXT_SLOT_AT = IIF(NEXT_SLOT_AT IS NULL OR NEXT_SLOT_AT <= DATEADD(MILLISECOND, 20, CAST(\(now) AS TIMESTAMP)),
+                                 DATEADD(MILLISECOND, \(interval), IIF(NEXT_SLOT_AT IS NULL OR NEXT_SLOT_AT < CAST(\(now) AS TIMESTAMP), CAST(\(now) AS TIMESTAMP), NEXT_SLOT_AT)),
+                                 NEXT_SLOT_AT)
+                         WHERE ID = \(mailingId)
+                        RETURNING OLD.NEXT_SLOT_AT
+                        """, in: tx
+                    ).first?.decode(FirebirdTimestamp?.self, at: 0) ?? nil
+                    guard let previous, DatabaseClock.adding(.milliseconds(20), to: now) < previous else { return .zero }
+                    return DatabaseClock.interval(from: now, to: previous)
+                }
+            } catch FirebirdError.Code.lockConflict where attempt < 49 {
+                try await Task.sleep(for: .milliseconds(5 + attempt))
+            }
+        }
+        return .zero
     }
 }

@@ -5,8 +5,9 @@ import Synchronization
 /// put back until then (`SendOutcome.deferred`), so it waits without holding a send slot, a claim or
 /// anything of another channel; when it comes back at its slot it goes without queueing again.
 ///
-/// The limiter is per process: two workers each keep their own pace. Mailings are also spread when
-/// they are queued (``MailingQueue``), which holds across workers.
+/// The channel limits are per process: two workers each keep their own pace. A mailing's own rate is
+/// shared by every worker through `MISLINK_MAILINGS.NEXT_SLOT_AT` (see
+/// ``OutboundDispatcher/reserveMailingSlot(_:perMinute:)``); this limiter only remembers the slots given.
 final class RateLimiter: Sendable {
     /// A key and its rate per minute (0 or less: no limit).
     struct Limit: Sendable {
@@ -50,6 +51,20 @@ final class RateLimiter: Sendable {
             if state.granted.count > 10_000 { state.granted = state.granted.filter { $0.value > now - .seconds(3600) } }
             return slot - now
         }
+    }
+
+    /// Whether row `id` was given a slot that has come (and takes it).
+    func holdsSlot(_ id: Int64, now: ContinuousClock.Instant = .now) -> Bool {
+        state.withLock { state in
+            guard let slot = state.granted[id], slot <= now + tolerance else { return false }
+            state.granted[id] = nil
+            return true
+        }
+    }
+
+    /// Records that row `id` was given a slot `wait` from now (by the mailing's shared pace).
+    func grant(_ id: Int64, after wait: Duration, now: ContinuousClock.Instant = .now) {
+        state.withLock { $0.granted[id] = now + wait }
     }
 
     static func interval(_ perMinute: Int) -> Duration {
