@@ -55,7 +55,8 @@ struct MessagePreparation: Sendable {
     }
 
     private func text(for row: OutboxRow, channel: String, values: [String: String], in tx: Transaction) throws -> String {
-        if let body = row.body?.trimmed.nilIfEmpty { return body }
+        // A mailing's text has placeholders ({patient_name} …); other bodies go as they were written.
+        if let body = row.body?.trimmed.nilIfEmpty { return row.source == "mailing" ? MessageText.render(body, values: values) : body }
         guard let code = row.templateCode else { throw Unsendable("neither BODY nor TEMPLATE_CODE") }
         if let template = try Lookups.template(code: code, channels: [channel, row.channel], in: tx) {
             return MessageText.render(template, values: values)

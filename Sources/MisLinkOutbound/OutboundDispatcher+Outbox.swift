@@ -16,6 +16,8 @@ extension OutboundDispatcher {
         let outcome: SendOutcome
         if row.expired {
             outcome = .cancelled(error: "expired")
+        } else if let held = await holdBack(row) {
+            outcome = held
         } else {
             outcome = await send(row, log: log)
         }

@@ -4,6 +4,7 @@ import MisLinkExternalAPIs
 import MisLinkHTTP
 import MisLinkSettings
 import ServiceLifecycle
+import Foundation
 
 /// Sends what MIS screens and triggers queue: `MISLINK_OUTBOX` messages (Chatwoot, edna, Mango SMS)
 /// and `MISLINK_COMMANDS` PBX commands (click-to-call, transfer, hang-up, recording), each exactly
@@ -76,6 +77,9 @@ public final class OutboundDispatcher: Service, Sendable {
     let retry: RetryPolicy
     let metrics = OutboundMetrics()
     let wakeup = Wakeup()
+    let limiter = RateLimiter()
+    /// The clinic's zone, in which mailings' send windows are read.
+    let clinicZone: TimeZone
 
     /// Makes a dispatcher; nothing is attached until it runs or drains.
     /// - Parameters:
@@ -94,6 +98,7 @@ public final class OutboundDispatcher: Service, Sendable {
         let lease = Duration.seconds(max(outbound.claimSeconds, 1))
         let timeout = Duration.milliseconds(Int64(max(outbound.timeoutSeconds, 0.1) * 1000))
         self.settings = settings
+        self.clinicZone = (try? settings.timeZone) ?? DatabaseClock.utc
         self.firebird = firebird
         self.tuning = tuning
         self.logger = logger

@@ -22,10 +22,14 @@ struct OutboxRow: Sendable {
     var commandId: Int64?
     /// `EXPIRES_AT` has passed: cancel, do not send.
     var expired: Bool
+    /// `schedule`, `mis`, `worker`, `api`, `mailing`.
+    var source: String
+    /// The mailing (`MISLINK_MAILINGS.ID` as text) of a `mailing` row.
+    var batchId: String?
 
     static let columns = """
         O.ID, O.KIND, O.CHANNEL, O.RECIPIENT, O.PHONE_KEY, O.THREAD_ID, O.TEMPLATE_CODE, O.PARAMS, O.BODY,
-        O.IDEMPOTENCY_KEY, O.ATTEMPTS, O.STAFF_ID, O.COMMAND_ID,
+        O.IDEMPOTENCY_KEY, O.ATTEMPTS, O.STAFF_ID, O.COMMAND_ID, O.SOURCE, O.BATCH_ID,
         IIF(O.EXPIRES_AT IS NOT NULL AND O.EXPIRES_AT <= CAST(? AS TIMESTAMP), 1, 0) AS EXPIRED
         """
 
@@ -44,6 +48,8 @@ struct OutboxRow: Sendable {
         staffId = try row.decode(Int?.self, column: "STAFF_ID")
         commandId = try row.decode(Int64?.self, column: "COMMAND_ID")
         expired = try row.decode(Int.self, column: "EXPIRED") == 1
+        source = try row.decode(String.self, column: "SOURCE")
+        batchId = try row.decode(String?.self, column: "BATCH_ID")
     }
 }
 

@@ -32,6 +32,8 @@ struct APIRoutes {
                    recordingsDirectory: settings.recordings.directory).add(to: secured)
         CommandRoutes(pool: pool).add(to: secured)
         ThreadRoutes(pool: pool, capacity: settings.chat.capacity).add(to: secured)
+        TemplateRoutes(pool: pool).add(to: secured)
+        MailingRoutes(pool: pool, timeZone: (try? settings.timeZone) ?? .utc).add(to: secured)
         secured.post("emulator/verify") { request, _ in
             let body = try await request.body(limit: 64 * 1024 * 1024)
             let check = try JSONDecoder().decode(VerificationRequest.self, from: body)

@@ -238,14 +238,55 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
         public var timeoutSeconds: Double
         /// Concurrent sends. Defaults to 8.
         public var concurrency: Int
+        /// Mailing messages per minute each worker sends on each channel; booking messages and
+        /// operators' messages are never held back by it. Defaults to no limit on every channel.
+        public var ratePerMinute: ChannelRates
 
         public init(sweepSeconds: Double = 30, maxAttempts: Int = 8, claimSeconds: Int = 120, timeoutSeconds: Double = 15,
-                    concurrency: Int = 8) {
+                    concurrency: Int = 8, ratePerMinute: ChannelRates = ChannelRates()) {
             self.sweepSeconds = sweepSeconds
             self.maxAttempts = maxAttempts
             self.claimSeconds = claimSeconds
             self.timeoutSeconds = timeoutSeconds
             self.concurrency = concurrency
+            self.ratePerMinute = ratePerMinute
+        }
+    }
+
+    /// A rate per outbox `CHANNEL` (`outbound.rate_per_minute.sms`, …); 0 means no limit.
+    public struct ChannelRates: Codable, Sendable, Equatable {
+        public var sms: Int
+        public var whatsapp: Int
+        public var telegram: Int
+        public var vk: Int
+        public var viber: Int
+        public var webchat: Int
+        /// Rows whose channel is `messenger` (the patient's messenger, else SMS).
+        public var messenger: Int
+
+        public init(sms: Int = 0, whatsapp: Int = 0, telegram: Int = 0, vk: Int = 0, viber: Int = 0, webchat: Int = 0,
+                    messenger: Int = 0) {
+            self.sms = sms
+            self.whatsapp = whatsapp
+            self.telegram = telegram
+            self.vk = vk
+            self.viber = viber
+            self.webchat = webchat
+            self.messenger = messenger
+        }
+
+        /// The limit of an outbox channel; 0 (no limit) for a channel without one.
+        public func limit(for channel: String) -> Int {
+            switch channel {
+            case "sms": sms
+            case "whatsapp": whatsapp
+            case "telegram": telegram
+            case "vk": vk
+            case "viber": viber
+            case "webchat": webchat
+            case "messenger": messenger
+            default: 0
+            }
         }
     }
 

@@ -98,7 +98,7 @@ final class OutboundHarness: Sendable {
 
     func settings(
         worker: String, sweep: Double = 60, maxAttempts: Int = 8, claimSeconds: Int = 60, salt: String? = nil,
-        platform: String = "chatwoot", concurrency: Int = 8
+        platform: String = "chatwoot", concurrency: Int = 8, rates: MisLinkSettings.ChannelRates = .init()
     ) -> MisLinkSettings {
         MisLinkSettings(
             mango: .init(apiKey: Self.credentials.apiKey, apiSalt: salt ?? Self.credentials.apiSalt, baseURL: pbxServer.baseURL + "/vpbx"),
@@ -107,18 +107,19 @@ final class OutboundHarness: Sendable {
                 chatwoot: .init(baseURL: chatServer.baseURL, accountId: 3, apiToken: "chatwoot-token"),
                 edna: .init(baseURL: chatServer.baseURL, login: "integrator", password: "secret")),
             outbound: .init(sweepSeconds: sweep, maxAttempts: maxAttempts, claimSeconds: claimSeconds, timeoutSeconds: 5,
-                            concurrency: concurrency),
+                            concurrency: concurrency, ratePerMinute: rates),
             workerName: worker)
     }
 
     func dispatcher(
         worker: String = "worker-a", sweep: Double = 60, maxAttempts: Int = 8, salt: String? = nil, platform: String = "chatwoot",
+        rates: MisLinkSettings.ChannelRates = .init(),
         tuning: OutboundDispatcher.Tuning = OutboundDispatcher.Tuning(retryBaseDelay: .milliseconds(300), commandRetryDelay: .milliseconds(100))
     ) -> OutboundDispatcher {
         var logger = Logger(label: "mislink.outbound.test.\(worker)")
         logger.logLevel = ProcessInfo.processInfo.environment["MISLINK_TEST_LOG"] != nil ? .debug : .error
         return OutboundDispatcher(
-            settings: settings(worker: worker, sweep: sweep, maxAttempts: maxAttempts, salt: salt, platform: platform),
+            settings: settings(worker: worker, sweep: sweep, maxAttempts: maxAttempts, salt: salt, platform: platform, rates: rates),
             firebird: firebird, httpClient: http, logger: logger, pbxClient: http, tuning: tuning)
     }
 

@@ -1,0 +1,189 @@
+import Firebird
+import Foundation
+
+/// Creates mailings and reports on them, inside a caller's transaction (the API's pool).
+///
+/// A mailing is a `MISLINK_MAILINGS` row; each distinct patient becomes one `MISLINK_OUTBOX` row with
+/// `SOURCE = 'mailing'`, `BATCH_ID` = the mailing id and `IDEMPOTENCY_KEY` `mailing:<id>:<patient>`:
+///
+/// - refused at once, as `cancelled` with the reason in `ERROR` (so the report lists them): a patient
+///   who does not exist, is deleted, has no consent for the channel (`CONSENT_SMS` for `sms`,
+///   `CONSENT_MESSENGERS` for a messenger, either for `messenger`), or has no usable phone number;
+/// - otherwise `pending`, due at the window's next opening and then one every `60 / rate` seconds,
+///   skipping to the next day's opening when the window closes. The dispatcher checks the window and
+///   the rates again when it sends (``OutboundDispatcher``), so retries and late workers keep them too.
+public enum MailingQueue {
+    /// The most patients one mailing takes.
+    public static let maxRecipients = 50_000
+
+    /// Checks `mailing`, writes it and queues its recipients.
+    /// - Parameters:
+    ///   - timeZone: The clinic's zone, in which the window is read.
+    /// - Throws: ``MailingError`` for a request that cannot be used (answered as 400), database errors.
+    public static func create(_ mailing: NewMailing, timeZone: TimeZone, in tx: Transaction) throws -> MailingCreated {
+        try validate(mailing, in: tx)
+        var seen = Set<Int>()
+        let ids = mailing.patientIds.filter { seen.insert($0).inserted }
+        let now = try DatabaseClock.now(in: tx).date(in: DatabaseClock.utc)
+
+        let id = try tx.attachment.query(FirebirdQuery(
+            unsafeSQL: """
+                INSERT INTO MISLINK_MAILINGS (TITLE, KIND, TEMPLATE_CODE, BODY, CHANNEL, WINDOW_START, WINDOW_END,
+                                              RATE_PER_MINUTE, RECIPIENTS, STAFF_ID, CREATED_BY)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ID
+                """,
+            bindings: [.text(mailing.title), .text(mailing.kind), mailing.templateCode.map(FirebirdValue.text) ?? .null,
+                       mailing.body.map(FirebirdValue.text) ?? .null, .text(mailing.channel), .text(mailing.window.startText),
+                       .text(mailing.window.endText), .integer(Int32(clamping: mailing.ratePerMinute)),
+                       .integer(Int32(ids.count)), mailing.staffId.map { .integer(Int32(clamping: $0)) } ?? .null,
+                       .text(String(mailing.createdBy.prefix(63)))]), in: tx)[0].decode(Int64.self, at: 0)
+
+        let patients = try Recipient.read(ids, in: tx)
+        var due = mailing.window.nextOpening(atOrAfter: now, in: timeZone)
+        let firstDue = due
+        let spacing = mailing.ratePerMinute > 0 ? 60 / Double(mailing.ratePerMinute) : 0
+        var queued = 0
+        var refusedByReason: [String: Int] = [:]
+        for patientId in ids {
+            let recipient = patients[patientId]
+            let verdict = recipient?.verdict(for: mailing.channel) ?? .refused("no such patient")
+            switch verdict {
+            case .refused(let reason):
+                refusedByReason[reason, default: 0] += 1
+                try insert(mailing, id: id, patientId: patientId, recipient: recipient, channel: mailing.channel,
+                           status: "cancelled", error: reason, due: now, in: tx)
+            case .send(let channel):
+                if queued > 0, spacing > 0 {
+                    due = mailing.window.nextOpening(atOrAfter: due.addingTimeInterval(spacing), in: timeZone)
+                }
+                queued += 1
+                try insert(mailing, id: id, patientId: patientId, recipient: recipient, channel: channel,
+                           status: "pending", error: nil, due: due, in: tx)
+            }
+        }
+        let refused = ids.count - queued
+        _ = try tx.attachment.execute(
+            "UPDATE MISLINK_MAILINGS SET QUEUED = \(queued), REFUSED = \(refused) WHERE ID = \(id)", in: tx)
+        return MailingCreated(id: id, recipients: ids.count, queued: queued, refused: refused,
+                              refusedByReason: refusedByReason, firstDueAt: queued > 0 ? firstDue : nil)
+    }
+
+    /// Sets a mailing `cancelled` and cancels its messages still pending; `false` when there is no such mailing.
+    public static func cancel(_ id: Int64, in tx: Transaction) throws -> Bool {
+        let changed = try tx.attachment.execute(
+            "UPDATE MISLINK_MAILINGS SET STATUS = 'cancelled' WHERE ID = \(id)", in: tx)
+        guard changed == 1 else { return false }
+        _ = try tx.attachment.execute(
+            """
+            UPDATE MISLINK_OUTBOX SET STATUS = 'cancelled', ERROR = 'mailing cancelled'
+             WHERE BATCH_ID = \(String(id)) AND SOURCE = 'mailing' AND STATUS = 'pending'
+            """, in: tx)
+        return true
+    }
+
+    private static func validate(_ mailing: NewMailing, in tx: Transaction) throws {
+        guard !mailing.title.trimmed.isEmpty, mailing.title.count <= 200 else {
+            throw MailingError("title must be 1 to 200 characters")
+        }
+        guard NewMailing.kinds.contains(mailing.kind) else {
+            throw MailingError("kind must be one of \(NewMailing.kinds.joined(separator: ", ")), not \"\(mailing.kind)\"")
+        }
+        guard NewMailing.channels.contains(mailing.channel) else {
+            throw MailingError("channel must be one of \(NewMailing.channels.joined(separator: ", ")), not \"\(mailing.channel)\"")
+        }
+        guard mailing.ratePerMinute >= 0, mailing.ratePerMinute <= 100_000 else {
+            throw MailingError("rate_per_minute must be 0 (no limit of its own) to 100000")
+        }
+        guard !mailing.patientIds.isEmpty else { throw MailingError("patient_ids is empty: a mailing needs recipients") }
+        guard mailing.patientIds.count <= maxRecipients else {
+            throw MailingError("patient_ids has \(mailing.patientIds.count) ids; one mailing takes at most \(maxRecipients)")
+        }
+        let body = mailing.body?.trimmed.nilIfEmpty
+        switch (mailing.templateCode, body) {
+        case (nil, nil): throw MailingError("give template_code or body")
+        case (.some, .some): throw MailingError("give template_code or body, not both")
+        case (.some(let code), nil):
+            let found = try tx.attachment.queryValue(
+                """
+                SELECT COUNT(*) FROM MISLINK_TEMPLATES
+                 WHERE CODE = \(code) AND KIND = 'auto' AND IS_ACTIVE = 1 AND CHANNEL IN ('any', \(mailing.channel))
+                """, as: Int.self, in: tx) ?? 0
+            guard found > 0 || MessageText.builtIn(code, values: [:]) != nil else {
+                throw MailingError("unknown template \"\(code)\": no active auto template with that code for channel any or \(mailing.channel)")
+            }
+        case (nil, .some): break
+        }
+    }
+
+    private static func insert(_ mailing: NewMailing, id: Int64, patientId: Int, recipient: Recipient?, channel: String,
+                               status: String, error: String?, due: Date, in tx: Transaction) throws {
+        let params = recipient.map {
+            #"{"mailing_id":\#(id),"patient_id":\#(patientId),"consent_sms":\#($0.consentSMS),"consent_messengers":\#($0.consentMessengers)}"#
+        } ?? #"{"mailing_id":\#(id),"patient_id":\#(patientId)}"#
+        let key = recipient?.phoneKey
+        _ = try tx.attachment.execute(FirebirdQuery(
+            unsafeSQL: """
+                INSERT INTO MISLINK_OUTBOX (KIND, CHANNEL, RECIPIENT, PHONE_KEY, TEMPLATE_CODE, BODY, PARAMS, STATUS, ERROR,
+                                            NEXT_ATTEMPT_AT, PATIENT_ID, STAFF_ID, BATCH_ID, SOURCE, IDEMPOTENCY_KEY)
+                VALUES ('message', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'mailing', ?)
+                """,
+            bindings: [.text(channel), key.map(FirebirdValue.text) ?? .null, key.map(FirebirdValue.text) ?? .null,
+                       mailing.templateCode.map(FirebirdValue.text) ?? .null, mailing.body.map(FirebirdValue.text) ?? .null,
+                       .text(params), .text(status), error.map(FirebirdValue.text) ?? .null,
+                       .timestamp(FirebirdTimestamp(due, in: DatabaseClock.utc)), .integer(Int32(clamping: patientId)),
+                       mailing.staffId.map { .integer(Int32(clamping: $0)) } ?? .null, .text(String(id)),
+                       .text("mailing:\(id):\(patientId)")]), in: tx)
+    }
+}
+
+/// A patient as a mailing sees them: consents, deleted, the number messages go to.
+struct Recipient {
+    var consentSMS: Int
+    var consentMessengers: Int
+    var deleted: Bool
+    var phoneKey: String?
+
+    enum Verdict: Equatable {
+        /// Send, on this outbox channel.
+        case send(String)
+        case refused(String)
+    }
+
+    /// Whether the patient may get a message on `channel`, and on which outbox channel.
+    func verdict(for channel: String) -> Verdict {
+        if deleted { return .refused("patient deleted") }
+        let allowed: String?
+        switch channel {
+        case "sms": allowed = consentSMS == 1 ? "sms" : nil
+        // Like the SCHEDULE trigger: the messenger when consented, else SMS.
+        case "messenger": allowed = consentMessengers == 1 ? "messenger" : (consentSMS == 1 ? "sms" : nil)
+        default: allowed = consentMessengers == 1 ? channel : nil
+        }
+        guard let allowed else { return .refused("no consent") }
+        guard phoneKey != nil else { return .refused("no phone number") }
+        return .send(allowed)
+    }
+
+    /// The patients among `ids` that exist, by id. The number is the first mobile key (then home,
+    /// then work), never one of the clinic's own numbers, as for booking messages.
+    static func read(_ ids: [Int], in tx: Transaction) throws -> [Int: Recipient] {
+        var found: [Int: Recipient] = [:]
+        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+            let list = chunk.map(String.init).joined(separator: ",")
+            let rows = try tx.attachment.query(FirebirdQuery(unsafeSQL: """
+                SELECT P.ID, P.CONSENT_SMS, P.CONSENT_MESSENGERS, P.IS_DELETED,
+                       (SELECT FIRST 1 PP.PHONE_KEY FROM MISLINK_PATIENT_PHONES PP
+                         WHERE PP.PATIENT_ID = P.ID
+                           AND NOT EXISTS (SELECT 1 FROM MISLINK_OWN_NUMBERS O WHERE O.PHONE_KEY = PP.PHONE_KEY)
+                         ORDER BY IIF(PP.SOURCE_COLUMN = 'PHONE_MOBILE', 0, 1), PP.SOURCE_COLUMN, PP.ORDINAL)
+                  FROM PATIENTS P WHERE P.ID IN (\(list))
+                """), in: tx)
+            for row in rows {
+                found[try row.decode(Int.self, at: 0)] = Recipient(
+                    consentSMS: try row.decode(Int.self, at: 1), consentMessengers: try row.decode(Int.self, at: 2),
+                    deleted: try row.decode(Int.self, at: 3) != 0, phoneKey: try row.decode(String?.self, at: 4))
+            }
+        }
+        return found
+    }
+}

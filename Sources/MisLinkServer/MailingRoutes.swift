@@ -1,0 +1,99 @@
+import Firebird
+import Foundation
+import Hummingbird
+import MisLinkOutbound
+
+/// Mailings for web screens (see ``MailingQueue`` for what happens to each recipient):
+///
+/// - `POST /api/v1/mailings`: checks the request, writes the mailing and queues its recipients in one
+///   transaction; 201 with how many were queued and refused (and why).
+/// - `GET /api/v1/mailings?limit=`: the newest first, with their counts.
+/// - `GET /api/v1/mailings/{id}`: the report: counts by status and every recipient not sent, with the reason.
+/// - `POST /api/v1/mailings/{id}/cancel`: stops it; messages still pending are cancelled.
+struct MailingRoutes {
+    let pool: FirebirdPool
+    /// The clinic's zone: the window is clinic time.
+    let timeZone: TimeZone
+
+    struct MailingRequest: Codable {
+        var title: String
+        var kind: String
+        var templateCode: String?
+        var body: String?
+        /// Defaults to `messenger`.
+        var channel: String?
+        var patientIds: [Int]
+        /// Clinic time `HH:MM`; defaults to 09:00.
+        var windowStart: String?
+        /// Clinic time `HH:MM`; defaults to 21:00.
+        var windowEnd: String?
+        /// Defaults to 0 (only the channel's limit).
+        var ratePerMinute: Int?
+        var staffId: Int?
+    }
+
+    struct MailingList: Codable {
+        var items: [MailingReport]
+    }
+
+    func add(to group: RouterGroup<WorkerRequestContext>) {
+        group.post("mailings") { request, _ in
+            let body = try JSONCoding.decoder.decode(MailingRequest.self, from: try await request.body(limit: 4 * 1024 * 1024))
+            return try Response.json(try await create(body), status: .created)
+        }
+        group.get("mailings") { request, _ in
+            let text = request.uri.queryParameters["limit"].map(String.init)
+            guard let limit = text.map({ Int($0) }) ?? 50, (1...500).contains(limit) else {
+                throw HTTPError(.badRequest, message: "limit must be an integer from 1 to 500")
+            }
+            let items = try await pool.withTransaction(.readOnly) { try MailingQueue.list(limit: limit, in: $0) }
+            return try Response.json(MailingList(items: items))
+        }
+        group.get("mailings/:id") { _, context in
+            let id = try Self.id(context)
+            guard let report = try await pool.withTransaction(.readOnly, { try MailingQueue.report(id, in: $0) }) else {
+                throw HTTPError(.notFound, message: "no mailing \(id)")
+            }
+            return try Response.json(report)
+        }
+        group.post("mailings/:id/cancel") { _, context in
+            let id = try Self.id(context)
+            let report = try await pool.withTransaction { tx -> MailingReport? in
+                guard try MailingQueue.cancel(id, in: tx) else { return nil }
+                return try MailingQueue.report(id, in: tx)
+            }
+            guard let report else { throw HTTPError(.notFound, message: "no mailing \(id)") }
+            return try Response.json(report)
+        }
+    }
+
+    private static func id(_ context: WorkerRequestContext) throws -> Int64 {
+        guard let id = context.parameters.get("id").flatMap(Int64.init) else {
+            throw HTTPError(.badRequest, message: "the mailing id must be an integer")
+        }
+        return id
+    }
+
+    private func create(_ body: MailingRequest) async throws -> MailingCreated {
+        let window: SendWindow
+        do {
+            window = try SendWindow(start: body.windowStart ?? "09:00", end: body.windowEnd ?? "21:00")
+        } catch let error as SendWindowError {
+            throw HTTPError(.badRequest, message: error.description)
+        }
+        let mailing = NewMailing(
+            title: body.title, kind: body.kind, templateCode: body.templateCode?.nilIfBlank, body: body.body?.nilIfBlank,
+            channel: body.channel ?? "messenger", patientIds: body.patientIds, window: window,
+            ratePerMinute: body.ratePerMinute ?? 0, staffId: body.staffId, createdBy: "api")
+        let zone = timeZone
+        do {
+            return try await pool.withTransaction { try MailingQueue.create(mailing, timeZone: zone, in: $0) }
+        } catch let error as MailingError {
+            throw HTTPError(.badRequest, message: error.description)
+        }
+    }
+}
+
+extension String {
+    fileprivate var nilIfBlank: String? { trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : self }
+}
