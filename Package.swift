@@ -215,7 +215,8 @@ let package = Package(
             name: "MisLinkServerTests",
             dependencies: [
                 "MisLinkServer", "MisLinkIntake", "MisLinkSettings", "MisLinkEmulator", "MisLinkExternalAPIs", "MisLinkHTTP",
-                "Firebird", "MisLinkTestSupport",
+                "MisLinkOutbound", "Firebird", "MisLinkTestSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

@@ -14,12 +14,13 @@ extension OutboundDispatcher {
 
         let started = ContinuousClock.now
         let outcome: SendOutcome
+        var chatText: String?
         if row.expired {
             outcome = .cancelled(error: "expired")
         } else if let held = await holdBack(row) {
             outcome = held
         } else {
-            outcome = await send(row, log: log)
+            (outcome, chatText) = await send(row, log: log)
         }
         metrics.sendDuration(ContinuousClock.now - started, kind: row.kind)
 
@@ -30,7 +31,7 @@ extension OutboundDispatcher {
         }
         metrics.record(outcome, givenUp: retryAfter == nil, kind: row.kind)
         do {
-            let mine = try await outbox.record(row, outcome, retryAfter: retryAfter)
+            let mine = try await outbox.record(row, outcome, retryAfter: retryAfter, chatText: chatText)
             if !mine { log.warning("the row was taken over by another worker before its result was written") }
         } catch {
             log.error("could not write the result back: \(error)")
@@ -47,27 +48,28 @@ extension OutboundDispatcher {
         }
     }
 
-    /// Prepares the route (thread, template, recipient) and sends it.
-    private func send(_ row: OutboxRow, log: Logger) async -> SendOutcome {
+    /// Prepares the route (thread, template, recipient) and sends it; with the text sent into a chat
+    /// thread, which joins the thread's messages once the platform took it.
+    private func send(_ row: OutboxRow, log: Logger) async -> (SendOutcome, chatText: String?) {
         let route: MessageRoute
         do {
             let preparation = self.preparation
             route = try await database.transaction(.read) { tx in try preparation.route(for: row, in: tx) }
         } catch let problem as Unsendable {
-            return .failed(resultCode: nil, error: problem.description)
+            return (.failed(resultCode: nil, error: problem.description), nil)
         } catch {
-            return .retry(resultCode: nil, error: "database: \(error)", after: nil)
+            return (.retry(resultCode: nil, error: "database: \(error)", after: nil), nil)
         }
         log.debug("sending", metadata: ["route": "\(route.summary)"])
         switch route {
         case .chatwoot(let conversation, let text):
-            return await chat.chatwoot(conversation: conversation, text: text, key: row.idempotencyKey)
+            return (await chat.chatwoot(conversation: conversation, text: text, key: row.idempotencyKey), text)
         case .edna(let message):
-            return await chat.edna(message, key: row.idempotencyKey)
+            return (await chat.edna(message, key: row.idempotencyKey), message.threadId == nil ? nil : message.text)
         case .mango(let path, let json):
             let outcome = await mango.send(path: path, json: json)
-            if case .sent(_, let code) = outcome { return .sent(providerId: row.idempotencyKey, resultCode: code) }
-            return outcome
+            if case .sent(_, let code) = outcome { return (.sent(providerId: row.idempotencyKey, resultCode: code), nil) }
+            return (outcome, nil)
         }
     }
 }

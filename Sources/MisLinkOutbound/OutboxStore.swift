@@ -76,7 +76,9 @@ struct OutboxStore: Sendable {
     /// - Parameters:
     ///   - retryAfter: for `.retry`, the delay before the next attempt; `nil` when the attempts are used
     ///     up, which turns the retry into `failed`.
-    func record(_ row: OutboxRow, _ outcome: SendOutcome, retryAfter: Duration?) async throws -> Bool {
+    ///   - chatText: the text sent into the row's chat thread: once sent, it joins `MISLINK_CHAT_MESSAGES`
+    ///     (keyed by the platform's message id, so the platform's echo of it adds nothing).
+    func record(_ row: OutboxRow, _ outcome: SendOutcome, retryAfter: Duration?, chatText: String? = nil) async throws -> Bool {
         let worker = workerName
         return try await database.transaction(.writeBack) { tx in
             let now = try DatabaseClock.now(in: tx)
@@ -93,6 +95,9 @@ struct OutboxStore: Sendable {
                         """,
                     bindings: [.timestamp(now), providerId.map(FirebirdValue.text) ?? .null, code.map(FirebirdValue.text) ?? .null] + key),
                     in: tx)
+                if changed == 1, let thread = row.threadId, let chatText {
+                    try Self.joinThread(row, thread: thread, text: chatText, providerId: providerId, at: now, in: tx)
+                }
                 command = ("done", code, "Сообщение отправлено")
             case .retry(let code, let error, _) where retryAfter != nil:
                 let next = DatabaseClock.adding(retryAfter!, to: now)
@@ -139,6 +144,35 @@ struct OutboxStore: Sendable {
 
     /// When the next row becomes due (a pending row's `NEXT_ATTEMPT_AT`, or a lease running out),
     /// measured from now; `nil` when nothing is waiting.
+    /// The sent message in its thread's history: by the operator who asked (`STAFF_ID`), else by the MIS.
+    static func joinThread(_ row: OutboxRow, thread: Int64, text: String, providerId: String?, at now: FirebirdTimestamp,
+                           in tx: Transaction) throws {
+        let external = providerId.flatMap { $0.isEmpty || $0 == row.idempotencyKey ? nil : $0 } ?? "outbox:\(row.id)"
+        let inserted = try tx.attachment.query(FirebirdQuery(
+            unsafeSQL: """
+                MERGE INTO MISLINK_CHAT_MESSAGES M
+                USING RDB$DATABASE ON M.THREAD_ID = ? AND M.EXTERNAL_ID = ?
+                WHEN NOT MATCHED THEN INSERT (THREAD_ID, EXTERNAL_ID, DIRECTION, AUTHOR_TYPE, OPERATOR_ID, BODY, TEMPLATE_CODE,
+                    OUTBOX_ID, STATUS, SENT_AT)
+                VALUES (?, ?, 'out', ?, ?, ?, ?, ?, 'sent', ?)
+                RETURNING M.ID
+                """,
+            bindings: [.bigint(thread), .text(String(external.prefix(128))), .bigint(thread), .text(String(external.prefix(128))),
+                       .text(row.staffId == nil ? "mis" : "operator"), row.staffId.map { .integer(Int32($0)) } ?? .null,
+                       .text(text), row.templateCode.map { .text($0) } ?? .null, .bigint(row.id), .timestamp(now)]), in: tx)
+        guard try inserted.first?.decode(Int64?.self, at: 0) != nil else { return }
+        let byOperator: FirebirdValue = .integer(row.staffId == nil ? 0 : 1)
+        try tx.attachment.execute(FirebirdQuery(
+            unsafeSQL: """
+                UPDATE MISLINK_CHAT_THREADS SET LAST_MESSAGE_AT = ?, LAST_MESSAGE_PREVIEW = ?,
+                    FIRST_RESPONSE_AT = CASE WHEN CAST(? AS INTEGER) = 1 THEN COALESCE(FIRST_RESPONSE_AT, ?) ELSE FIRST_RESPONSE_AT END,
+                    UNANSWERED_COUNT = CASE WHEN CAST(? AS INTEGER) = 1 THEN 0 ELSE UNANSWERED_COUNT END
+                WHERE ID = ?
+                """,
+            bindings: [.timestamp(now), .text(String(text.prefix(200))), byOperator, .timestamp(now), byOperator, .bigint(thread)]),
+            in: tx)
+    }
+
     func nextDue() async throws -> Duration? {
         try await database.transaction(.read) { tx in
             let now = try DatabaseClock.now(in: tx)

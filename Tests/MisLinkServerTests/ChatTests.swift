@@ -1,5 +1,7 @@
 import Firebird
 import Foundation
+import Logging
+import MisLinkOutbound
 import MisLinkEmulator
 import MisLinkHTTP
 import MisLinkServer
@@ -20,6 +22,8 @@ struct ChatFixture {
         let chatServer = try await RunningServer.start(router: chat.router())
         let harness = try await WorkerHarness.start(label: label, configure: { settings in
             settings.chat.edna.baseURL = chatServer.baseURL
+            settings.chat.chatwoot.baseURL = chatServer.baseURL
+            settings.chat.chatwoot.apiToken = chat.configuration.chatwootToken
             settings.chat.edna.login = chat.configuration.ednaLogin
             settings.chat.edna.password = chat.configuration.ednaPassword
             settings.chat.edna.pollSeconds = 0  // the test polls itself, after every step
@@ -252,6 +256,28 @@ struct ChatTests {
         expectDocumented("POST", "/api/v1/threads/\(thread)/messages", queued)
         let outbox = try await fixture.harness.query("SELECT BODY, THREAD_ID, STAFF_ID, TRIM(SOURCE) FROM MISLINK_OUTBOX WHERE THREAD_ID = ?", [.bigint(thread)])
         #expect(try outbox.count == 1 && outbox[0].decode(String?.self, at: 0) == "Ждём вас 👋" && outbox[0].decode(Int?.self, at: 2) == 902)
+        // The outbound dispatcher sends it into the conversation; it joins the thread's messages, and
+        // Chatwoot's echo of it (message_created, outgoing, the same id) adds nothing.
+        let dispatcher = OutboundDispatcher(
+            settings: fixture.harness.settings, firebird: FirebirdConfiguration(database: fixture.harness.settings.database.dsn),
+            httpClient: fixture.harness.client, logger: Logger(label: "test.outbound"))
+        #expect(try await dispatcher.drainOnce() == 1)
+        #expect(fixture.chat.sent.map(\.body).contains { $0.contains("Ждём вас 👋") })
+        let sentID = try #require(try await fixture.harness.query("SELECT PROVIDER_MESSAGE_ID FROM MISLINK_OUTBOX WHERE THREAD_ID = ?", [.bigint(thread)])[0]
+            .decode(String?.self, at: 0))
+        let echo = """
+            {"event":"message_created","id":\(sentID),"content":"Ждём вас 👋","created_at":"1790000900","message_type":"outgoing",\
+            "content_type":"text","private":false,"sender":{"id":12,"name":"Петров Олег","type":"user"},\
+            "conversation":{"id":430,"inbox_id":1,"status":"open","channel":"Channel::Telegram"}}
+            """
+        #expect(await fixture.harness.sender.sendChat(platform: .chatwoot, json: echo).status == 200)
+        let out = try await fixture.harness.query(
+            "SELECT AUTHOR_TYPE, OPERATOR_ID, BODY, EXTERNAL_ID, OUTBOX_ID FROM MISLINK_CHAT_MESSAGES WHERE THREAD_ID = ? AND BODY = 'Ждём вас 👋'",
+            [.bigint(thread)])
+        #expect(out.count == 1)
+        #expect(try out.first?.decode(String.self, at: 0) == "operator" && out.first?.decode(Int?.self, at: 1) == 902)
+        #expect(try out.first?.decode(String.self, at: 3) == sentID && out.first?.decode(Int64?.self, at: 4) != nil)
+
         let empty = try await fixture.post("/api/v1/threads/\(thread)/messages", "{}")
         #expect(empty.status == 400)
         let missing = try await fixture.harness.api("/api/v1/threads/999999/messages")
