@@ -147,8 +147,10 @@ struct TelephonyTests {
         #expect(try visit[0].decode(FirebirdTimestamp.self, at: 2).description.hasPrefix("2030-03-14 11:00"))
         let events = try await harness.query(
             "SELECT EVENT_TYPE FROM MISLINK_APPEAL_EVENTS WHERE APPEAL_ID = ? ORDER BY ID", [.integer(Int32(appealID))])
-        #expect(try events.map { try $0.decode(String.self, at: 0) } == ["created", "transferred", "booked"])
+        // The booking completes the appeal (V009): booked, then closed with RESULT 'booked'.
+        #expect(try events.map { try $0.decode(String.self, at: 0) } == ["created", "transferred", "booked", "closed"])
         #expect(try await harness.count("SELECT COUNT(*) FROM MISLINK_APPEALS WHERE BOOKED_SCHEDULE_ID IS NOT NULL") == 1)
+        #expect(try await harness.count("SELECT COUNT(*) FROM APPEALS WHERE STATUS = 'closed' AND RESULT = 'booked'") == 1)
 
         // A click-to-call and a transfer requested through the API become MISLINK_COMMANDS rows.
         let callID = try await harness.query("SELECT ID FROM MISLINK_CALLS WHERE PBX_CALL_ID = 'R1'")[0].decode(Int64.self, at: 0)
