@@ -106,7 +106,7 @@ final class OutboundHarness: Sendable {
                 platform: platform,
                 chatwoot: .init(baseURL: chatServer.baseURL, accountId: 3, apiToken: "chatwoot-token"),
                 edna: .init(baseURL: chatServer.baseURL, login: "integrator", password: "secret")),
-            outbound: .init(sweepSeconds: sweep, maxAttempts: maxAttempts, claimSeconds: claimSeconds, timeoutSeconds: 5,
+            outbound: .init(sweepSeconds: sweep, maxAttempts: maxAttempts, claimSeconds: claimSeconds, timeoutSeconds: 30,
                             concurrency: concurrency, ratePerMinute: rates),
             workerName: worker)
     }
