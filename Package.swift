@@ -57,6 +57,11 @@ let package = Package(
             name: "MisLinkPatients",
             dependencies: ["Firebird"]
         ),
+        // The appeals analysis report: runs SQL/report-appeals.sql, renders HTML (inline SVG), CSV and JSON.
+        .target(
+            name: "MisLinkReport",
+            dependencies: ["Firebird", "MisLinkPatients"]
+        ),
         // libcurl (Debian's libcurl4-openssl-dev) for the HTTP client.
         .systemLibrary(
             name: "CCurl",
@@ -111,6 +116,7 @@ let package = Package(
                 "MisLinkDemoData",
                 "MisLinkIntake",
                 "MisLinkPatients",
+                "MisLinkReport",
                 "MisLinkSettings",
                 "MisLinkHTTP",
                 "MisLinkExternalAPIs",
@@ -149,6 +155,7 @@ let package = Package(
                 "FirebirdMigrations",
                 "MisLinkDemoData",
                 "MisLinkPatients",
+                "MisLinkReport",
                 "MisLinkServer",
                 "MisLinkSettings",
                 "MisLinkOutbound",
@@ -162,6 +169,7 @@ let package = Package(
                 "FirebirdMigrations",
                 "MisLinkDemoData",
                 "MisLinkPatients",
+                "MisLinkReport",
                 "MisLinkServer",
                 "MisLinkSettings",
                 "MisLinkIntake",
@@ -217,6 +225,10 @@ let package = Package(
                 "Firebird", "MisLinkTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        .testTarget(
+            name: "MisLinkReportTests",
+            dependencies: ["MisLinkReport", "MisLinkDemoData", "Firebird", "MisLinkTestSupport"]
         ),
         .testTarget(
             name: "MisLinkDemoDataTests",
