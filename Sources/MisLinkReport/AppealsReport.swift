@@ -145,11 +145,11 @@ public struct ChatStats: Codable, Sendable, Equatable {
     public var responded = 0
     public var notResponded = 0
     /// First response within a minute.
-    public var firstResponseUnder1m = 0
-    public var firstResponse1To5m = 0
-    public var firstResponse5To15m = 0
-    public var firstResponse15To60m = 0
-    public var firstResponseOver1h = 0
+    public var firstResponseUnderOneMinute = 0
+    public var firstResponseOneToFiveMinutes = 0
+    public var firstResponseFiveToFifteenMinutes = 0
+    public var firstResponseFifteenToSixtyMinutes = 0
+    public var firstResponseOverOneHour = 0
     public var firstResponseP50Sec: Int?
     public var firstResponseP90Sec: Int?
     public var closed = 0
@@ -172,11 +172,11 @@ public struct ChatStats: Codable, Sendable, Equatable {
         threads += other.threads
         responded += other.responded
         notResponded += other.notResponded
-        firstResponseUnder1m += other.firstResponseUnder1m
-        firstResponse1To5m += other.firstResponse1To5m
-        firstResponse5To15m += other.firstResponse5To15m
-        firstResponse15To60m += other.firstResponse15To60m
-        firstResponseOver1h += other.firstResponseOver1h
+        firstResponseUnderOneMinute += other.firstResponseUnderOneMinute
+        firstResponseOneToFiveMinutes += other.firstResponseOneToFiveMinutes
+        firstResponseFiveToFifteenMinutes += other.firstResponseFiveToFifteenMinutes
+        firstResponseFifteenToSixtyMinutes += other.firstResponseFifteenToSixtyMinutes
+        firstResponseOverOneHour += other.firstResponseOverOneHour
         closed += other.closed
         transferred += other.transferred
         released += other.released

@@ -176,15 +176,15 @@ public struct AppealsReportBuilder: Sendable {
         for row in try rows("chats_by_operator", values) {
             let id = try row.decode(Int?.self, at: 0)
             let channel = try row.decode(String.self, at: 1).trimmingCharacters(in: .whitespaces)
-            let c = try (2...14).map { try row.decode(Int.self, at: $0) }
+            let c = try (2...12).map { try row.decode(Int.self, at: $0) }
             var stats = ChatStats(label: "")
             stats.threads = c[0]
             stats.responded = c[1]
-            stats.firstResponseUnder1m = c[2]
-            stats.firstResponse1To5m = c[3]
-            stats.firstResponse5To15m = c[4]
-            stats.firstResponse15To60m = c[5]
-            stats.firstResponseOver1h = c[6]
+            stats.firstResponseUnderOneMinute = c[2]
+            stats.firstResponseOneToFiveMinutes = c[3]
+            stats.firstResponseFiveToFifteenMinutes = c[4]
+            stats.firstResponseFifteenToSixtyMinutes = c[5]
+            stats.firstResponseOverOneHour = c[6]
             stats.notResponded = c[7]
             stats.closed = c[8]
             stats.transferred = c[9]

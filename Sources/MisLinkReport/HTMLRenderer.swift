@@ -57,8 +57,8 @@ public struct HTMLRenderer: Sendable {
                         table: tables["calls_by_operator"]!)
         let o = report.chats.overall
         html += section("Chats by operator", chart: SVGCharts.stackedBars(
-            report.chats.byOperator.map { ($0.label, [$0.firstResponseUnder1m, $0.firstResponse1To5m, $0.firstResponse5To15m, $0.firstResponse15To60m, $0.firstResponseOver1h, $0.notResponded]) }
-                + [("all", [o.firstResponseUnder1m, o.firstResponse1To5m, o.firstResponse5To15m, o.firstResponse15To60m, o.firstResponseOver1h, o.notResponded])],
+            report.chats.byOperator.map { ($0.label, [$0.firstResponseUnderOneMinute, $0.firstResponseOneToFiveMinutes, $0.firstResponseFiveToFifteenMinutes, $0.firstResponseFifteenToSixtyMinutes, $0.firstResponseOverOneHour, $0.notResponded]) }
+                + [("all", [o.firstResponseUnderOneMinute, o.firstResponseOneToFiveMinutes, o.firstResponseFiveToFifteenMinutes, o.firstResponseFifteenToSixtyMinutes, o.firstResponseOverOneHour, o.notResponded])],
             series: [.init(name: "< 1 min", color: "#2e8b57"), .init(name: "1–5", color: "#7cb342"), .init(name: "5–15", color: "#e6a23c"),
                      .init(name: "15–60", color: "#e67e22"), .init(name: "> 1 h", color: "#c0392b"), .init(name: "no answer", color: "#7f8c8d")]),
                         table: tables["chats_by_operator"]!)

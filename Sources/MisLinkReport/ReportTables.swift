@@ -97,8 +97,8 @@ extension AppealsReport {
 
     static func chatCells(_ s: ChatStats, peak: Bool) -> [ReportTable.Cell] {
         [.int(s.threads), .int(s.responded), optional(s.firstResponseP50Sec), optional(s.firstResponseP90Sec),
-         .int(s.firstResponseUnder1m), .int(s.firstResponse1To5m), .int(s.firstResponse5To15m), .int(s.firstResponse15To60m),
-         .int(s.firstResponseOver1h), .int(s.notResponded), .int(s.closed), optional(s.resolutionP50Sec),
+         .int(s.firstResponseUnderOneMinute), .int(s.firstResponseOneToFiveMinutes), .int(s.firstResponseFiveToFifteenMinutes), .int(s.firstResponseFifteenToSixtyMinutes),
+         .int(s.firstResponseOverOneHour), .int(s.notResponded), .int(s.closed), optional(s.resolutionP50Sec),
          optional(s.resolutionP90Sec), .int(s.transferred), .int(s.released)] + (peak ? [optional(s.peakConcurrent)] : [])
     }
 
@@ -120,8 +120,8 @@ extension AppealsReport {
                        "first_response_15_60m", "first_response_over_1h", "not_responded", "closed", "transferred",
                        "released_unfinished"]
         func cells(_ s: ChatStats) -> [ReportTable.Cell] {
-            [.int(s.threads), .int(s.responded), .int(s.firstResponseUnder1m), .int(s.firstResponse1To5m),
-             .int(s.firstResponse5To15m), .int(s.firstResponse15To60m), .int(s.firstResponseOver1h), .int(s.notResponded),
+            [.int(s.threads), .int(s.responded), .int(s.firstResponseUnderOneMinute), .int(s.firstResponseOneToFiveMinutes),
+             .int(s.firstResponseFiveToFifteenMinutes), .int(s.firstResponseFifteenToSixtyMinutes), .int(s.firstResponseOverOneHour), .int(s.notResponded),
              .int(s.closed), .int(s.transferred), .int(s.released)]
         }
         return ReportTable(

@@ -31,6 +31,7 @@ struct APIRoutes {
         CallRoutes(pool: pool, timeZone: (try? settings.timeZone) ?? .utc, phoneKeys: PhoneKeys(pool: pool),
                    recordingsDirectory: settings.recordings.directory).add(to: secured)
         CommandRoutes(pool: pool).add(to: secured)
+        ReportRoutes(pool: pool).add(to: secured)
         secured.post("emulator/verify") { request, _ in
             let body = try await request.body(limit: 64 * 1024 * 1024)
             let check = try JSONDecoder().decode(VerificationRequest.self, from: body)
