@@ -38,11 +38,12 @@
 -- an operator's hold, 'released' and 'transferred' (FROM_STAFF_ID) and 'closed' (STAFF_ID) end it.
 --
 -- Percentiles are nearest-rank: p50 is the smallest value with at least half of the values at or
--- below it (ROW_NUMBER() over the sorted values >= 0.5 * COUNT).
+-- below it (see call_percentiles for how the running counts of a histogram find it).
 --
 -- Indexes used: APPEALS.IDX_APPEALS_CREATED_AT, MISLINK_CALLS_STARTED_IX,
--- MISLINK_CHAT_THREADS_OPENED_IX, MISLINK_APPEAL_EVENTS_APPEAL_IX, the THREAD_ID index of
--- MISLINK_APPEAL_EVENTS_THR_FK, and Migrations/V011's MISLINK_APPEAL_EVENTS_TYPE_IX.
+-- MISLINK_CHAT_THREADS_OPENED_IX, MISLINK_APPEALS_PK, and Migrations/V011__report_indexes.sql:
+-- MISLINK_APPEAL_EVENTS_TYPE_IX (APPEAL_ID, EVENT_TYPE) and MISLINK_APPEAL_EVENTS_TTYPE_IX
+-- (THREAD_ID, EVENT_TYPE), which answer "has it a booked/transferred/released event" from the index.
 
 -- name: report_settings
 -- The two offsets (minutes ahead of UTC) of MISLINK_SETTINGS: the clinic's clock, the server's clock.
@@ -83,10 +84,11 @@ SELECT X.CHANNEL, X.OPERATOR_ID, COUNT(*),
 SELECT CAST(X.LOCAL_AT AS DATE), EXTRACT(WEEKDAY FROM X.LOCAL_AT), EXTRACT(HOUR FROM X.LOCAL_AT), COUNT(*)
   FROM (SELECT DATEADD(MINUTE, CAST(:db_to_clinic AS INTEGER), A.CREATED_AT) AS LOCAL_AT
           FROM APPEALS A
-          LEFT JOIN MISLINK_APPEALS M ON M.APPEAL_ID = A.ID
          WHERE A.CREATED_AT >= :from_db AND A.CREATED_AT < :to_db
            AND (CAST(:operator AS INTEGER) IS NULL OR A.OPERATOR_ID = :operator)
-           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR COALESCE(M.CHANNEL, A.CHANNEL) = :channel)) X
+           -- MISLINK_APPEALS is read only when a channel is asked for (OR stops at the first true)
+           AND (CAST(:channel AS VARCHAR(16)) IS NULL
+                OR COALESCE((SELECT M.CHANNEL FROM MISLINK_APPEALS M WHERE M.APPEAL_ID = A.ID), A.CHANNEL) = :channel)) X
  GROUP BY 1, 2, 3;
 
 -- name: calls_by_operator
@@ -111,37 +113,50 @@ SELECT C.OPERATOR_ID, C.DIRECTION, COUNT(*),
  GROUP BY C.OPERATOR_ID, C.DIRECTION;
 
 -- name: call_percentiles
--- p50 and p90 of three call measures, per operator and for all calls (GRP -1; GRP 0 = no operator):
+-- p50 and p90 of three call measures, per operator (GRP; 0 = no operator) and for all calls:
 --   answer    WAIT_SEC of answered inbound calls (time to answer)
 --   talk      TALK_SEC of answered calls, both directions
 --   callback  seconds from a missed call's start to the later call that called it back
--- Columns: KIND, GRP, N, P50, P90.
-SELECT V.KIND, V.GRP, MAX(V.N),
-       MIN(IIF(V.RN >= 0.5 * V.N, V.VAL, NULL)),
-       MIN(IIF(V.RN >= 0.9 * V.N, V.VAL, NULL))
-  FROM (SELECT S.KIND, S.GRP, S.VAL,
-               ROW_NUMBER() OVER (PARTITION BY S.KIND, S.GRP ORDER BY S.VAL) AS RN,
-               COUNT(*) OVER (PARTITION BY S.KIND, S.GRP) AS N
-          FROM (SELECT CAST(CASE L.LVL WHEN 0 THEN 'answer' WHEN 1 THEN 'talk' ELSE 'callback' END AS VARCHAR(8)) AS KIND,
-                       IIF(L.ALL_CALLS = 1, -1, COALESCE(C.OPERATOR_ID, 0)) AS GRP,
-                       CASE L.LVL WHEN 0 THEN C.WAIT_SEC
-                                  WHEN 1 THEN C.TALK_SEC
-                                  ELSE DATEDIFF(SECOND, C.STARTED_AT, C.CALLED_BACK_AT) END AS VAL
-                  FROM MISLINK_CALLS C
-                  CROSS JOIN (SELECT 0 AS LVL, 0 AS ALL_CALLS FROM RDB$DATABASE UNION ALL
-                              SELECT 0, 1 FROM RDB$DATABASE UNION ALL
-                              SELECT 1, 0 FROM RDB$DATABASE UNION ALL
-                              SELECT 1, 1 FROM RDB$DATABASE UNION ALL
-                              SELECT 2, 0 FROM RDB$DATABASE UNION ALL
-                              SELECT 2, 1 FROM RDB$DATABASE) L
-                 WHERE C.STARTED_AT >= :from_utc AND C.STARTED_AT < :to_utc
-                   AND C.DIRECTION IN ('in', 'out')
-                   AND (CAST(:operator AS INTEGER) IS NULL OR C.OPERATOR_ID = :operator)
-                   AND (CAST(:channel AS VARCHAR(16)) IS NULL OR CAST(:channel AS VARCHAR(16)) = 'phone')
-                   AND ((L.LVL = 0 AND C.RESULT = 'answered' AND C.DIRECTION = 'in' AND C.WAIT_SEC IS NOT NULL)
-                     OR (L.LVL = 1 AND C.RESULT = 'answered' AND C.TALK_SEC IS NOT NULL)
-                     OR (L.LVL = 2 AND C.RESULT = 'missed' AND C.CALLED_BACK_AT IS NOT NULL))) S) V
- GROUP BY V.KIND, V.GRP;
+-- How: the innermost SELECTs give one row per (measure, call); they are counted per
+-- (measure, operator, value) -- a histogram, far fewer rows than calls -- and the running sums of
+-- those counts in value order (SUM() OVER, per operator and over all operators) find the first
+-- value whose running count reaches half (p50) or nine tenths (p90) of the count: exactly the
+-- nearest-rank percentile of the sorted values. The "all" columns repeat on every row of a measure.
+-- Columns: KIND, GRP, N, P50, P90, N_ALL, P50_ALL, P90_ALL.
+SELECT W.KIND, W.GRP, MAX(W.N),
+       MIN(IIF(W.CUM >= 0.5 * W.N, W.VAL, NULL)),
+       MIN(IIF(W.CUM >= 0.9 * W.N, W.VAL, NULL)),
+       MAX(W.N_ALL),
+       MIN(MIN(IIF(W.CUM_ALL >= 0.5 * W.N_ALL, W.VAL, NULL))) OVER (PARTITION BY W.KIND),
+       MIN(MIN(IIF(W.CUM_ALL >= 0.9 * W.N_ALL, W.VAL, NULL))) OVER (PARTITION BY W.KIND)
+  FROM (SELECT H.KIND, H.GRP, H.VAL,
+               SUM(H.CNT) OVER (PARTITION BY H.KIND, H.GRP ORDER BY H.VAL) AS CUM,
+               SUM(H.CNT) OVER (PARTITION BY H.KIND, H.GRP) AS N,
+               SUM(H.CNT) OVER (PARTITION BY H.KIND ORDER BY H.VAL) AS CUM_ALL,
+               SUM(H.CNT) OVER (PARTITION BY H.KIND) AS N_ALL
+          FROM (SELECT S.KIND, S.GRP, S.VAL, COUNT(*) AS CNT
+                  FROM (SELECT CAST('answer' AS VARCHAR(8)) AS KIND, COALESCE(C.OPERATOR_ID, 0) AS GRP, C.WAIT_SEC AS VAL
+                          FROM MISLINK_CALLS C
+                         WHERE C.STARTED_AT >= :from_utc AND C.STARTED_AT < :to_utc
+                           AND C.RESULT = 'answered' AND C.DIRECTION = 'in' AND C.WAIT_SEC IS NOT NULL
+                           AND (CAST(:operator AS INTEGER) IS NULL OR C.OPERATOR_ID = :operator)
+                           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR CAST(:channel AS VARCHAR(16)) = 'phone')
+                        UNION ALL
+                        SELECT 'talk', COALESCE(C.OPERATOR_ID, 0), C.TALK_SEC
+                          FROM MISLINK_CALLS C
+                         WHERE C.STARTED_AT >= :from_utc AND C.STARTED_AT < :to_utc
+                           AND C.RESULT = 'answered' AND C.DIRECTION IN ('in', 'out') AND C.TALK_SEC IS NOT NULL
+                           AND (CAST(:operator AS INTEGER) IS NULL OR C.OPERATOR_ID = :operator)
+                           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR CAST(:channel AS VARCHAR(16)) = 'phone')
+                        UNION ALL
+                        SELECT 'callback', COALESCE(C.OPERATOR_ID, 0), DATEDIFF(SECOND, C.STARTED_AT, C.CALLED_BACK_AT)
+                          FROM MISLINK_CALLS C
+                         WHERE C.STARTED_AT >= :from_utc AND C.STARTED_AT < :to_utc
+                           AND C.RESULT = 'missed' AND C.CALLED_BACK_AT IS NOT NULL
+                           AND (CAST(:operator AS INTEGER) IS NULL OR C.OPERATOR_ID = :operator)
+                           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR CAST(:channel AS VARCHAR(16)) = 'phone')) S
+                 GROUP BY S.KIND, S.GRP, S.VAL) H) W
+ GROUP BY W.KIND, W.GRP;
 
 -- name: chats_by_operator
 -- Chat threads opened in the period per operator (NULL = none) and channel.
@@ -172,32 +187,41 @@ SELECT X.OPERATOR_ID, X.CHANNEL, COUNT(*),
  GROUP BY X.OPERATOR_ID, X.CHANNEL;
 
 -- name: chat_percentiles
--- p50 and p90 of two chat measures, per operator and for all threads (GRP -1; GRP 0 = no operator):
+-- p50 and p90 of two chat measures, per operator (GRP; 0 = none) and for all threads, computed as
+-- call_percentiles is (histogram, running sums):
 --   first_response  seconds from OPENED_AT to FIRST_RESPONSE_AT (threads that got an answer)
 --   resolution      seconds from OPENED_AT to CLOSED_AT (closed threads)
--- Columns: KIND, GRP, N, P50, P90.
-SELECT V.KIND, V.GRP, MAX(V.N),
-       MIN(IIF(V.RN >= 0.5 * V.N, V.VAL, NULL)),
-       MIN(IIF(V.RN >= 0.9 * V.N, V.VAL, NULL))
-  FROM (SELECT S.KIND, S.GRP, S.VAL,
-               ROW_NUMBER() OVER (PARTITION BY S.KIND, S.GRP ORDER BY S.VAL) AS RN,
-               COUNT(*) OVER (PARTITION BY S.KIND, S.GRP) AS N
-          FROM (SELECT CAST(IIF(L.LVL = 0, 'first_response', 'resolution') AS VARCHAR(16)) AS KIND,
-                       IIF(L.ALL_THREADS = 1, -1, COALESCE(T.OPERATOR_ID, M.LAST_OPERATOR_ID, 0)) AS GRP,
-                       IIF(L.LVL = 0, DATEDIFF(SECOND, T.OPENED_AT, T.FIRST_RESPONSE_AT),
-                                      DATEDIFF(SECOND, T.OPENED_AT, T.CLOSED_AT)) AS VAL
-                  FROM MISLINK_CHAT_THREADS T
-                  LEFT JOIN MISLINK_APPEALS M ON M.APPEAL_ID = T.APPEAL_ID
-                  CROSS JOIN (SELECT 0 AS LVL, 0 AS ALL_THREADS FROM RDB$DATABASE UNION ALL
-                              SELECT 0, 1 FROM RDB$DATABASE UNION ALL
-                              SELECT 1, 0 FROM RDB$DATABASE UNION ALL
-                              SELECT 1, 1 FROM RDB$DATABASE) L
-                 WHERE T.OPENED_AT >= :from_utc AND T.OPENED_AT < :to_utc
-                   AND (CAST(:operator AS INTEGER) IS NULL OR COALESCE(T.OPERATOR_ID, M.LAST_OPERATOR_ID) = :operator)
-                   AND (CAST(:channel AS VARCHAR(16)) IS NULL OR T.CHANNEL = :channel)
-                   AND ((L.LVL = 0 AND T.FIRST_RESPONSE_AT IS NOT NULL)
-                     OR (L.LVL = 1 AND T.CLOSED_AT IS NOT NULL))) S) V
- GROUP BY V.KIND, V.GRP;
+-- Columns: KIND, GRP, N, P50, P90, N_ALL, P50_ALL, P90_ALL.
+SELECT W.KIND, W.GRP, MAX(W.N),
+       MIN(IIF(W.CUM >= 0.5 * W.N, W.VAL, NULL)),
+       MIN(IIF(W.CUM >= 0.9 * W.N, W.VAL, NULL)),
+       MAX(W.N_ALL),
+       MIN(MIN(IIF(W.CUM_ALL >= 0.5 * W.N_ALL, W.VAL, NULL))) OVER (PARTITION BY W.KIND),
+       MIN(MIN(IIF(W.CUM_ALL >= 0.9 * W.N_ALL, W.VAL, NULL))) OVER (PARTITION BY W.KIND)
+  FROM (SELECT H.KIND, H.GRP, H.VAL,
+               SUM(H.CNT) OVER (PARTITION BY H.KIND, H.GRP ORDER BY H.VAL) AS CUM,
+               SUM(H.CNT) OVER (PARTITION BY H.KIND, H.GRP) AS N,
+               SUM(H.CNT) OVER (PARTITION BY H.KIND ORDER BY H.VAL) AS CUM_ALL,
+               SUM(H.CNT) OVER (PARTITION BY H.KIND) AS N_ALL
+          FROM (SELECT S.KIND, S.GRP, S.VAL, COUNT(*) AS CNT
+                  FROM (SELECT CAST('first_response' AS VARCHAR(16)) AS KIND,
+                               COALESCE(T.OPERATOR_ID, M.LAST_OPERATOR_ID, 0) AS GRP,
+                               DATEDIFF(SECOND, T.OPENED_AT, T.FIRST_RESPONSE_AT) AS VAL
+                          FROM MISLINK_CHAT_THREADS T
+                          LEFT JOIN MISLINK_APPEALS M ON M.APPEAL_ID = T.APPEAL_ID
+                         WHERE T.OPENED_AT >= :from_utc AND T.OPENED_AT < :to_utc AND T.FIRST_RESPONSE_AT IS NOT NULL
+                           AND (CAST(:operator AS INTEGER) IS NULL OR COALESCE(T.OPERATOR_ID, M.LAST_OPERATOR_ID) = :operator)
+                           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR T.CHANNEL = :channel)
+                        UNION ALL
+                        SELECT 'resolution', COALESCE(T.OPERATOR_ID, M.LAST_OPERATOR_ID, 0),
+                               DATEDIFF(SECOND, T.OPENED_AT, T.CLOSED_AT)
+                          FROM MISLINK_CHAT_THREADS T
+                          LEFT JOIN MISLINK_APPEALS M ON M.APPEAL_ID = T.APPEAL_ID
+                         WHERE T.OPENED_AT >= :from_utc AND T.OPENED_AT < :to_utc AND T.CLOSED_AT IS NOT NULL
+                           AND (CAST(:operator AS INTEGER) IS NULL OR COALESCE(T.OPERATOR_ID, M.LAST_OPERATOR_ID) = :operator)
+                           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR T.CHANNEL = :channel)) S
+                 GROUP BY S.KIND, S.GRP, S.VAL) H) W
+ GROUP BY W.KIND, W.GRP;
 
 -- name: chat_peak_concurrency
 -- Per operator, the most threads held at once: every hold starts with +1 ('assigned', 'reopened',

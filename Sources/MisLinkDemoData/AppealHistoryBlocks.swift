@@ -68,9 +68,9 @@ extension AppealHistoryGenerator {
                   IF (X < 10) THEN BEGIN
                     -- taken by the other operator first, then transferred to OP
                     INSERT INTO MISLINK_APPEAL_EVENTS (APPEAL_ID, EVENT_TYPE, TO_STAFF_ID, THREAD_ID, EVENT_AT, CREATED_AT)
-                      VALUES (:AID, 'assigned', \(p.pick("G / 50021")), :TID, DATEADD(SECOND, 5, :T), :T);
+                      VALUES (:AID, 'assigned', \(p.pick(":G / 50021")), :TID, DATEADD(SECOND, 5, :T), :T);
                     INSERT INTO MISLINK_APPEAL_EVENTS (APPEAL_ID, EVENT_TYPE, ACTOR, FROM_STAFF_ID, TO_STAFF_ID, THREAD_ID, EVENT_AT, CREATED_AT)
-                      VALUES (:AID, 'transferred', 'operator', \(p.pick("G / 50021")), :OP, :TID, DATEADD(SECOND, COALESCE(:FR, 0) + 60, :T), :T);
+                      VALUES (:AID, 'transferred', 'operator', \(p.pick(":G / 50021")), :OP, :TID, DATEADD(SECOND, COALESCE(:FR, 0) + 60, :T), :T);
                   END ELSE BEGIN
                     INSERT INTO MISLINK_APPEAL_EVENTS (APPEAL_ID, EVENT_TYPE, TO_STAFF_ID, THREAD_ID, EVENT_AT, CREATED_AT)
                       VALUES (:AID, 'assigned', :OP, :TID, DATEADD(SECOND, 5, :T), :T);

@@ -154,16 +154,22 @@ public struct AppealsReportBuilder: Sendable {
         for row in try rows("call_percentiles", values) {
             let kind = try row.decode(String.self, at: 0).trimmingCharacters(in: .whitespaces)
             let group = try row.decode(Int.self, at: 1)
-            let p50 = try row.decode(Int?.self, at: 3)
-            let p90 = try row.decode(Int?.self, at: 4)
             let id: Int? = group == 0 ? nil : group
-            var stats = group == -1 ? section.overall : operators[id] ?? CallStats(operatorId: id, operatorName: label(id))
+            let mine = (try row.decode(Int?.self, at: 3), try row.decode(Int?.self, at: 4))
+            let all = (try row.decode(Int?.self, at: 6), try row.decode(Int?.self, at: 7))
+            var stats = operators[id] ?? CallStats(operatorId: id, operatorName: label(id))
             switch kind {
-            case "answer": (stats.answerP50Sec, stats.answerP90Sec) = (p50, p90)
-            case "talk": (stats.talkP50Sec, stats.talkP90Sec) = (p50, p90)
-            default: (stats.callbackP50Sec, stats.callbackP90Sec) = (p50, p90)
+            case "answer":
+                (stats.answerP50Sec, stats.answerP90Sec) = mine
+                (section.overall.answerP50Sec, section.overall.answerP90Sec) = all
+            case "talk":
+                (stats.talkP50Sec, stats.talkP90Sec) = mine
+                (section.overall.talkP50Sec, section.overall.talkP90Sec) = all
+            default:
+                (stats.callbackP50Sec, stats.callbackP90Sec) = mine
+                (section.overall.callbackP50Sec, section.overall.callbackP90Sec) = all
             }
-            if group == -1 { section.overall = stats } else { operators[id] = stats }
+            operators[id] = stats
         }
         section.byOperator = operators.values.sorted { ($1.total, $0.operatorId ?? Int.max) < ($0.total, $1.operatorId ?? Int.max) }
         return section
@@ -196,16 +202,18 @@ public struct AppealsReportBuilder: Sendable {
         for row in try rows("chat_percentiles", values) {
             let kind = try row.decode(String.self, at: 0).trimmingCharacters(in: .whitespaces)
             let group = try row.decode(Int.self, at: 1)
-            let p50 = try row.decode(Int?.self, at: 3)
-            let p90 = try row.decode(Int?.self, at: 4)
             let id: Int? = group == 0 ? nil : group
-            var stats = group == -1 ? section.overall : operators[id] ?? ChatStats(operatorId: id, label: label(id))
+            let mine = (try row.decode(Int?.self, at: 3), try row.decode(Int?.self, at: 4))
+            let all = (try row.decode(Int?.self, at: 6), try row.decode(Int?.self, at: 7))
+            var stats = operators[id] ?? ChatStats(operatorId: id, label: label(id))
             if kind == "first_response" {
-                (stats.firstResponseP50Sec, stats.firstResponseP90Sec) = (p50, p90)
+                (stats.firstResponseP50Sec, stats.firstResponseP90Sec) = mine
+                (section.overall.firstResponseP50Sec, section.overall.firstResponseP90Sec) = all
             } else {
-                (stats.resolutionP50Sec, stats.resolutionP90Sec) = (p50, p90)
+                (stats.resolutionP50Sec, stats.resolutionP90Sec) = mine
+                (section.overall.resolutionP50Sec, section.overall.resolutionP90Sec) = all
             }
-            if group == -1 { section.overall = stats } else { operators[id] = stats }
+            operators[id] = stats
         }
         for row in try rows("chat_peak_concurrency", values) {
             let id = try row.decode(Int.self, at: 0)
