@@ -8,7 +8,7 @@ extension AppealHistoryGenerator {
         """
             H = MOD(I * 2654435761 + \(p.seed), 4294967291);
             G = MOD(I * 40503 + \(p.seed) * 7 + 12345, 2147483629);
-            T = DATEADD(SECOND, MOD(H / 10007, \(p.days)) * 86400 + (8 + MOD(G, 12)) * 3600 + MOD(G / 12, 3600)
+            T = DATEADD(SECOND, MOD(H / 10007, \(p.days)) * 86400 + (8 + MOD(H / 1000003 + G, 12)) * 3600 + MOD(G / 12, 3600)
                 - \(p.clinicOffset * 60), \(p.start));
         """
     }

@@ -27,8 +27,10 @@ public struct HTMLRenderer: Sendable {
             table{border-collapse:collapse;font-size:12px;margin:8px 0 16px}
             th,td{border:1px solid #bbb;padding:2px 6px;text-align:right}th{background:#eef2f7}
             td.l,th.l{text-align:left}.empty{color:#666;font-style:italic}
+            caption{text-align:left;font-weight:bold;padding:2px 0}
             section{page-break-inside:avoid}svg{max-width:100%;height:auto}
-            @media print{body{margin:8mm}h2{page-break-after:avoid}}
+            td.l{white-space:nowrap}th{font-weight:600;vertical-align:bottom}
+            @page{size:A4 landscape;margin:8mm}@media print{body{margin:0}h2{page-break-after:avoid}}
             </style></head><body>
             <h1>Appeals analysis</h1>
             <p class="meta">Period: <b>\(p.from)</b> to <b>\(p.to)</b> (both days included), clinic time \(p.timeZone)</p>
@@ -72,7 +74,9 @@ public struct HTMLRenderer: Sendable {
         var html = "<section id=\"s-\(table.id)\"><h2>\(esc(title))</h2>\n"
         if let chart { html += "<figure>\(chart)</figure>\n" }
         html += "<table id=\"\(table.id)\"><caption class=\"l\">\(esc(table.title))</caption><thead><tr>"
-        html += table.columns.map { "<th class=\"\($0 == "operator" || $0 == "channel" ? "l" : "")\">\(esc($0))</th>" }.joined()
+        html += table.columns.map {
+            "<th class=\"\($0 == "operator" || $0 == "channel" ? "l" : "")\">\(esc($0.replacingOccurrences(of: "_", with: " ")))</th>"
+        }.joined()
         html += "</tr></thead><tbody>\n"
         for row in table.rows {
             // The row key: the operator id, else the first text cell (channel, date, weekday, "all").
