@@ -135,26 +135,24 @@ SELECT W.KIND, W.GRP, MAX(W.N),
                SUM(H.CNT) OVER (PARTITION BY H.KIND ORDER BY H.VAL) AS CUM_ALL,
                SUM(H.CNT) OVER (PARTITION BY H.KIND) AS N_ALL
           FROM (SELECT S.KIND, S.GRP, S.VAL, COUNT(*) AS CNT
-                  FROM (SELECT CAST('answer' AS VARCHAR(8)) AS KIND, COALESCE(C.OPERATOR_ID, 0) AS GRP, C.WAIT_SEC AS VAL
+                  FROM (SELECT K.KIND, COALESCE(C.OPERATOR_ID, 0) AS GRP,
+                               CASE K.KIND WHEN 'answer' THEN C.WAIT_SEC
+                                           WHEN 'talk' THEN C.TALK_SEC
+                                           ELSE DATEDIFF(SECOND, C.STARTED_AT, C.CALLED_BACK_AT) END AS VAL
                           FROM MISLINK_CALLS C
+                          -- one row per measure a call has; a LEFT JOIN keeps the calls the outer
+                          -- loop, so the calls of the period are read once
+                          LEFT JOIN (SELECT CAST('answer' AS VARCHAR(8)) AS KIND FROM RDB$DATABASE UNION ALL
+                                     SELECT 'talk' FROM RDB$DATABASE UNION ALL
+                                     SELECT 'callback' FROM RDB$DATABASE) K
+                            ON (K.KIND = 'answer' AND C.RESULT = 'answered' AND C.DIRECTION = 'in' AND C.WAIT_SEC IS NOT NULL)
+                            OR (K.KIND = 'talk' AND C.RESULT = 'answered' AND C.TALK_SEC IS NOT NULL)
+                            OR (K.KIND = 'callback' AND C.RESULT = 'missed' AND C.CALLED_BACK_AT IS NOT NULL)
                          WHERE C.STARTED_AT >= :from_utc AND C.STARTED_AT < :to_utc
-                           AND C.RESULT = 'answered' AND C.DIRECTION = 'in' AND C.WAIT_SEC IS NOT NULL
-                           AND (CAST(:operator AS INTEGER) IS NULL OR C.OPERATOR_ID = :operator)
-                           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR CAST(:channel AS VARCHAR(16)) = 'phone')
-                        UNION ALL
-                        SELECT 'talk', COALESCE(C.OPERATOR_ID, 0), C.TALK_SEC
-                          FROM MISLINK_CALLS C
-                         WHERE C.STARTED_AT >= :from_utc AND C.STARTED_AT < :to_utc
-                           AND C.RESULT = 'answered' AND C.DIRECTION IN ('in', 'out') AND C.TALK_SEC IS NOT NULL
-                           AND (CAST(:operator AS INTEGER) IS NULL OR C.OPERATOR_ID = :operator)
-                           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR CAST(:channel AS VARCHAR(16)) = 'phone')
-                        UNION ALL
-                        SELECT 'callback', COALESCE(C.OPERATOR_ID, 0), DATEDIFF(SECOND, C.STARTED_AT, C.CALLED_BACK_AT)
-                          FROM MISLINK_CALLS C
-                         WHERE C.STARTED_AT >= :from_utc AND C.STARTED_AT < :to_utc
-                           AND C.RESULT = 'missed' AND C.CALLED_BACK_AT IS NOT NULL
+                           AND C.DIRECTION IN ('in', 'out')
                            AND (CAST(:operator AS INTEGER) IS NULL OR C.OPERATOR_ID = :operator)
                            AND (CAST(:channel AS VARCHAR(16)) IS NULL OR CAST(:channel AS VARCHAR(16)) = 'phone')) S
+                 WHERE S.KIND IS NOT NULL
                  GROUP BY S.KIND, S.GRP, S.VAL) H) W
  GROUP BY W.KIND, W.GRP;
 
@@ -204,22 +202,18 @@ SELECT W.KIND, W.GRP, MAX(W.N),
                SUM(H.CNT) OVER (PARTITION BY H.KIND ORDER BY H.VAL) AS CUM_ALL,
                SUM(H.CNT) OVER (PARTITION BY H.KIND) AS N_ALL
           FROM (SELECT S.KIND, S.GRP, S.VAL, COUNT(*) AS CNT
-                  FROM (SELECT CAST('first_response' AS VARCHAR(16)) AS KIND,
-                               COALESCE(T.OPERATOR_ID, M.LAST_OPERATOR_ID, 0) AS GRP,
-                               DATEDIFF(SECOND, T.OPENED_AT, T.FIRST_RESPONSE_AT) AS VAL
+                  FROM (SELECT K.KIND, COALESCE(T.OPERATOR_ID, M.LAST_OPERATOR_ID, 0) AS GRP,
+                               DATEDIFF(SECOND, T.OPENED_AT, IIF(K.KIND = 'first_response', T.FIRST_RESPONSE_AT, T.CLOSED_AT)) AS VAL
                           FROM MISLINK_CHAT_THREADS T
                           LEFT JOIN MISLINK_APPEALS M ON M.APPEAL_ID = T.APPEAL_ID
-                         WHERE T.OPENED_AT >= :from_utc AND T.OPENED_AT < :to_utc AND T.FIRST_RESPONSE_AT IS NOT NULL
-                           AND (CAST(:operator AS INTEGER) IS NULL OR COALESCE(T.OPERATOR_ID, M.LAST_OPERATOR_ID) = :operator)
-                           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR T.CHANNEL = :channel)
-                        UNION ALL
-                        SELECT 'resolution', COALESCE(T.OPERATOR_ID, M.LAST_OPERATOR_ID, 0),
-                               DATEDIFF(SECOND, T.OPENED_AT, T.CLOSED_AT)
-                          FROM MISLINK_CHAT_THREADS T
-                          LEFT JOIN MISLINK_APPEALS M ON M.APPEAL_ID = T.APPEAL_ID
-                         WHERE T.OPENED_AT >= :from_utc AND T.OPENED_AT < :to_utc AND T.CLOSED_AT IS NOT NULL
+                          LEFT JOIN (SELECT CAST('first_response' AS VARCHAR(16)) AS KIND FROM RDB$DATABASE UNION ALL
+                                     SELECT 'resolution' FROM RDB$DATABASE) K
+                            ON (K.KIND = 'first_response' AND T.FIRST_RESPONSE_AT IS NOT NULL)
+                            OR (K.KIND = 'resolution' AND T.CLOSED_AT IS NOT NULL)
+                         WHERE T.OPENED_AT >= :from_utc AND T.OPENED_AT < :to_utc
                            AND (CAST(:operator AS INTEGER) IS NULL OR COALESCE(T.OPERATOR_ID, M.LAST_OPERATOR_ID) = :operator)
                            AND (CAST(:channel AS VARCHAR(16)) IS NULL OR T.CHANNEL = :channel)) S
+                 WHERE S.KIND IS NOT NULL
                  GROUP BY S.KIND, S.GRP, S.VAL) H) W
  GROUP BY W.KIND, W.GRP;
 
@@ -231,16 +225,17 @@ SELECT W.KIND, W.GRP, MAX(W.N),
 SELECT R.OPERATOR_ID, MAX(R.HELD)
   FROM (SELECT D.OPERATOR_ID,
                SUM(D.DELTA) OVER (PARTITION BY D.OPERATOR_ID ORDER BY D.EVENT_AT, D.DELTA, D.ID) AS HELD
-          FROM (SELECT E.ID, E.EVENT_AT,
+          FROM (SELECT E.ID, E.EVENT_AT, L.SIDE,
                        IIF(E.EVENT_TYPE = 'closed', E.STAFF_ID, IIF(L.SIDE = 0, E.TO_STAFF_ID, E.FROM_STAFF_ID)) AS OPERATOR_ID,
                        IIF(L.SIDE = 0, 1, -1) AS DELTA
                   FROM MISLINK_CHAT_THREADS T
                   JOIN MISLINK_APPEAL_EVENTS E ON E.THREAD_ID = T.ID
-                  CROSS JOIN (SELECT 0 AS SIDE FROM RDB$DATABASE UNION ALL SELECT 1 FROM RDB$DATABASE) L
+                  -- a 'transferred' event is both an end (FROM_STAFF_ID) and a start (TO_STAFF_ID)
+                  LEFT JOIN (SELECT 0 AS SIDE FROM RDB$DATABASE UNION ALL SELECT 1 FROM RDB$DATABASE) L
+                    ON (L.SIDE = 0 AND E.EVENT_TYPE IN ('assigned', 'reopened', 'transferred'))
+                    OR (L.SIDE = 1 AND E.EVENT_TYPE IN ('released', 'transferred', 'closed'))
                  WHERE T.OPENED_AT >= :from_utc AND T.OPENED_AT < :to_utc
-                   AND (CAST(:channel AS VARCHAR(16)) IS NULL OR T.CHANNEL = :channel)
-                   AND ((L.SIDE = 0 AND E.EVENT_TYPE IN ('assigned', 'reopened', 'transferred'))
-                     OR (L.SIDE = 1 AND E.EVENT_TYPE IN ('released', 'transferred', 'closed')))) D
-         WHERE D.OPERATOR_ID IS NOT NULL
+                   AND (CAST(:channel AS VARCHAR(16)) IS NULL OR T.CHANNEL = :channel)) D
+         WHERE D.SIDE IS NOT NULL AND D.OPERATOR_ID IS NOT NULL
            AND (CAST(:operator AS INTEGER) IS NULL OR D.OPERATOR_ID = :operator)) R
  GROUP BY R.OPERATOR_ID;

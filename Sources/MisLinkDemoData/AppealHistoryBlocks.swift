@@ -3,17 +3,20 @@ import Foundation
 /// The PSQL that makes the demo history (see ``AppealHistoryGenerator``). `H` and `G` are two
 /// hashes of the row number and the seed; every choice is a slice of one of them.
 extension AppealHistoryGenerator {
-    /// Local working time 08:00-20:00 on a day of the history, in UTC: `T`.
-    static func timeOfRow(_ p: BlockParameters) -> String {
+    /// `T`: the row's time in UTC. Rows are spread evenly over the working hours (08:00-20:00
+    /// clinic time) of the history's days in the order of `I` (as a live MIS writes them: by time),
+    /// with up to 10 minutes of jitter.
+    static func timeOfRow(_ p: BlockParameters, total: Int) -> String {
         """
             H = MOD(I * 2654435761 + \(p.seed), 4294967291);
             G = MOD(I * 40503 + \(p.seed) * 7 + 12345, 2147483629);
-            T = DATEADD(SECOND, MOD(H / 10007, \(p.days)) * 86400 + (8 + MOD(H / 1000003 + G, 12)) * 3600 + MOD(G / 12, 3600)
+            T = DATEADD(SECOND, (I * \(p.days) / \(max(total, 1))) * 86400 + 8 * 3600
+                + MOD(I * \(p.days), \(max(total, 1))) * 42600 / \(max(total, 1)) + MOD(G, 600)
                 - \(p.clinicOffset * 60), \(p.start));
         """
     }
 
-    static func appealsBlock(first: Int, count: Int, _ p: BlockParameters) -> String {
+    static func appealsBlock(first: Int, count: Int, total: Int, _ p: BlockParameters) -> String {
         let booked = p.scheduleLow.map { "\($0) + MOD(H / 3, \(max(p.scheduleSpan, 1)))" } ?? "NULL"
         return """
             EXECUTE BLOCK AS
@@ -24,7 +27,7 @@ extension AppealHistoryGenerator {
             DECLARE WAIT INTEGER; DECLARE TALK INTEGER; DECLARE FR INTEGER; DECLARE RS INTEGER;
             BEGIN
               WHILE (I < \(first + count)) DO BEGIN
-            \(timeOfRow(p))
+            \(timeOfRow(p, total: total))
                 R = MOD(H, 100); Q = MOD(H / 100, 100); X = MOD(G / 7919, 100);
                 OP = \(p.pick("G / 50021")); OP2 = \(p.pick("G / 50021 + 1"));
                 CH = CASE WHEN R < 55 THEN 'phone' WHEN R < 70 THEN 'whatsapp' WHEN R < 80 THEN 'telegram'
@@ -93,7 +96,7 @@ extension AppealHistoryGenerator {
 
     /// Calls without an appeal: 45 % missed (60 % of them called back within a day), 10 % abandoned
     /// in the IVR, 30 % outbound answered, 12 % outbound not reached, 3 % failed.
-    static func callsBlock(first: Int, count: Int, _ p: BlockParameters) -> String {
+    static func callsBlock(first: Int, count: Int, total: Int, _ p: BlockParameters) -> String {
         """
         EXECUTE BLOCK AS
         DECLARE I BIGINT = \(first);
@@ -101,7 +104,7 @@ extension AppealHistoryGenerator {
         DECLARE RES VARCHAR(12); DECLARE DIR VARCHAR(8); DECLARE WAIT INTEGER; DECLARE TALK INTEGER; DECLARE CB TIMESTAMP;
         BEGIN
           WHILE (I < \(first + count)) DO BEGIN
-        \(timeOfRow(p))
+        \(timeOfRow(p, total: total))
             R = MOD(H, 100);
             OP = \(p.pick("G / 50021"));
             RES = CASE WHEN R < 45 THEN 'missed' WHEN R < 55 THEN 'abandoned' WHEN R < 85 THEN 'answered'

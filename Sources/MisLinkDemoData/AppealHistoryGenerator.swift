@@ -6,7 +6,7 @@ import Foundation
 /// date in the clinic's working hours. Needs MisLink's migrations (the `MISLINK_` tables) and staff
 /// with the role `operator` or `registrar` (`mislink demo-data` adds them).
 ///
-/// Rows are made in the database by `EXECUTE BLOCK`s of `chunk` appeals or calls (one transaction
+/// Rows are made in time order (as a live MIS writes them) in the database by `EXECUTE BLOCK`s of `chunk` appeals or calls (one transaction
 /// each), deterministic for a seed: about 55 % of appeals are phone appeals (one answered inbound
 /// call each), the rest chat threads (edna/Chatwoot channels) with the appeal chain of the chat
 /// contract (`created`, `assigned`, `transferred`, `released`/`reopened`, `closed`). Outcomes:
@@ -86,14 +86,14 @@ public struct AppealHistoryGenerator: Sendable {
 
         for first in stride(from: 0, to: options.appeals, by: options.chunk) {
             let count = min(options.chunk, options.appeals - first)
-            try await connection.execute(FirebirdQuery(unsafeSQL: Self.appealsBlock(first: first, count: count, parameters)))
+            try await connection.execute(FirebirdQuery(unsafeSQL: Self.appealsBlock(first: first, count: count, total: options.appeals, parameters)))
             progress("\(first + count) appeals")
         }
         let afterAppeals = try await counts(connection)
         let extraCalls = max(0, options.calls - (afterAppeals.calls - before.calls))
         for first in stride(from: 0, to: extraCalls, by: options.chunk) {
             let count = min(options.chunk, extraCalls - first)
-            try await connection.execute(FirebirdQuery(unsafeSQL: Self.callsBlock(first: first, count: count, parameters)))
+            try await connection.execute(FirebirdQuery(unsafeSQL: Self.callsBlock(first: first, count: count, total: extraCalls, parameters)))
             progress("\(first + count) further calls")
         }
         let after = try await counts(connection)
