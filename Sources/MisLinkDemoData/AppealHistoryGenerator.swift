@@ -96,6 +96,17 @@ public struct AppealHistoryGenerator: Sendable {
             try await connection.execute(FirebirdQuery(unsafeSQL: Self.callsBlock(first: first, count: count, total: extraCalls, parameters)))
             progress("\(first + count) further calls")
         }
+        // Indexes made on empty tables (by the migrations) keep a selectivity of 0 until their statistics are
+        // recomputed, which makes the optimizer choose badly on the now large tables: recompute them, as a
+        // DBA's maintenance (or a restore) would.
+        let indexes = try await connection.query("""
+            SELECT TRIM(RDB$INDEX_NAME) FROM RDB$INDICES WHERE RDB$RELATION_NAME IN
+              ('APPEALS', 'MISLINK_CALLS', 'MISLINK_CHAT_THREADS', 'MISLINK_APPEALS', 'MISLINK_APPEAL_EVENTS')
+            """).map { try $0.decode(String.self, at: 0) }
+        for index in indexes {
+            try await connection.execute(FirebirdQuery(unsafeSQL: "SET STATISTICS INDEX \"\(index)\""))
+        }
+        progress("index statistics recomputed (\(indexes.count) indexes)")
         let after = try await counts(connection)
         var summary = Summary()
         summary.appeals = after.appeals - before.appeals

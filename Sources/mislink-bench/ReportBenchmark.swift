@@ -17,6 +17,8 @@ struct ReportBenchmark: AsyncParsableCommand {
     @Option(help: "Report runs per period.") var runs = 3
     @Option(help: "Folder for the temporary database.") var directory = "/tmp"
     @Option(help: "Use this existing database (already filled) instead of making one.") var database: String?
+    @Option(help: "Database cache pages for the report's connection (0: the server's setting, 2048 by default).")
+    var pageBuffers = 0
 
     func run() async throws {
         let today = FirebirdDate(year: 2026, month: 11, day: 27)
@@ -44,7 +46,10 @@ struct ReportBenchmark: AsyncParsableCommand {
             ("last_month", try ReportRequest(from: "2026-10-27", to: "2026-11-26")),
             ("whatsapp_month", try ReportRequest(from: "2026-10-27", to: "2026-11-26", operator: nil, channel: "whatsapp")),
         ]
-        let connection = try await FirebirdConnection.connect(configuration)
+        var reportConfiguration = configuration
+        reportConfiguration.pageBuffers = pageBuffers > 0 ? pageBuffers : nil
+        let connection = try await FirebirdConnection.connect(reportConfiguration)
+        print("page_buffers \(pageBuffers > 0 ? String(pageBuffers) : "server default")")
         let clock = ContinuousClock()
         for (name, request) in periods {
             var samples: [Double] = []
