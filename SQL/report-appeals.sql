@@ -32,7 +32,8 @@
 -- same number, in either direction, points back at it (CALLED_BACK_BY_ID / CALLED_BACK_AT).
 --
 -- Chats are MISLINK_CHAT_THREADS opened in the period. Their operator is OPERATOR_ID (who holds or
--- closed it), else MISLINK_APPEALS.LAST_OPERATOR_ID (who held it before it was released). The
+-- closed it), else MISLINK_APPEALS.LAST_OPERATOR_ID (who held it before it was released; read only
+-- for threads without an operator: COALESCE evaluates its arguments in order, as needed). The
 -- chain of the thread's appeal (MISLINK_APPEAL_EVENTS with THREAD_ID) gives transfers, releases
 -- and the time each operator held it: 'assigned', 'reopened' and 'transferred' (TO_STAFF_ID) start
 -- an operator's hold, 'released' and 'transferred' (FROM_STAFF_ID) and 'closed' (STAFF_ID) end it.
@@ -174,16 +175,15 @@ SELECT X.OPERATOR_ID, X.CHANNEL, COUNT(*),
        SUM(IIF(X.CLOSED_AT IS NOT NULL, 1, 0)),
        SUM(X.TRANSFERRED),
        SUM(X.RELEASED)
-  FROM (SELECT COALESCE(T.OPERATOR_ID, M.LAST_OPERATOR_ID) AS OPERATOR_ID, T.CHANNEL, T.CLOSED_AT,
+  FROM (SELECT COALESCE(T.OPERATOR_ID, (SELECT M.LAST_OPERATOR_ID FROM MISLINK_APPEALS M WHERE M.APPEAL_ID = T.APPEAL_ID)) AS OPERATOR_ID, T.CHANNEL, T.CLOSED_AT,
                DATEDIFF(SECOND, T.OPENED_AT, T.FIRST_RESPONSE_AT) AS FR,
                IIF(EXISTS (SELECT 1 FROM MISLINK_APPEAL_EVENTS E
                             WHERE E.THREAD_ID = T.ID AND E.EVENT_TYPE = 'transferred'), 1, 0) AS TRANSFERRED,
                IIF(EXISTS (SELECT 1 FROM MISLINK_APPEAL_EVENTS E
                             WHERE E.THREAD_ID = T.ID AND E.EVENT_TYPE = 'released'), 1, 0) AS RELEASED
           FROM MISLINK_CHAT_THREADS T
-          LEFT JOIN MISLINK_APPEALS M ON M.APPEAL_ID = T.APPEAL_ID
          WHERE T.OPENED_AT >= :from_utc AND T.OPENED_AT < :to_utc
-           AND (CAST(:operator AS INTEGER) IS NULL OR COALESCE(T.OPERATOR_ID, M.LAST_OPERATOR_ID) = :operator)
+           AND (CAST(:operator AS INTEGER) IS NULL OR COALESCE(T.OPERATOR_ID, (SELECT M.LAST_OPERATOR_ID FROM MISLINK_APPEALS M WHERE M.APPEAL_ID = T.APPEAL_ID)) = :operator)
            AND (CAST(:channel AS VARCHAR(16)) IS NULL OR T.CHANNEL = :channel)) X
  GROUP BY X.OPERATOR_ID, X.CHANNEL;
 
@@ -205,16 +205,15 @@ SELECT W.KIND, W.GRP, MAX(W.N),
                SUM(H.CNT) OVER (PARTITION BY H.KIND ORDER BY H.VAL) AS CUM_ALL,
                SUM(H.CNT) OVER (PARTITION BY H.KIND) AS N_ALL
           FROM (SELECT S.KIND, S.GRP, S.VAL, COUNT(*) AS CNT
-                  FROM (SELECT K.KIND, COALESCE(T.OPERATOR_ID, M.LAST_OPERATOR_ID, 0) AS GRP,
+                  FROM (SELECT K.KIND, COALESCE(T.OPERATOR_ID, (SELECT M.LAST_OPERATOR_ID FROM MISLINK_APPEALS M WHERE M.APPEAL_ID = T.APPEAL_ID), 0) AS GRP,
                                DATEDIFF(SECOND, T.OPENED_AT, IIF(K.KIND = 'first_response', T.FIRST_RESPONSE_AT, T.CLOSED_AT)) AS VAL
                           FROM MISLINK_CHAT_THREADS T
-                          LEFT JOIN MISLINK_APPEALS M ON M.APPEAL_ID = T.APPEAL_ID
                           LEFT JOIN (SELECT CAST('first_response' AS VARCHAR(16)) AS KIND FROM RDB$DATABASE UNION ALL
                                      SELECT 'resolution' FROM RDB$DATABASE) K
                             ON (K.KIND = 'first_response' AND T.FIRST_RESPONSE_AT IS NOT NULL)
                             OR (K.KIND = 'resolution' AND T.CLOSED_AT IS NOT NULL)
                          WHERE T.OPENED_AT >= :from_utc AND T.OPENED_AT < :to_utc
-                           AND (CAST(:operator AS INTEGER) IS NULL OR COALESCE(T.OPERATOR_ID, M.LAST_OPERATOR_ID) = :operator)
+                           AND (CAST(:operator AS INTEGER) IS NULL OR COALESCE(T.OPERATOR_ID, (SELECT M.LAST_OPERATOR_ID FROM MISLINK_APPEALS M WHERE M.APPEAL_ID = T.APPEAL_ID)) = :operator)
                            AND (CAST(:channel AS VARCHAR(16)) IS NULL OR T.CHANNEL = :channel)) S
                  WHERE S.KIND IS NOT NULL
                  GROUP BY S.KIND, S.GRP, S.VAL) H) W
