@@ -57,6 +57,11 @@ let package = Package(
             name: "MisLinkPatients",
             dependencies: ["Firebird"]
         ),
+        // The appeals analysis report: runs SQL/report-appeals.sql, renders HTML (inline SVG), CSV and JSON.
+        .target(
+            name: "MisLinkReport",
+            dependencies: ["Firebird", "MisLinkPatients"]
+        ),
         // libcurl (Debian's libcurl4-openssl-dev) for the HTTP client.
         .systemLibrary(
             name: "CCurl",
@@ -112,6 +117,7 @@ let package = Package(
                 "MisLinkIntake",
                 "MisLinkOutbound",
                 "MisLinkPatients",
+                "MisLinkReport",
                 "MisLinkSettings",
                 "MisLinkHTTP",
                 "MisLinkExternalAPIs",
@@ -150,6 +156,7 @@ let package = Package(
                 "FirebirdMigrations",
                 "MisLinkDemoData",
                 "MisLinkPatients",
+                "MisLinkReport",
                 "MisLinkServer",
                 "MisLinkSettings",
                 "MisLinkOutbound",
@@ -163,6 +170,7 @@ let package = Package(
                 "FirebirdMigrations",
                 "MisLinkDemoData",
                 "MisLinkPatients",
+                "MisLinkReport",
                 "MisLinkServer",
                 "MisLinkSettings",
                 "MisLinkIntake",
@@ -219,6 +227,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        .testTarget(
+            name: "MisLinkReportTests",
+            dependencies: ["MisLinkReport", "MisLinkDemoData", "Firebird", "MisLinkTestSupport"]
         ),
         .testTarget(
             name: "MisLinkDemoDataTests",

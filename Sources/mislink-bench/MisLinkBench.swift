@@ -7,5 +7,6 @@ struct MisLinkBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mislink-bench",
         abstract: "Measure MisLink's throughput and latency.",
-        subcommands: [DatabaseBenchmark.self, IdentifyBenchmark.self, IntakeBenchmark.self, CallLogBenchmark.self, CardBenchmark.self])
+        subcommands: [DatabaseBenchmark.self, IdentifyBenchmark.self, IntakeBenchmark.self, CallLogBenchmark.self, CardBenchmark.self,
+                      ReportBenchmark.self])
 }

@@ -29,6 +29,11 @@ struct DemoDataCommand: AsyncParsableCommand {
     @Option(help: "Database cache pages for the load (0: the server's setting; used when no one else has the database open).")
     var pageBuffers = 0
     @Flag(name: .shortAndLong, help: "No progress bar.") var quiet = false
+    @Option(help: "Appeals of demo history to add (with their calls and chat threads; needs `mislink migrate up`).")
+    var appeals = 0
+    @Option(help: "Calls of demo history in total, those of the phone appeals included (the rest: missed, IVR, outbound).")
+    var calls = 0
+    @Option(help: "Days of history, ending the day before --today.") var historyDays = 365
 
     func validate() throws {
         if patients < 0 { throw ValidationError("--patients must not be negative") }
@@ -40,6 +45,8 @@ struct DemoDataCommand: AsyncParsableCommand {
         if commitEvery <= 0 { throw ValidationError("--commit-every must be positive") }
         if keepIndexes && rebuildIndexes { throw ValidationError("choose --keep-indexes or --rebuild-indexes, not both") }
         if let today, Self.parseDate(today) == nil { throw ValidationError("--today must be a date such as 2025-03-14") }
+        if appeals < 0 || calls < 0 { throw ValidationError("--appeals and --calls must not be negative") }
+        if historyDays <= 0 { throw ValidationError("--history-days must be positive") }
     }
 
     func run() async throws {
@@ -53,8 +60,21 @@ struct DemoDataCommand: AsyncParsableCommand {
         let database = try await FirebirdConnection.connect(configuration)
         let bar = quiet ? nil : DemoDataProgressBar()
         let summary = try await DemoDataGenerator(options: options).run(on: database) { bar?.update($0) }
-        try await database.close()
         print(Self.report(summary))
+        if appeals > 0 || calls > 0 {
+            let history = AppealHistoryGenerator(options: .init(
+                appeals: appeals, calls: calls, days: historyDays, end: options.today, seed: seed))
+            let quiet = quiet
+            let added = try await history.run(on: database) { line in
+                if !quiet { FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
+            }
+            print("""
+                appeals       \(added.appeals) (\(added.phoneAppeals) by phone, \(added.chatThreads) chat threads, \(added.appealEvents) appeal events)
+                calls         \(added.calls)
+                history time  \(String(format: "%.1f", Double(added.time.components.seconds) + Double(added.time.components.attoseconds) * 1e-18)) s
+                """)
+        }
+        try await database.close()
     }
 
     static func parseDate(_ text: String) -> FirebirdDate? {

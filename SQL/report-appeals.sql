@@ -1,0 +1,243 @@
+-- The appeals analysis report (`mislink report appeals`, `GET /api/v1/reports/appeals`).
+-- Every number of the report comes from one of the queries below; MisLink runs them as they are
+-- (one read-only transaction, so all of them see the same snapshot) and only adds the small grouped
+-- rows up into totals (sums of counts, never percentiles: those are computed here, per group and
+-- for "all", the group -1). A clinic whose MIS differs edits this file (installed as
+-- <prefix>/share/mislink/sql/report-appeals.sql, or put it in the folder MISLINK_SQL names).
+--
+-- Parameters (all bound, never spliced):
+--   :from_utc, :to_utc   the period in UTC, [from, to): MisLink turns the clinic-local dates given
+--                        (--from 2026-11-01 --to 2026-11-30 = 1 Nov 00:00 to 1 Dec 00:00 clinic time)
+--                        into UTC with clinic.utc_offset_minutes.
+--   :from_db, :to_db     the same period on the database server's clock (UTC + db.utc_offset_minutes),
+--                        for APPEALS.CREATED_AT, which the MIS fills with CURRENT_TIMESTAMP.
+--   :clinic_offset       clinic.utc_offset_minutes: UTC column + this = clinic wall-clock time.
+--   :db_to_clinic        clinic.utc_offset_minutes - db.utc_offset_minutes, for APPEALS.CREATED_AT.
+--   :operator            STAFF.ID to keep only that operator's appeals, calls and chats; NULL = all.
+--   :channel             keep only this channel (phone, whatsapp, telegram, vk, viber, webchat,
+--                        email, sms, visit, other); NULL = all. Calls are the channel 'phone'.
+--
+-- Outcome of an appeal (documented rule, first that applies):
+--   booked     it has a booking: MISLINK_APPEALS.BOOKED_SCHEDULE_ID is set, or its chain has a
+--              'booked' event (both written by the SCHEDULE trigger for a SCHEDULE row with APPEAL_ID);
+--   cancelled  APPEALS.STATUS = 'cancelled' (and no booking);
+--   completed  APPEALS.STATUS = 'closed' (completed without a booking);
+--   open       APPEALS.STATUS = 'open' (still open, no booking yet).
+-- Channel of an appeal: MISLINK_APPEALS.CHANNEL (exact, e.g. viber), else APPEALS.CHANNEL for
+-- appeals the MIS made itself. Operator of an appeal: APPEALS.OPERATOR_ID.
+--
+-- Calls are MISLINK_CALLS started in the period, inbound and outbound (internal calls are not
+-- appeals and are left out); the operator is OPERATOR_ID (who finished the call; for a missed call
+-- the first operator it rang). A missed call is "called back" once a later connected call with the
+-- same number, in either direction, points back at it (CALLED_BACK_BY_ID / CALLED_BACK_AT).
+--
+-- Chats are MISLINK_CHAT_THREADS opened in the period. Their operator is OPERATOR_ID (who holds or
+-- closed it), else MISLINK_APPEALS.LAST_OPERATOR_ID (who held it before it was released; read only
+-- for threads without an operator: COALESCE evaluates its arguments in order, as needed). The
+-- chain of the thread's appeal (MISLINK_APPEAL_EVENTS with THREAD_ID) gives transfers, releases
+-- and the time each operator held it: 'assigned', 'reopened' and 'transferred' (TO_STAFF_ID) start
+-- an operator's hold, 'released' and 'transferred' (FROM_STAFF_ID) and 'closed' (STAFF_ID) end it.
+--
+-- Percentiles are nearest-rank: p50 is the smallest value with at least half of the values at or
+-- below it (see call_percentiles for how the running counts of a histogram find it).
+--
+-- Indexes used: APPEALS.IDX_APPEALS_CREATED_AT, MISLINK_CALLS_STARTED_IX,
+-- MISLINK_CHAT_THREADS_OPENED_IX, MISLINK_APPEALS_PK, and Migrations/V011__report_indexes.sql:
+-- MISLINK_APPEAL_EVENTS_TYPE_IX (APPEAL_ID, EVENT_TYPE) and MISLINK_APPEAL_EVENTS_TTYPE_IX
+-- (THREAD_ID, EVENT_TYPE), which answer "has it a booked/transferred/released event" from the index.
+
+-- name: report_settings
+-- The two offsets (minutes ahead of UTC) of MISLINK_SETTINGS: the clinic's clock, the server's clock.
+SELECT CAST(MISLINK_SETTING('clinic.utc_offset_minutes') AS INTEGER),
+       CAST(MISLINK_SETTING('db.utc_offset_minutes') AS INTEGER)
+  FROM RDB$DATABASE;
+
+-- name: operator_names
+-- Names for the operators the report mentions (the whole STAFF table is small).
+SELECT ID, FULL_NAME FROM STAFF;
+
+-- name: appeals_by_channel_operator
+-- Appeals created in the period, per (channel, operator): how many, and how many by outcome.
+-- Columns: CHANNEL, OPERATOR_ID (NULL = none), TOTAL, BOOKED, CANCELLED, COMPLETED, STILL_OPEN.
+SELECT X.CHANNEL, X.OPERATOR_ID, COUNT(*),
+       SUM(IIF(X.OUTCOME = 'booked', 1, 0)),
+       SUM(IIF(X.OUTCOME = 'cancelled', 1, 0)),
+       SUM(IIF(X.OUTCOME = 'completed', 1, 0)),
+       SUM(IIF(X.OUTCOME = 'open', 1, 0))
+  FROM (SELECT COALESCE(M.CHANNEL, A.CHANNEL) AS CHANNEL,
+               A.OPERATOR_ID,
+               CASE WHEN M.BOOKED_SCHEDULE_ID IS NOT NULL
+                      OR EXISTS (SELECT 1 FROM MISLINK_APPEAL_EVENTS E
+                                  WHERE E.EVENT_TYPE = 'booked' AND E.APPEAL_ID = A.ID) THEN 'booked'
+                    WHEN A.STATUS = 'cancelled' THEN 'cancelled'
+                    WHEN A.STATUS = 'closed' THEN 'completed'
+                    ELSE 'open' END AS OUTCOME
+          FROM APPEALS A
+          LEFT JOIN MISLINK_APPEALS M ON M.APPEAL_ID = A.ID
+         WHERE A.CREATED_AT >= :from_db AND A.CREATED_AT < :to_db
+           AND (CAST(:operator AS INTEGER) IS NULL OR A.OPERATOR_ID = :operator)
+           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR COALESCE(M.CHANNEL, A.CHANNEL) = :channel)) X
+ GROUP BY X.CHANNEL, X.OPERATOR_ID;
+
+-- name: appeals_by_local_hour
+-- Appeals created in the period per clinic-local date and hour: the report's days and its
+-- weekday x hour heat map. Columns: LOCAL_DATE, WEEKDAY (EXTRACT: 0 = Sunday ... 6), HOUR, TOTAL.
+SELECT CAST(X.LOCAL_AT AS DATE), EXTRACT(WEEKDAY FROM X.LOCAL_AT), EXTRACT(HOUR FROM X.LOCAL_AT), COUNT(*)
+  FROM (SELECT DATEADD(MINUTE, CAST(:db_to_clinic AS INTEGER), A.CREATED_AT) AS LOCAL_AT
+          FROM APPEALS A
+         WHERE A.CREATED_AT >= :from_db AND A.CREATED_AT < :to_db
+           AND (CAST(:operator AS INTEGER) IS NULL OR A.OPERATOR_ID = :operator)
+           -- MISLINK_APPEALS is read only when a channel is asked for (OR stops at the first true)
+           AND (CAST(:channel AS VARCHAR(16)) IS NULL
+                OR COALESCE((SELECT M.CHANNEL FROM MISLINK_APPEALS M WHERE M.APPEAL_ID = A.ID), A.CHANNEL) = :channel)) X
+ GROUP BY 1, 2, 3;
+
+-- name: calls_by_operator
+-- Calls started in the period per operator (NULL = none) and direction, counted by result, with
+-- talk time and the missed calls' call-backs.
+-- Columns: OPERATOR_ID, DIRECTION, TOTAL, ANSWERED, MISSED, ABANDONED, NOT_REACHED, FAILED,
+--          TALK_SEC (sum over answered calls), MISSED_CALLED_BACK, MISSED_REMAINING.
+SELECT C.OPERATOR_ID, C.DIRECTION, COUNT(*),
+       SUM(IIF(C.RESULT = 'answered', 1, 0)),
+       SUM(IIF(C.RESULT = 'missed', 1, 0)),
+       SUM(IIF(C.RESULT = 'abandoned', 1, 0)),
+       SUM(IIF(C.RESULT = 'not_reached', 1, 0)),
+       SUM(IIF(C.RESULT = 'failed', 1, 0)),
+       SUM(IIF(C.RESULT = 'answered', COALESCE(C.TALK_SEC, 0), 0)),
+       SUM(IIF(C.RESULT = 'missed' AND C.CALLED_BACK_AT IS NOT NULL, 1, 0)),
+       SUM(IIF(C.RESULT = 'missed' AND C.CALLED_BACK_AT IS NULL, 1, 0))
+  FROM MISLINK_CALLS C
+ WHERE C.STARTED_AT >= :from_utc AND C.STARTED_AT < :to_utc
+   AND C.DIRECTION IN ('in', 'out')
+   AND (CAST(:operator AS INTEGER) IS NULL OR C.OPERATOR_ID = :operator)
+   AND (CAST(:channel AS VARCHAR(16)) IS NULL OR CAST(:channel AS VARCHAR(16)) = 'phone')
+ GROUP BY C.OPERATOR_ID, C.DIRECTION;
+
+-- name: call_percentiles
+-- p50 and p90 of three call measures, per operator (GRP; 0 = no operator) and for all calls:
+--   answer    WAIT_SEC of answered inbound calls (time to answer)
+--   talk      TALK_SEC of answered calls, both directions
+--   callback  seconds from a missed call's start to the later call that called it back
+-- How: the innermost SELECTs (one per measure: three short range scans measured faster here than
+-- one scan joined to the list of measures) give one row per (measure, call); they are counted per
+-- (measure, operator, value) -- a histogram, far fewer rows than calls -- and the running sums of
+-- those counts in value order (SUM() OVER, per operator and over all operators) find the first
+-- value whose running count reaches half (p50) or nine tenths (p90) of the count: exactly the
+-- nearest-rank percentile of the sorted values. The "all" columns repeat on every row of a measure.
+-- Columns: KIND, GRP, N, P50, P90, N_ALL, P50_ALL, P90_ALL.
+SELECT W.KIND, W.GRP, MAX(W.N),
+       MIN(IIF(W.CUM >= 0.5 * W.N, W.VAL, NULL)),
+       MIN(IIF(W.CUM >= 0.9 * W.N, W.VAL, NULL)),
+       MAX(W.N_ALL),
+       MIN(MIN(IIF(W.CUM_ALL >= 0.5 * W.N_ALL, W.VAL, NULL))) OVER (PARTITION BY W.KIND),
+       MIN(MIN(IIF(W.CUM_ALL >= 0.9 * W.N_ALL, W.VAL, NULL))) OVER (PARTITION BY W.KIND)
+  FROM (SELECT H.KIND, H.GRP, H.VAL,
+               SUM(H.CNT) OVER (PARTITION BY H.KIND, H.GRP ORDER BY H.VAL) AS CUM,
+               SUM(H.CNT) OVER (PARTITION BY H.KIND, H.GRP) AS N,
+               SUM(H.CNT) OVER (PARTITION BY H.KIND ORDER BY H.VAL) AS CUM_ALL,
+               SUM(H.CNT) OVER (PARTITION BY H.KIND) AS N_ALL
+          FROM (SELECT S.KIND, S.GRP, S.VAL, COUNT(*) AS CNT
+                  FROM (SELECT CAST('answer' AS VARCHAR(8)) AS KIND, COALESCE(C.OPERATOR_ID, 0) AS GRP, C.WAIT_SEC AS VAL
+                          FROM MISLINK_CALLS C
+                         WHERE C.STARTED_AT >= :from_utc AND C.STARTED_AT < :to_utc
+                           AND C.RESULT = 'answered' AND C.DIRECTION = 'in' AND C.WAIT_SEC IS NOT NULL
+                           AND (CAST(:operator AS INTEGER) IS NULL OR C.OPERATOR_ID = :operator)
+                           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR CAST(:channel AS VARCHAR(16)) = 'phone')
+                        UNION ALL
+                        SELECT 'talk', COALESCE(C.OPERATOR_ID, 0), C.TALK_SEC
+                          FROM MISLINK_CALLS C
+                         WHERE C.STARTED_AT >= :from_utc AND C.STARTED_AT < :to_utc
+                           AND C.RESULT = 'answered' AND C.DIRECTION IN ('in', 'out') AND C.TALK_SEC IS NOT NULL
+                           AND (CAST(:operator AS INTEGER) IS NULL OR C.OPERATOR_ID = :operator)
+                           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR CAST(:channel AS VARCHAR(16)) = 'phone')
+                        UNION ALL
+                        SELECT 'callback', COALESCE(C.OPERATOR_ID, 0), DATEDIFF(SECOND, C.STARTED_AT, C.CALLED_BACK_AT)
+                          FROM MISLINK_CALLS C
+                         WHERE C.STARTED_AT >= :from_utc AND C.STARTED_AT < :to_utc
+                           AND C.RESULT = 'missed' AND C.CALLED_BACK_AT IS NOT NULL
+                           AND (CAST(:operator AS INTEGER) IS NULL OR C.OPERATOR_ID = :operator)
+                           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR CAST(:channel AS VARCHAR(16)) = 'phone')) S
+                 GROUP BY S.KIND, S.GRP, S.VAL) H) W
+ GROUP BY W.KIND, W.GRP;
+
+-- name: chats_by_operator
+-- Chat threads opened in the period per operator (NULL = none) and channel.
+-- Columns: OPERATOR_ID, CHANNEL, THREADS, RESPONDED, FR_UNDER_1M, FR_1_5M, FR_5_15M, FR_15_60M,
+--          FR_OVER_1H (first response within ...), NOT_RESPONDED, CLOSED, TRANSFERRED, RELEASED.
+SELECT X.OPERATOR_ID, X.CHANNEL, COUNT(*),
+       SUM(IIF(X.FR IS NOT NULL, 1, 0)),
+       SUM(IIF(X.FR < 60, 1, 0)),
+       SUM(IIF(X.FR >= 60 AND X.FR < 300, 1, 0)),
+       SUM(IIF(X.FR >= 300 AND X.FR < 900, 1, 0)),
+       SUM(IIF(X.FR >= 900 AND X.FR < 3600, 1, 0)),
+       SUM(IIF(X.FR >= 3600, 1, 0)),
+       SUM(IIF(X.FR IS NULL, 1, 0)),
+       SUM(IIF(X.CLOSED_AT IS NOT NULL, 1, 0)),
+       SUM(X.TRANSFERRED),
+       SUM(X.RELEASED)
+  FROM (SELECT COALESCE(T.OPERATOR_ID, (SELECT M.LAST_OPERATOR_ID FROM MISLINK_APPEALS M WHERE M.APPEAL_ID = T.APPEAL_ID)) AS OPERATOR_ID, T.CHANNEL, T.CLOSED_AT,
+               DATEDIFF(SECOND, T.OPENED_AT, T.FIRST_RESPONSE_AT) AS FR,
+               IIF(EXISTS (SELECT 1 FROM MISLINK_APPEAL_EVENTS E
+                            WHERE E.THREAD_ID = T.ID AND E.EVENT_TYPE = 'transferred'), 1, 0) AS TRANSFERRED,
+               IIF(EXISTS (SELECT 1 FROM MISLINK_APPEAL_EVENTS E
+                            WHERE E.THREAD_ID = T.ID AND E.EVENT_TYPE = 'released'), 1, 0) AS RELEASED
+          FROM MISLINK_CHAT_THREADS T
+         WHERE T.OPENED_AT >= :from_utc AND T.OPENED_AT < :to_utc
+           AND (CAST(:operator AS INTEGER) IS NULL OR COALESCE(T.OPERATOR_ID, (SELECT M.LAST_OPERATOR_ID FROM MISLINK_APPEALS M WHERE M.APPEAL_ID = T.APPEAL_ID)) = :operator)
+           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR T.CHANNEL = :channel)) X
+ GROUP BY X.OPERATOR_ID, X.CHANNEL;
+
+-- name: chat_percentiles
+-- p50 and p90 of two chat measures, per operator (GRP; 0 = none) and for all threads, computed as
+-- call_percentiles is (histogram, running sums):
+--   first_response  seconds from OPENED_AT to FIRST_RESPONSE_AT (threads that got an answer)
+--   resolution      seconds from OPENED_AT to CLOSED_AT (closed threads)
+-- Columns: KIND, GRP, N, P50, P90, N_ALL, P50_ALL, P90_ALL.
+SELECT W.KIND, W.GRP, MAX(W.N),
+       MIN(IIF(W.CUM >= 0.5 * W.N, W.VAL, NULL)),
+       MIN(IIF(W.CUM >= 0.9 * W.N, W.VAL, NULL)),
+       MAX(W.N_ALL),
+       MIN(MIN(IIF(W.CUM_ALL >= 0.5 * W.N_ALL, W.VAL, NULL))) OVER (PARTITION BY W.KIND),
+       MIN(MIN(IIF(W.CUM_ALL >= 0.9 * W.N_ALL, W.VAL, NULL))) OVER (PARTITION BY W.KIND)
+  FROM (SELECT H.KIND, H.GRP, H.VAL,
+               SUM(H.CNT) OVER (PARTITION BY H.KIND, H.GRP ORDER BY H.VAL) AS CUM,
+               SUM(H.CNT) OVER (PARTITION BY H.KIND, H.GRP) AS N,
+               SUM(H.CNT) OVER (PARTITION BY H.KIND ORDER BY H.VAL) AS CUM_ALL,
+               SUM(H.CNT) OVER (PARTITION BY H.KIND) AS N_ALL
+          FROM (SELECT S.KIND, S.GRP, S.VAL, COUNT(*) AS CNT
+                  FROM (SELECT K.KIND, COALESCE(T.OPERATOR_ID, (SELECT M.LAST_OPERATOR_ID FROM MISLINK_APPEALS M WHERE M.APPEAL_ID = T.APPEAL_ID), 0) AS GRP,
+                               DATEDIFF(SECOND, T.OPENED_AT, IIF(K.KIND = 'first_response', T.FIRST_RESPONSE_AT, T.CLOSED_AT)) AS VAL
+                          FROM MISLINK_CHAT_THREADS T
+                          LEFT JOIN (SELECT CAST('first_response' AS VARCHAR(16)) AS KIND FROM RDB$DATABASE UNION ALL
+                                     SELECT 'resolution' FROM RDB$DATABASE) K
+                            ON (K.KIND = 'first_response' AND T.FIRST_RESPONSE_AT IS NOT NULL)
+                            OR (K.KIND = 'resolution' AND T.CLOSED_AT IS NOT NULL)
+                         WHERE T.OPENED_AT >= :from_utc AND T.OPENED_AT < :to_utc
+                           AND (CAST(:operator AS INTEGER) IS NULL OR COALESCE(T.OPERATOR_ID, (SELECT M.LAST_OPERATOR_ID FROM MISLINK_APPEALS M WHERE M.APPEAL_ID = T.APPEAL_ID)) = :operator)
+                           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR T.CHANNEL = :channel)) S
+                 WHERE S.KIND IS NOT NULL
+                 GROUP BY S.KIND, S.GRP, S.VAL) H) W
+ GROUP BY W.KIND, W.GRP;
+
+-- name: chat_peak_concurrency
+-- Per operator, the most threads held at once: every hold starts with +1 ('assigned', 'reopened',
+-- 'transferred' to the operator) and ends with -1 ('released', 'transferred' from the operator,
+-- 'closed' by the operator); the running sum in time order (an end before a start at the same
+-- instant) peaks at the answer. Holds of threads opened in the period. Columns: OPERATOR_ID, PEAK.
+SELECT R.OPERATOR_ID, MAX(R.HELD)
+  FROM (SELECT D.OPERATOR_ID,
+               SUM(D.DELTA) OVER (PARTITION BY D.OPERATOR_ID ORDER BY D.EVENT_AT, D.DELTA, D.ID) AS HELD
+          FROM (SELECT E.ID, E.EVENT_AT, L.SIDE,
+                       IIF(E.EVENT_TYPE = 'closed', E.STAFF_ID, IIF(L.SIDE = 0, E.TO_STAFF_ID, E.FROM_STAFF_ID)) AS OPERATOR_ID,
+                       IIF(L.SIDE = 0, 1, -1) AS DELTA
+                  FROM MISLINK_CHAT_THREADS T
+                  JOIN MISLINK_APPEAL_EVENTS E ON E.THREAD_ID = T.ID
+                  -- a 'transferred' event is both an end (FROM_STAFF_ID) and a start (TO_STAFF_ID)
+                  LEFT JOIN (SELECT 0 AS SIDE FROM RDB$DATABASE UNION ALL SELECT 1 FROM RDB$DATABASE) L
+                    ON (L.SIDE = 0 AND E.EVENT_TYPE IN ('assigned', 'reopened', 'transferred'))
+                    OR (L.SIDE = 1 AND E.EVENT_TYPE IN ('released', 'transferred', 'closed'))
+                 WHERE T.OPENED_AT >= :from_utc AND T.OPENED_AT < :to_utc
+                   AND (CAST(:channel AS VARCHAR(16)) IS NULL OR T.CHANNEL = :channel)) D
+         WHERE D.SIDE IS NOT NULL AND D.OPERATOR_ID IS NOT NULL
+           AND (CAST(:operator AS INTEGER) IS NULL OR D.OPERATOR_ID = :operator)) R
+ GROUP BY R.OPERATOR_ID;

@@ -1,0 +1,234 @@
+import Firebird
+import Foundation
+import MisLinkPatients
+
+/// Makes an ``AppealsReport`` by running the named queries of `SQL/report-appeals.sql` in one
+/// read-only snapshot transaction. The database does the counting and the percentiles; this type
+/// only labels the grouped rows and adds them up into totals.
+public struct AppealsReportBuilder: Sendable {
+    /// The file the queries are read from by default, next to `queries.sql`.
+    public static let fileName = "report-appeals.sql"
+    /// The longest period a report covers, in days.
+    public static let maxDays = 3_660
+
+    /// The parsed queries file.
+    public let queries: NamedQueries
+
+    /// A builder over an already-parsed queries file.
+    public init(queries: NamedQueries) {
+        self.queries = queries
+    }
+
+    /// Reads `report-appeals.sql` from `url`, or from where MisLink keeps its SQL (MISLINK_SQL,
+    /// `<prefix>/share/mislink/sql`, the source tree).
+    public static func load(from url: URL? = nil) throws -> AppealsReportBuilder {
+        let candidates = url.map { [$0] } ?? [NamedQueries.defaultURL()?.deletingLastPathComponent().appendingPathComponent(fileName)]
+            .compactMap { $0 }
+        guard let file = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+            throw ReportError.sqlNotFound(url?.path ?? "SQL/\(fileName)")
+        }
+        return AppealsReportBuilder(queries: try NamedQueries(contentsOf: file))
+    }
+
+    /// The report for `request`, read on `connection` in one snapshot.
+    public func build(_ request: ReportRequest, on connection: FirebirdConnection, now: Date = Date()) async throws -> AppealsReport {
+        try await connection.withTransaction(TransactionOptions(isolation: .snapshot, readOnly: true)) { transaction in
+            try self.build(request, in: transaction, now: now)
+        }
+    }
+
+    /// The report for `request`, read in `transaction` (blocking: call it off the event loops).
+    public func build(_ request: ReportRequest, in transaction: Transaction, now: Date = Date()) throws -> AppealsReport {
+        let days = Int(request.to.next.start(offsetMinutes: 0).timeIntervalSince(request.from.start(offsetMinutes: 0)) / 86_400)
+        guard days <= Self.maxDays else { throw ReportError.periodTooLong(days: days, limit: Self.maxDays) }
+        let attachment = transaction.attachment
+        func rows(_ name: String, _ values: [String: FirebirdValue] = [:]) throws -> [Row] {
+            try attachment.query(try queries.query(name)(values), in: transaction)
+        }
+
+        let offsets = try rows("report_settings")[0]
+        let clinicOffset = try offsets.decode(Int?.self, at: 0) ?? 0
+        let dbOffset = try offsets.decode(Int?.self, at: 1) ?? 0
+        let fromUTC = request.from.start(offsetMinutes: clinicOffset)
+        let toUTC = request.to.next.start(offsetMinutes: clinicOffset)
+        let utc = TimeZone(identifier: "UTC")!
+        let values: [String: FirebirdValue] = [
+            "from_utc": .timestamp(FirebirdTimestamp(fromUTC, in: utc)),
+            "to_utc": .timestamp(FirebirdTimestamp(toUTC, in: utc)),
+            "from_db": .timestamp(FirebirdTimestamp(fromUTC.addingTimeInterval(TimeInterval(dbOffset * 60)), in: utc)),
+            "to_db": .timestamp(FirebirdTimestamp(toUTC.addingTimeInterval(TimeInterval(dbOffset * 60)), in: utc)),
+            "clinic_offset": .integer(Int32(clinicOffset)),
+            "db_to_clinic": .integer(Int32(clinicOffset - dbOffset)),
+            "operator": request.operatorId.map { .integer(Int32($0)) } ?? .null,
+            "channel": request.channel.map { .text($0) } ?? .null,
+        ]
+
+        var names: [Int: String] = [:]
+        for row in try rows("operator_names") { names[try row.decode(Int.self, at: 0)] = try row.decode(String?.self, at: 1) }
+        let label = { (id: Int?) -> String in
+            guard let id else { return "no operator" }
+            return names[id].map { $0.trimmingCharacters(in: .whitespaces) } ?? "staff #\(id)"
+        }
+
+        let parameters = ReportParameters(
+            from: request.from.text, to: request.to.text, fromUtc: fromUTC, toUtc: toUTC,
+            clinicUtcOffsetMinutes: clinicOffset, timeZone: Self.zoneText(clinicOffset), operatorId: request.operatorId,
+            operatorName: request.operatorId.map { label($0) }, channel: request.channel)
+        return AppealsReport(
+            parameters: parameters, generatedAt: now,
+            appeals: try appeals(request, rows: rows, values: values, label: label),
+            calls: try calls(rows: rows, values: values, label: label),
+            chats: try chats(rows: rows, values: values, label: label))
+    }
+
+    typealias Query = (String, [String: FirebirdValue]) throws -> [Row]
+
+    private func appeals(_ request: ReportRequest, rows: Query, values: [String: FirebirdValue],
+                         label: (Int?) -> String) throws -> AppealSection {
+        var section = AppealSection()
+        var channels: [String: OutcomeCounts] = [:]
+        var operators: [Int?: OutcomeCounts] = [:]
+        for row in try rows("appeals_by_channel_operator", values) {
+            var counts = OutcomeCounts()
+            counts.total = try row.decode(Int.self, at: 2)
+            counts.booked = try row.decode(Int.self, at: 3)
+            counts.cancelled = try row.decode(Int.self, at: 4)
+            counts.completed = try row.decode(Int.self, at: 5)
+            counts.stillOpen = try row.decode(Int.self, at: 6)
+            let channel = try row.decode(String.self, at: 0).trimmingCharacters(in: .whitespaces)
+            let id = try row.decode(Int?.self, at: 1)
+            channels[channel] = (channels[channel] ?? OutcomeCounts()) + counts
+            operators[id] = (operators[id] ?? OutcomeCounts()) + counts
+            section.total = section.total + counts
+        }
+        let order = ReportRequest.channels
+        section.byChannel = channels.map { AppealSection.ByChannel(channel: $0.key, outcomes: $0.value) }
+            .sorted { (order.firstIndex(of: $0.channel) ?? 99, $0.channel) < (order.firstIndex(of: $1.channel) ?? 99, $1.channel) }
+        section.byOperator = operators.map { AppealSection.ByOperator(operatorId: $0.key, operatorName: label($0.key), outcomes: $0.value) }
+            .sorted { ($1.outcomes.total, $0.operatorId ?? Int.max) < ($0.outcomes.total, $1.operatorId ?? Int.max) }
+
+        var perDay: [String: Int] = [:]
+        for row in try rows("appeals_by_local_hour", values) {
+            let date = try row.decode(FirebirdDate.self, at: 0)
+            let weekday = try row.decode(Int.self, at: 1)
+            let hour = try row.decode(Int.self, at: 2)
+            let count = try row.decode(Int.self, at: 3)
+            perDay[LocalDay(year: date.year, month: date.month, day: date.day).text, default: 0] += count
+            section.heatmap[(weekday + 6) % 7][hour] += count
+        }
+        var day = request.from
+        while day <= request.to {
+            section.byDay.append(.init(date: day.text, appeals: perDay[day.text] ?? 0))
+            day = day.next
+        }
+        return section
+    }
+
+    private func calls(rows: Query, values: [String: FirebirdValue], label: (Int?) -> String) throws -> CallSection {
+        var section = CallSection()
+        var operators: [Int?: CallStats] = [:]
+        for row in try rows("calls_by_operator", values) {
+            let id = try row.decode(Int?.self, at: 0)
+            let direction = try row.decode(String.self, at: 1).trimmingCharacters(in: .whitespaces)
+            let counts = try (2...10).map { try row.decode(Int.self, at: $0) }
+            for key in [id, -1] as [Int?] {
+                var stats = key == -1 ? section.overall : operators[id] ?? CallStats(operatorId: id, operatorName: label(id))
+                stats.total += counts[0]
+                if direction == "in" {
+                    stats.inbound += counts[0]
+                    stats.inboundAnswered += counts[1]
+                } else {
+                    stats.outbound += counts[0]
+                    stats.outboundAnswered += counts[1]
+                }
+                stats.missed += counts[2]
+                stats.abandoned += counts[3]
+                stats.notReached += counts[4]
+                stats.failed += counts[5]
+                stats.talkSec += counts[6]
+                stats.missedCalledBack += counts[7]
+                stats.missedRemaining += counts[8]
+                if key == -1 { section.overall = stats } else { operators[id] = stats }
+            }
+        }
+        for row in try rows("call_percentiles", values) {
+            let kind = try row.decode(String.self, at: 0).trimmingCharacters(in: .whitespaces)
+            let group = try row.decode(Int.self, at: 1)
+            let id: Int? = group == 0 ? nil : group
+            let mine = (try row.decode(Int?.self, at: 3), try row.decode(Int?.self, at: 4))
+            let all = (try row.decode(Int?.self, at: 6), try row.decode(Int?.self, at: 7))
+            var stats = operators[id] ?? CallStats(operatorId: id, operatorName: label(id))
+            switch kind {
+            case "answer":
+                (stats.answerP50Sec, stats.answerP90Sec) = mine
+                (section.overall.answerP50Sec, section.overall.answerP90Sec) = all
+            case "talk":
+                (stats.talkP50Sec, stats.talkP90Sec) = mine
+                (section.overall.talkP50Sec, section.overall.talkP90Sec) = all
+            default:
+                (stats.callbackP50Sec, stats.callbackP90Sec) = mine
+                (section.overall.callbackP50Sec, section.overall.callbackP90Sec) = all
+            }
+            operators[id] = stats
+        }
+        section.byOperator = operators.values.sorted { ($1.total, $0.operatorId ?? Int.max) < ($0.total, $1.operatorId ?? Int.max) }
+        return section
+    }
+
+    private func chats(rows: Query, values: [String: FirebirdValue], label: (Int?) -> String) throws -> ChatSection {
+        var section = ChatSection()
+        var operators: [Int?: ChatStats] = [:]
+        var channels: [String: ChatStats] = [:]
+        for row in try rows("chats_by_operator", values) {
+            let id = try row.decode(Int?.self, at: 0)
+            let channel = try row.decode(String.self, at: 1).trimmingCharacters(in: .whitespaces)
+            let c = try (2...12).map { try row.decode(Int.self, at: $0) }
+            var stats = ChatStats(label: "")
+            stats.threads = c[0]
+            stats.responded = c[1]
+            stats.firstResponseUnderOneMinute = c[2]
+            stats.firstResponseOneToFiveMinutes = c[3]
+            stats.firstResponseFiveToFifteenMinutes = c[4]
+            stats.firstResponseFifteenToSixtyMinutes = c[5]
+            stats.firstResponseOverOneHour = c[6]
+            stats.notResponded = c[7]
+            stats.closed = c[8]
+            stats.transferred = c[9]
+            stats.released = c[10]
+            operators[id, default: ChatStats(operatorId: id, label: label(id))].add(stats)
+            channels[channel, default: ChatStats(label: channel)].add(stats)
+            section.overall.add(stats)
+        }
+        for row in try rows("chat_percentiles", values) {
+            let kind = try row.decode(String.self, at: 0).trimmingCharacters(in: .whitespaces)
+            let group = try row.decode(Int.self, at: 1)
+            let id: Int? = group == 0 ? nil : group
+            let mine = (try row.decode(Int?.self, at: 3), try row.decode(Int?.self, at: 4))
+            let all = (try row.decode(Int?.self, at: 6), try row.decode(Int?.self, at: 7))
+            var stats = operators[id] ?? ChatStats(operatorId: id, label: label(id))
+            if kind == "first_response" {
+                (stats.firstResponseP50Sec, stats.firstResponseP90Sec) = mine
+                (section.overall.firstResponseP50Sec, section.overall.firstResponseP90Sec) = all
+            } else {
+                (stats.resolutionP50Sec, stats.resolutionP90Sec) = mine
+                (section.overall.resolutionP50Sec, section.overall.resolutionP90Sec) = all
+            }
+            operators[id] = stats
+        }
+        for row in try rows("chat_peak_concurrency", values) {
+            let id = try row.decode(Int.self, at: 0)
+            operators[id, default: ChatStats(operatorId: id, label: label(id))].peakConcurrent = max(0, try row.decode(Int.self, at: 1))
+        }
+        section.byOperator = operators.values.sorted { ($1.threads, $0.operatorId ?? Int.max) < ($0.threads, $1.operatorId ?? Int.max) }
+        let order = ReportRequest.channels
+        section.byChannel = channels.values.sorted {
+            (order.firstIndex(of: $0.label) ?? 99, $0.label) < (order.firstIndex(of: $1.label) ?? 99, $1.label)
+        }
+        return section
+    }
+
+    /// `UTC+03:00` for 180.
+    static func zoneText(_ minutes: Int) -> String {
+        String(format: "UTC%@%02d:%02d", minutes < 0 ? "-" : "+", abs(minutes) / 60, abs(minutes) % 60)
+    }
+}

@@ -1,0 +1,48 @@
+import Firebird
+import Foundation
+import Hummingbird
+import MisLinkReport
+
+/// `GET /api/v1/reports/appeals?from=YYYY-MM-DD&to=YYYY-MM-DD[&operator=&channel=]`: the appeals
+/// analysis as JSON, the same numbers as `mislink report appeals --format json`. The queries run on
+/// a pooled connection's own executor, never on an event loop.
+struct ReportRoutes {
+    let pool: FirebirdPool
+    /// The parsed `report-appeals.sql`, or why it could not be read (answered as 500).
+    let builder: Result<AppealsReportBuilder, any Error>
+
+    init(pool: FirebirdPool, builder: Result<AppealsReportBuilder, any Error> = Result { try AppealsReportBuilder.load() }) {
+        self.pool = pool
+        self.builder = builder
+    }
+
+    func add(to group: RouterGroup<WorkerRequestContext>) {
+        group.get("reports/appeals") { request, _ in try await appeals(request) }
+    }
+
+    private func appeals(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        guard let from = query["from"].map(String.init), let to = query["to"].map(String.init) else {
+            throw HTTPError(.badRequest, message: "from and to are required (YYYY-MM-DD, clinic time, both included)")
+        }
+        let reportRequest: ReportRequest
+        do {
+            reportRequest = try ReportRequest(from: from, to: to, operator: query["operator"].map(String.init),
+                                              channel: query["channel"].map(String.init))
+        } catch let error as ReportError {
+            throw HTTPError(.badRequest, message: error.description.replacingOccurrences(of: "--", with: ""))
+        }
+        let builder: AppealsReportBuilder
+        do {
+            builder = try self.builder.get()
+        } catch {
+            throw HTTPError(.internalServerError, message: "the report's SQL cannot be read: \(error)")
+        }
+        do {
+            let report = try await pool.withConnection { try await builder.build(reportRequest, on: $0) }
+            return try Response.json(report)
+        } catch let error as ReportError {
+            throw HTTPError(.badRequest, message: error.description)
+        }
+    }
+}
