@@ -33,6 +33,9 @@ extension OutboundDispatcher {
         do {
             let mine = try await outbox.record(row, outcome, retryAfter: retryAfter, chatText: chatText)
             if !mine { log.warning("the row was taken over by another worker before its result was written") }
+            if mine, case .sent = outcome, let thread = row.threadId, let chatText {
+                await outbox.touchThread(row, thread: thread, text: chatText)
+            }
         } catch {
             log.error("could not write the result back: \(error)")
         }

@@ -145,32 +145,48 @@ struct OutboxStore: Sendable {
     /// When the next row becomes due (a pending row's `NEXT_ATTEMPT_AT`, or a lease running out),
     /// measured from now; `nil` when nothing is waiting.
     /// The sent message in its thread's history: by the operator who asked (`STAFF_ID`), else by the MIS.
+    /// Only an insert (keys differ per message), so workers sending into one thread never conflict here.
     static func joinThread(_ row: OutboxRow, thread: Int64, text: String, providerId: String?, at now: FirebirdTimestamp,
                            in tx: Transaction) throws {
         let external = providerId.flatMap { $0.isEmpty || $0 == row.idempotencyKey ? nil : $0 } ?? "outbox:\(row.id)"
-        let inserted = try tx.attachment.query(FirebirdQuery(
+        try tx.attachment.execute(FirebirdQuery(
             unsafeSQL: """
                 MERGE INTO MISLINK_CHAT_MESSAGES M
                 USING RDB$DATABASE ON M.THREAD_ID = ? AND M.EXTERNAL_ID = ?
                 WHEN NOT MATCHED THEN INSERT (THREAD_ID, EXTERNAL_ID, DIRECTION, AUTHOR_TYPE, OPERATOR_ID, BODY, TEMPLATE_CODE,
                     OUTBOX_ID, STATUS, SENT_AT)
                 VALUES (?, ?, 'out', ?, ?, ?, ?, ?, 'sent', ?)
-                RETURNING M.ID
                 """,
             bindings: [.bigint(thread), .text(String(external.prefix(128))), .bigint(thread), .text(String(external.prefix(128))),
                        .text(row.staffId == nil ? "mis" : "operator"), row.staffId.map { .integer(Int32($0)) } ?? .null,
                        .text(text), row.templateCode.map { .text($0) } ?? .null, .bigint(row.id), .timestamp(now)]), in: tx)
-        guard try inserted.first?.decode(Int64?.self, at: 0) != nil else { return }
+    }
+
+    /// The thread's last message and first response after a sent message, in a transaction of its own:
+    /// two workers sending into one thread would otherwise conflict on its row and lose the outbox
+    /// result. Best effort: a few tries, then the thread keeps its older summary (the message itself is
+    /// already in its history).
+    func touchThread(_ row: OutboxRow, thread: Int64, text: String) async {
         let byOperator: FirebirdValue = .integer(row.staffId == nil ? 0 : 1)
-        try tx.attachment.execute(FirebirdQuery(
-            unsafeSQL: """
-                UPDATE MISLINK_CHAT_THREADS SET LAST_MESSAGE_AT = ?, LAST_MESSAGE_PREVIEW = ?,
-                    FIRST_RESPONSE_AT = CASE WHEN CAST(? AS INTEGER) = 1 THEN COALESCE(FIRST_RESPONSE_AT, ?) ELSE FIRST_RESPONSE_AT END,
-                    UNANSWERED_COUNT = CASE WHEN CAST(? AS INTEGER) = 1 THEN 0 ELSE UNANSWERED_COUNT END
-                WHERE ID = ?
-                """,
-            bindings: [.timestamp(now), .text(String(text.prefix(200))), byOperator, .timestamp(now), byOperator, .bigint(thread)]),
-            in: tx)
+        for attempt in 1...3 {
+            do {
+                try await database.transaction(.writeBack) { tx in
+                    let now = try DatabaseClock.now(in: tx)
+                    try tx.attachment.execute(FirebirdQuery(
+                        unsafeSQL: """
+                            UPDATE MISLINK_CHAT_THREADS SET LAST_MESSAGE_AT = ?, LAST_MESSAGE_PREVIEW = ?,
+                                FIRST_RESPONSE_AT = CASE WHEN CAST(? AS INTEGER) = 1 THEN COALESCE(FIRST_RESPONSE_AT, ?) ELSE FIRST_RESPONSE_AT END,
+                                UNANSWERED_COUNT = CASE WHEN CAST(? AS INTEGER) = 1 THEN 0 ELSE UNANSWERED_COUNT END
+                            WHERE ID = ? AND (LAST_MESSAGE_AT IS NULL OR LAST_MESSAGE_AT <= ?)
+                            """,
+                        bindings: [.timestamp(now), .text(String(text.prefix(200))), byOperator, .timestamp(now), byOperator,
+                                   .bigint(thread), .timestamp(now)]), in: tx)
+                }
+                return
+            } catch {
+                if attempt < 3 { try? await Task.sleep(for: .milliseconds(50 * attempt)) }
+            }
+        }
     }
 
     func nextDue() async throws -> Duration? {
