@@ -2,8 +2,8 @@ import Firebird
 import Foundation
 import MisLinkPatients
 
-/// Makes an ``AppealsReport`` by running the named queries of `SQL/report-appeals.sql` in one
-/// read-only snapshot transaction. The database does the counting and the percentiles; this type
+/// Makes an ``AppealsReport`` by running the named queries of `SQL/report-appeals.sql` in read-only
+/// snapshot transactions (one per section, in parallel; see ``build(_:on:now:)``). The database does the counting and the percentiles; this type
 /// only labels the grouped rows and adds them up into totals.
 public struct AppealsReportBuilder: Sendable {
     /// The file the queries are read from by default, next to `queries.sql`.
@@ -30,23 +30,62 @@ public struct AppealsReportBuilder: Sendable {
         return AppealsReportBuilder(queries: try NamedQueries(contentsOf: file))
     }
 
-    /// The report for `request`, read on `connection` in one snapshot.
+    /// The report for `request`. The appeals section is read on `connection`; the calls and the chats
+    /// sections each on an attachment of their own to the same database, at the same time (they share
+    /// no rows, and the engine runs each attachment on its own thread: on two cores the report takes
+    /// about half as long). Each section is one read-only snapshot; the three snapshots start together,
+    /// so only events committed within those milliseconds can make two sections disagree. Where a second
+    /// attachment cannot be had, everything is read on `connection` in one snapshot.
     public func build(_ request: ReportRequest, on connection: FirebirdConnection, now: Date = Date()) async throws -> AppealsReport {
-        try await connection.withTransaction(TransactionOptions(isolation: .snapshot, readOnly: true)) { transaction in
-            try self.build(request, in: transaction, now: now)
+        let options = TransactionOptions(isolation: .snapshot, readOnly: true)
+        let context = try await connection.withTransaction(options) { try self.context(request, in: $0) }
+        guard let callsConnection = try? await FirebirdConnection.connect(connection.configuration),
+              let chatsConnection = try? await FirebirdConnection.connect(connection.configuration) else {
+            return try await connection.withTransaction(options) { try self.build(request, in: $0, now: now) }
         }
+        defer {
+            Task {
+                try? await callsConnection.close()
+                try? await chatsConnection.close()
+            }
+        }
+        async let calls = callsConnection.withTransaction(options) { try self.calls(rows: self.rows(in: $0), context: context) }
+        async let chats = chatsConnection.withTransaction(options) { try self.chats(rows: self.rows(in: $0), context: context) }
+        let appeals = try await connection.withTransaction(options) {
+            try self.appeals(request, rows: self.rows(in: $0), context: context)
+        }
+        return AppealsReport(parameters: context.parameters, generatedAt: now, appeals: appeals, calls: try await calls,
+                             chats: try await chats)
     }
 
     /// The report for `request`, read in `transaction` (blocking: call it off the event loops).
     public func build(_ request: ReportRequest, in transaction: Transaction, now: Date = Date()) throws -> AppealsReport {
+        let context = try self.context(request, in: transaction)
+        let rows = self.rows(in: transaction)
+        return AppealsReport(
+            parameters: context.parameters, generatedAt: now,
+            appeals: try appeals(request, rows: rows, context: context),
+            calls: try calls(rows: rows, context: context),
+            chats: try chats(rows: rows, context: context))
+    }
+
+    /// What every section needs: the bound values of the period and filters, and operators' names.
+    struct Context: Sendable {
+        var values: [String: FirebirdValue]
+        var names: [Int: String]
+        var parameters: ReportParameters
+
+        func label(_ id: Int?) -> String {
+            guard let id else { return "no operator" }
+            return names[id].map { $0.trimmingCharacters(in: .whitespaces) } ?? "staff #\(id)"
+        }
+    }
+
+    private func context(_ request: ReportRequest, in transaction: Transaction) throws -> Context {
         let days = Int(request.to.next.start(offsetMinutes: 0).timeIntervalSince(request.from.start(offsetMinutes: 0)) / 86_400)
         guard days <= Self.maxDays else { throw ReportError.periodTooLong(days: days, limit: Self.maxDays) }
-        let attachment = transaction.attachment
-        func rows(_ name: String, _ values: [String: FirebirdValue] = [:]) throws -> [Row] {
-            try attachment.query(try queries.query(name)(values), in: transaction)
-        }
-
-        let offsets = try rows("report_settings")[0]
+        let rows = self.rows(in: transaction)
+        let offsets = try rows("report_settings", [:])[0]
         let clinicOffset = try offsets.decode(Int?.self, at: 0) ?? 0
         let dbOffset = try offsets.decode(Int?.self, at: 1) ?? 0
         let fromUTC = request.from.start(offsetMinutes: clinicOffset)
@@ -62,29 +101,28 @@ public struct AppealsReportBuilder: Sendable {
             "operator": request.operatorId.map { .integer(Int32($0)) } ?? .null,
             "channel": request.channel.map { .text($0) } ?? .null,
         ]
-
         var names: [Int: String] = [:]
-        for row in try rows("operator_names") { names[try row.decode(Int.self, at: 0)] = try row.decode(String?.self, at: 1) }
-        let label = { (id: Int?) -> String in
-            guard let id else { return "no operator" }
-            return names[id].map { $0.trimmingCharacters(in: .whitespaces) } ?? "staff #\(id)"
+        for row in try rows("operator_names", [:]) {
+            names[try row.decode(Int.self, at: 0)] = try row.decode(String?.self, at: 1)
         }
-
-        let parameters = ReportParameters(
+        var context = Context(values: values, names: names, parameters: ReportParameters(
             from: request.from.text, to: request.to.text, fromUtc: fromUTC, toUtc: toUTC,
             clinicUtcOffsetMinutes: clinicOffset, timeZone: Self.zoneText(clinicOffset), operatorId: request.operatorId,
-            operatorName: request.operatorId.map { label($0) }, channel: request.channel)
-        return AppealsReport(
-            parameters: parameters, generatedAt: now,
-            appeals: try appeals(request, rows: rows, values: values, label: label),
-            calls: try calls(rows: rows, values: values, label: label),
-            chats: try chats(rows: rows, values: values, label: label))
+            operatorName: nil, channel: request.channel))
+        context.parameters.operatorName = request.operatorId.map { context.label($0) }
+        return context
+    }
+
+    /// Runs a named query with its values in `transaction`.
+    private func rows(in transaction: Transaction) -> Query {
+        { name, values in try transaction.attachment.query(try self.queries.query(name)(values), in: transaction) }
     }
 
     typealias Query = (String, [String: FirebirdValue]) throws -> [Row]
 
-    private func appeals(_ request: ReportRequest, rows: Query, values: [String: FirebirdValue],
-                         label: (Int?) -> String) throws -> AppealSection {
+    private func appeals(_ request: ReportRequest, rows: Query, context: Context) throws -> AppealSection {
+        let values = context.values
+        let label = context.label
         var section = AppealSection()
         var channels: [String: OutcomeCounts] = [:]
         var operators: [Int?: OutcomeCounts] = [:]
@@ -124,7 +162,9 @@ public struct AppealsReportBuilder: Sendable {
         return section
     }
 
-    private func calls(rows: Query, values: [String: FirebirdValue], label: (Int?) -> String) throws -> CallSection {
+    private func calls(rows: Query, context: Context) throws -> CallSection {
+        let values = context.values
+        let label = context.label
         var section = CallSection()
         var operators: [Int?: CallStats] = [:]
         for row in try rows("calls_by_operator", values) {
@@ -175,7 +215,9 @@ public struct AppealsReportBuilder: Sendable {
         return section
     }
 
-    private func chats(rows: Query, values: [String: FirebirdValue], label: (Int?) -> String) throws -> ChatSection {
+    private func chats(rows: Query, context: Context) throws -> ChatSection {
+        let values = context.values
+        let label = context.label
         var section = ChatSection()
         var operators: [Int?: ChatStats] = [:]
         var channels: [String: ChatStats] = [:]
