@@ -1,6 +1,7 @@
 -- The appeals analysis report (`mislink report appeals`, `GET /api/v1/reports/appeals`).
 -- Every number of the report comes from one of the queries below; MisLink runs them as they are
--- (one read-only transaction, so all of them see the same snapshot) and only adds the small grouped
+-- (the appeals, calls and chats queries at the same time on three attachments, each section in a
+-- read-only snapshot transaction, the three started together) and only adds the small grouped
 -- rows up into totals (sums of counts, never percentiles: those are computed here, per group and
 -- for "all", the group -1). A clinic whose MIS differs edits this file (installed as
 -- <prefix>/share/mislink/sql/report-appeals.sql, or put it in the folder MISLINK_SQL names).
