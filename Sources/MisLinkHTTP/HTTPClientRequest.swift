@@ -125,3 +125,10 @@ public enum FormURLEncoding {
         return plus.removingPercentEncoding ?? plus
     }
 }
+
+extension HTTPClientRequest {
+    /// `base` and `path` joined by exactly one `/` (a configured base URL may or may not end in one).
+    public static func url(_ base: String, _ path: String) -> String {
+        (base.hasSuffix("/") ? String(base.dropLast()) : base) + (path.hasPrefix("/") ? path : "/" + path)
+    }
+}

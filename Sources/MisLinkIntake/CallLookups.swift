@@ -27,10 +27,8 @@ public final class CallLookups {
     public let directory: OperatorDirectory
     private var session: IdentificationSession?
     private var sessionFailed = false
-    private var staff: [String: Int32] = [:]
-    private var staffLoadedAt: Date = .distantPast
-    private var chatLogins: [String: Int32] = [:]
-    private var chatLoginsLoadedAt: Date = .distantPast
+    private var extensions = StaffMap(column: "SIP_EXTENSION")
+    private var chatLogins = StaffMap(column: "CHAT_LOGIN")
     private var calls: [Int64: CallFacts] = [:]
 
     init(queries: NamedQueries?, directory: OperatorDirectory) {
@@ -46,34 +44,17 @@ public final class CallLookups {
     /// The active employee with this SIP extension.
     public func staffID(extension number: String?, in context: ApplyContext) throws -> Int32? {
         guard let number, !number.isEmpty else { return nil }
-        if Date().timeIntervalSince(staffLoadedAt) > 60 {
-            staff = [:]
-            let rows = try context.rows(
-                "SELECT TRIM(SIP_EXTENSION), ID FROM STAFF WHERE SIP_EXTENSION IS NOT NULL AND IS_ACTIVE = 1 ORDER BY ID DESC", [])
-            for row in rows {
-                if let ext = row[0].stringValue, case .integer(let id) = row[1] { staff[ext] = id }
-            }
-            staffLoadedAt = Date()
-        }
-        return staff[number]
+        return try extensions.id(of: number, in: context)
     }
 
     /// The active employee a chat platform's agent is: by login (`STAFF.CHAT_LOGIN`, case ignored), else by
     /// the agent id mapped in `chat.agents`, else by the agent id as the login.
     public func staffID(agent: ChatAgent, provider: String, in context: ApplyContext) throws -> Int32? {
-        if Date().timeIntervalSince(chatLoginsLoadedAt) > 60 {
-            chatLogins = [:]
-            let rows = try context.rows(
-                "SELECT TRIM(CHAT_LOGIN), ID FROM STAFF WHERE CHAT_LOGIN IS NOT NULL AND IS_ACTIVE = 1 ORDER BY ID DESC", [])
-            for row in rows {
-                if let login = row[0].stringValue, case .integer(let id) = row[1] { chatLogins[login.lowercased()] = id }
-            }
-            chatLoginsLoadedAt = Date()
-        }
-        if let login = agent.login, let id = chatLogins[login.lowercased()] { return id }
+        if let login = agent.login, let id = try chatLogins.id(of: login, in: context) { return id }
         guard let agentID = agent.id else { return nil }
-        if let login = directory.chatLogin(provider: provider, agentID: agentID), let id = chatLogins[login.lowercased()] { return id }
-        return chatLogins[agentID.lowercased()]
+        if let login = directory.chatLogin(provider: provider, agentID: agentID),
+           let id = try chatLogins.id(of: login, in: context) { return id }
+        return try chatLogins.id(of: agentID, in: context)
     }
 
     /// The caller identified by number; nil for a hidden, internal or unparseable number, or when the
@@ -108,8 +89,8 @@ public final class CallLookups {
     func reset() {
         session = nil
         sessionFailed = false
-        staffLoadedAt = .distantPast
-        chatLoginsLoadedAt = .distantPast
+        extensions.loadedAt = .distantPast
+        chatLogins.loadedAt = .distantPast
         calls = [:]
     }
 
@@ -124,5 +105,28 @@ public final class CallLookups {
             session = nil
         }
         return session
+    }
+}
+
+/// Active employees by one `STAFF` column (lowercased), read again every minute.
+private struct StaffMap {
+    let column: String
+    var ids: [String: Int32] = [:]
+    var loadedAt: Date = .distantPast
+
+    init(column: String) { self.column = column }
+
+    /// The employee whose column holds `key` (case ignored).
+    mutating func id(of key: String, in context: ApplyContext) throws -> Int32? {
+        if Date().timeIntervalSince(loadedAt) > 60 {
+            ids = [:]
+            // Newest first, so an older employee keeps a value two share (the columns are unique anyway).
+            for row in try context.rows(
+                "SELECT TRIM(\(column)), ID FROM STAFF WHERE \(column) IS NOT NULL AND IS_ACTIVE = 1 ORDER BY ID DESC", []) {
+                if let value = row[0].stringValue, case .integer(let id) = row[1] { ids[value.lowercased()] = id }
+            }
+            loadedAt = Date()
+        }
+        return ids[key.lowercased()]
     }
 }

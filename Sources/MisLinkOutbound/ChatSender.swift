@@ -16,7 +16,7 @@ struct ChatSender: Sendable {
 
     /// `POST /api/v1/accounts/{a}/conversations/{c}/messages`.
     func chatwoot(conversation: Int, text: String, key: String) async -> SendOutcome {
-        let url = "\(withoutTrailingSlash(chatwoot.baseURL))/api/v1/accounts/\(chatwoot.accountId)/conversations/\(conversation)/messages"
+        let url = HTTPClientRequest.url(chatwoot.baseURL, "api/v1/accounts/\(chatwoot.accountId)/conversations/\(conversation)/messages")
         let body: Data
         do { body = try JSONEncoder().encode(ChatwootOutgoingMessage(content: text)) } catch {
             return .failed(resultCode: nil, error: "cannot encode the message: \(error)")
@@ -33,27 +33,32 @@ struct ChatSender: Sendable {
         do { body = try JSONEncoder().encode(message) } catch {
             return .failed(resultCode: nil, error: "cannot encode the message: \(error)")
         }
-        var lastToken: String?
-        for _ in 0..<2 {
-            let token: String
-            switch await edna.authorization(replacing: lastToken) {
-            case .success(let value): token = value
-            case .failure(let outcome): return outcome
+        let url = HTTPClientRequest.url(edna.baseURL, "api/v1/messages/outgoing")
+        let timeout = self.timeout
+        let answer: EdnaSession.Answer
+        do {
+            answer = try await edna.execute(on: client) { token in
+                var request = HTTPClientRequest.json(url, body: body, headers: [("Authorization", token), ("Idempotency-Key", key)])
+                request.timeout = timeout
+                return request
             }
-            var request = HTTPClientRequest.json(
-                "\(withoutTrailingSlash(edna.baseURL))/api/v1/messages/outgoing", body: body,
-                headers: [("Authorization", token), ("Idempotency-Key", key)])
-            request.timeout = timeout
-            let outcome = await post(request, provider: "edna")
-            guard case .failed(let code, _) = outcome, code == "401" else { return outcome }
-            lastToken = token  // expired: log in again and retry once
+        } catch {
+            return .transportFailure(error)
         }
-        return .failed(resultCode: "401", error: "edna refused a fresh token (HTTP 401)")
+        switch answer {
+        case .loginFailed(let outcome): return outcome
+        case .refusedFreshToken: return .failed(resultCode: "401", error: "edna refused a fresh token (HTTP 401)")
+        case .response(let response): return outcome(of: response, provider: "edna")
+        }
     }
 
     private func post(_ request: HTTPClientRequest, provider: String) async -> SendOutcome {
         let response: HTTPClientResponse
         do { response = try await client.execute(request) } catch { return .transportFailure(error) }
+        return outcome(of: response, provider: provider)
+    }
+
+    private func outcome(of response: HTTPClientResponse, provider: String) -> SendOutcome {
         guard (200..<300).contains(response.status) else { return .httpFailure(response, provider: provider) }
         let id = response.jsonObject?["id"].flatMap { value -> String? in
             if let number = value as? NSNumber { return number.stringValue }
@@ -62,8 +67,6 @@ struct ChatSender: Sendable {
         return .sent(providerId: id, resultCode: String(response.status))
     }
 }
-
-private func withoutTrailingSlash(_ base: String) -> String { base.hasSuffix("/") ? String(base.dropLast()) : base }
 
 /// The edna INTEGRATOR token: logged in on first use (`POST /api/auth/login`) and again when a call
 /// answers 401 (tokens expire). Concurrent sends share one login; the worker's thread poller uses it too.
@@ -94,6 +97,34 @@ public actor EdnaSession {
         self.timeout = timeout
     }
 
+    /// What ``execute(on:_:)`` came to.
+    public enum Answer: Sendable {
+        /// edna answered (anything but a 401 to a fresh token).
+        case response(HTTPClientResponse)
+        /// No token could be had; the outcome for an outbox row.
+        case loginFailed(SendOutcome)
+        /// A token just issued was refused with 401 as well.
+        case refusedFreshToken
+    }
+
+    /// Sends the request `make` builds around a token: logs in first when there is no token, and once
+    /// more when edna answers 401 (the token expired).
+    /// - Throws: transport errors of the client.
+    public nonisolated func execute(on client: HTTPClient, _ make: @Sendable (String) -> HTTPClientRequest) async throws -> Answer {
+        var stale: String?
+        for _ in 0..<2 {
+            let token: String
+            switch await authorization(replacing: stale) {
+            case .success(let value): token = value
+            case .failure(let outcome): return .loginFailed(outcome)
+            }
+            let response = try await client.execute(make(token))
+            guard response.status == 401 else { return .response(response) }
+            stale = token
+        }
+        return .refusedFreshToken
+    }
+
     /// The `Authorization` value; logs in when there is none or the current one is `replacing`.
     public func authorization(replacing stale: String?) async -> Authorization {
         if let token, token != stale { return .success(token) }
@@ -114,7 +145,7 @@ public actor EdnaSession {
     private func performLogin() async -> Result<String, LoginFailure> {
         do {
             let body = try JSONEncoder().encode(EdnaLoginRequest(login: login, password: password))
-            var request = HTTPClientRequest.json("\(withoutTrailingSlash(baseURL))/api/auth/login", body: body)
+            var request = HTTPClientRequest.json(HTTPClientRequest.url(baseURL, "api/auth/login"), body: body)
             request.timeout = timeout
             let response = try await client.execute(request)
             guard (200..<300).contains(response.status) else {

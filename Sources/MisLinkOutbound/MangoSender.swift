@@ -71,8 +71,7 @@ struct MangoSender: Sendable {
     ]
 
     private func url(_ path: MangoPath) -> String {
-        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-        return base + "/" + path.rawValue
+        HTTPClientRequest.url(baseURL, path.rawValue)
     }
 }
 

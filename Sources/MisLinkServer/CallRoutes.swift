@@ -132,15 +132,10 @@ struct CallRoutes {
             conditions.append("PHONE_KEY = ?")
             bindings.append(.text(key))
         }
-        if let cursor = query["cursor"].map(String.init), !cursor.isEmpty {
-            let parts = cursor.split(separator: "_")
-            guard parts.count == 2, let micros = Int64(parts[0]), let id = Int64(parts[1]) else {
-                throw HTTPError(.badRequest, message: "cursor is not one this API gave")
-            }
-            let at = FirebirdValue.timestamp(FirebirdTimestamp(Date(timeIntervalSince1970: Double(micros) / 1e6), in: .utc))
+        if let cursor = try KeysetCursor(query["cursor"].map(String.init)) {
             // The first condition alone is a range on the STARTED_AT index; the second breaks ties.
             conditions.append("STARTED_AT <= ? AND (STARTED_AT < ? OR ID < ?)")
-            bindings += [at, at, .bigint(id)]
+            bindings += [cursor.timestamp, cursor.timestamp, .bigint(cursor.id)]
         }
         let limit = min(max(Int(query["limit"].map(String.init) ?? "") ?? 50, 1), 200)
         // A phone or a patient has a handful of calls: find them by their index and sort those, rather
@@ -156,7 +151,7 @@ struct CallRoutes {
         let items = try rows.prefix(limit).map(call)
         var next: String?
         if rows.count > limit, let last = items.last {
-            next = "\(Int64((last.startedAt.timeIntervalSince1970 * 1e6).rounded()))_\(last.id)"
+            next = KeysetCursor(at: last.startedAt, id: last.id).text
         }
         return Page(items: items, nextCursor: next)
     }

@@ -72,26 +72,21 @@ public struct EdnaThreadPoller: Service {
 
     /// One thread, logging in again once on a 401; nil when edna does not know it.
     private func fetch(_ id: String) async throws -> (EdnaThread, Data)? {
-        var stale: String?
-        for _ in 0..<2 {
-            guard case .success(let token) = await session.authorization(replacing: stale) else {
-                throw PollError("edna login failed")
-            }
-            var request = HTTPClientRequest(method: "GET", url: "\(trimmed(settings.baseURL))/api/v1/threads/\(id)")
-            request.headers.append(("Authorization", token.hasPrefix("Bearer ") ? token : "Bearer \(token)"))
+        let url = HTTPClientRequest.url(settings.baseURL, "api/v1/threads/\(id)")
+        let answer = try await session.execute(on: client) { token in
+            var request = HTTPClientRequest(method: "GET", url: url, headers: [("Authorization", token)])
             request.timeout = .seconds(15)
-            let response = try await client.execute(request)
-            switch response.status {
-            case 200: return (try JSONDecoder().decode(EdnaThread.self, from: response.body), response.body)
-            case 401: stale = token
-            case 404: return nil
-            default: throw PollError("GET /api/v1/threads/\(id) answered HTTP \(response.status)")
-            }
+            return request
         }
-        throw PollError("edna refused a fresh token (HTTP 401)")
+        switch answer {
+        case .loginFailed: throw PollError("edna login failed")
+        case .refusedFreshToken: throw PollError("edna refused a fresh token (HTTP 401)")
+        case .response(let response) where response.status == 200:
+            return (try JSONDecoder().decode(EdnaThread.self, from: response.body), response.body)
+        case .response(let response) where response.status == 404: return nil
+        case .response(let response): throw PollError("GET /api/v1/threads/\(id) answered HTTP \(response.status)")
+        }
     }
-
-    private func trimmed(_ base: String) -> String { base.hasSuffix("/") ? String(base.dropLast()) : base }
 }
 
 struct PollError: Error, CustomStringConvertible {

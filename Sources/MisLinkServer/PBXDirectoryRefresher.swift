@@ -46,10 +46,9 @@ public struct PBXDirectoryRefresher: Service {
     /// Reads the user list once and replaces the map; returns how many SIP URIs it maps.
     @discardableResult
     public func refreshOnce() async throws -> Int {
-        let base = mango.baseURL.hasSuffix("/") ? String(mango.baseURL.dropLast()) : mango.baseURL
         let json = try MangoJSON.encode(MangoUsersRequest(extFields: ["general.sips"]))
         let form = MangoSignedForm(json: json, credentials: MangoCredentials(apiKey: mango.apiKey, apiSalt: mango.apiSalt))
-        let answer = try await client.execute(.form("\(base)/\(MangoPath.usersRequest.rawValue)", fields: form.fields))
+        let answer = try await client.execute(.form(HTTPClientRequest.url(mango.baseURL, MangoPath.usersRequest.rawValue), fields: form.fields))
         guard answer.status == 200 else {
             throw DirectoryError("config/users/request answered HTTP \(answer.status)")
         }

@@ -73,13 +73,12 @@ public struct Reconciler: Sendable {
 
     /// Asks for the report and polls until it is ready.
     private func report(from: Date, to: Date, timeout: Duration) async throws -> [[String: String]] {
-        let base = mango.baseURL.hasSuffix("/") ? String(mango.baseURL.dropLast()) : mango.baseURL
         let credentials = MangoCredentials(apiKey: mango.apiKey, apiSalt: mango.apiSalt)
         let request = MangoStatsRequest(
             dateFrom: Int(from.timeIntervalSince1970) + mango.timestampOffset, dateTo: Int(to.timeIntervalSince1970) + mango.timestampOffset,
             fields: Self.fields.joined(separator: ","), requestId: UUID().uuidString.lowercased())
         let asked = try await client.execute(.form(
-            "\(base)/stats/request", fields: MangoSignedForm(json: try MangoJSON.encode(request), credentials: credentials).fields))
+            HTTPClientRequest.url(mango.baseURL, "stats/request"), fields: MangoSignedForm(json: try MangoJSON.encode(request), credentials: credentials).fields))
         guard asked.status == 200, let key = try? JSONDecoder().decode(MangoStatsKey.self, from: asked.body) else {
             throw ReconcileError("stats/request answered \(asked.status): \(String(decoding: asked.body.prefix(200), as: UTF8.self))")
         }
@@ -87,7 +86,7 @@ public struct Reconciler: Sendable {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let answer = try await client.execute(.form(
-                "\(base)/stats/result", fields: MangoSignedForm(json: keyJSON, credentials: credentials).fields))
+                HTTPClientRequest.url(mango.baseURL, "stats/result"), fields: MangoSignedForm(json: keyJSON, credentials: credentials).fields))
             switch answer.status {
             case 200:
                 return MangoStatsCSV.parse(String(decoding: answer.body, as: UTF8.self)).map { values in

@@ -93,8 +93,7 @@ struct RecordingFetcher: Service {
     private func download(_ recording: String) async throws -> (Data, String) {
         let json = try MangoJSON.encode(MangoRecordingPostQuery(recordingId: recording))
         let form = MangoSignedForm(json: json, credentials: MangoCredentials(apiKey: mango.apiKey, apiSalt: mango.apiSalt))
-        let base = mango.baseURL.hasSuffix("/") ? String(mango.baseURL.dropLast()) : mango.baseURL
-        let answer = try await client.execute(.form("\(base)/queries/recording/post", fields: form.fields))
+        let answer = try await client.execute(.form(HTTPClientRequest.url(mango.baseURL, "queries/recording/post"), fields: form.fields))
         guard (300..<400).contains(answer.status),
               let link = answer.headers.first(where: { $0.name.lowercased() == "location" })?.value else {
             throw RecordingError("the PBX answered \(answer.status): \(String(decoding: answer.body.prefix(200), as: UTF8.self))")

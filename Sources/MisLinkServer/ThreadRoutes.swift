@@ -150,14 +150,9 @@ struct ThreadRoutes {
             conditions.append("T.STATUS = ?")
             bindings.append(.text(status))
         }
-        if let cursor = query["cursor"].map(String.init), !cursor.isEmpty {
-            let parts = cursor.split(separator: "_")
-            guard parts.count == 2, let micros = Int64(parts[0]), let id = Int64(parts[1]) else {
-                throw HTTPError(.badRequest, message: "cursor is not one this API gave")
-            }
-            let at = FirebirdValue.timestamp(FirebirdTimestamp(Date(timeIntervalSince1970: Double(micros) / 1e6), in: .utc))
+        if let cursor = try KeysetCursor(query["cursor"].map(String.init)) {
             conditions.append("(COALESCE(T.LAST_MESSAGE_AT, T.OPENED_AT) < ? OR (COALESCE(T.LAST_MESSAGE_AT, T.OPENED_AT) = ? AND T.ID < ?))")
-            bindings += [at, at, .bigint(id)]
+            bindings += [cursor.timestamp, cursor.timestamp, .bigint(cursor.id)]
         }
         let limit = min(max(Int(query["limit"].map(String.init) ?? "") ?? 50, 1), 200)
         let sql = """
@@ -181,8 +176,7 @@ struct ThreadRoutes {
         let items = try rows.prefix(limit).map(Self.thread)
         var next: String?
         if rows.count > limit, let last = rows.prefix(limit).last {
-            let at = try last.decode(FirebirdTimestamp.self, at: 22).date(in: .gmt)
-            next = "\(Int64((at.timeIntervalSince1970 * 1e6).rounded()))_\(try last.decode(Int64.self, at: 0))"
+            next = KeysetCursor(at: try last.decode(FirebirdTimestamp.self, at: 22).date(in: .gmt), id: try last.decode(Int64.self, at: 0)).text
         }
         let load = operatorID.map { Load(operatorId: Int($0), assigned: assigned ?? 0, capacity: capacity) }
         return Page(items: items, nextCursor: next, load: load)

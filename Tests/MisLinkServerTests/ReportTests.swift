@@ -10,15 +10,7 @@ import Testing
 struct ReportTests {
     /// Plays a scenario starting at `start` (epoch seconds); returns its entry id.
     func play(_ name: String, _ harness: WorkerHarness, run: String, start: Int) async throws -> String {
-        let steps = try ScenarioLibrary().load(name).render(variables: ["run": run], start: start)
-        var entry = ""
-        for step in steps {
-            guard case .mango(let path, let json) = step else { continue }
-            entry = json["entry_id"]?.stringValue ?? entry
-            let delivery = await harness.sender.sendMango(path: path, json: json.compactText)
-            #expect(delivery.status == 200, "\(name) \(path): \(delivery.error ?? "")")
-        }
-        return entry
+        try await harness.playMango(name, run: run, start: start)
     }
 
     /// The clinic-local day (UTC+03:00, the seeded clinic.utc_offset_minutes) of an instant.

@@ -28,15 +28,7 @@ struct TelephonyTests {
     }
 
     func play(_ name: String, _ harness: WorkerHarness, run: String) async throws -> String {
-        let steps = try ScenarioLibrary().load(name).render(variables: ["run": run], start: 1_790_000_000)
-        var entry = ""
-        for step in steps {
-            guard case .mango(let path, let json) = step else { continue }
-            entry = json["entry_id"]?.stringValue ?? entry
-            let delivery = await harness.sender.sendMango(path: path, json: json.compactText)
-            #expect(delivery.status == 200, "\(name) \(path): \(delivery.error ?? "")")
-        }
-        return entry
+        try await harness.playMango(name, run: run)
     }
 
     @Test func missedRingAllThenAnsweredCallBack() async throws {

@@ -88,6 +88,19 @@ struct WorkerHarness {
         try await client.execute(.get("\(worker.baseURL)\(path)", headers: token.map { [(name: "Authorization", value: "Bearer \($0)")] } ?? []))
     }
 
+    /// Plays the Mango steps of a shipped scenario from `start` (epoch seconds); returns its entry id.
+    func playMango(_ name: String, run: String, start: Int = 1_790_000_000,
+                   sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+        var entry = ""
+        for step in try ScenarioLibrary().load(name).render(variables: ["run": run], start: start) {
+            guard case .mango(let path, let json) = step else { continue }
+            entry = json["entry_id"]?.stringValue ?? entry
+            let delivery = await sender.sendMango(path: path, json: json.compactText)
+            #expect(delivery.status == 200, "\(name) \(path): \(delivery.error ?? "")", sourceLocation: sourceLocation)
+        }
+        return entry
+    }
+
     func stop() async {
         await worker.stop()
     }
