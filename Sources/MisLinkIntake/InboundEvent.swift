@@ -106,6 +106,13 @@ public enum IntakeOutcome: String, Sendable, Codable {
     case duplicate
     /// The database was unavailable: appended to the durable spool (fsync'd), applied on replay.
     case spooled
+    /// Stored with status `retrying`: applying it met a passing error (a lock conflict or timeout); the
+    /// worker applies it again later.
+    case retrying
+    /// It could not be stored as an event (a value no inbox column takes, a body that no longer parses
+    /// on replay): kept whole and raw in `MISLINK_QUARANTINE` with the reason, acknowledged, and never
+    /// blocking the events after it.
+    case quarantined
 }
 
 /// Why a webhook is refused, with the HTTP status to answer. Nothing is stored for a refused webhook.

@@ -38,6 +38,10 @@ public final class IntakePipeline: Service, Sendable {
         public var pending: Int
         /// Events written since start, by outcome.
         public var outcomes: [String: Int]
+        /// Bytes the spool holds.
+        public var spoolBytes: Int64 = 0
+        /// Events refused since start because the spool was full (answered 503).
+        public var spoolRefused: Int = 0
     }
 
     private struct Shared {
@@ -52,6 +56,7 @@ public final class IntakePipeline: Service, Sendable {
     private let configuration: FirebirdConfiguration
     private let settings: MisLinkSettings.Intake
     private let logger: Logger
+    private let retryLane: Lane
     private let batchSizes = Recorder(label: "mislink_intake_batch_size")
     private let commitTimer = Metrics.Timer(label: "mislink_intake_commit_seconds")
 
@@ -73,8 +78,11 @@ public final class IntakePipeline: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         lanes = (0..<max(1, settings.writers)).map { index in
-            Lane(index: index, writer: InboxWriter(appliers: appliers, timestampOffset: timestampOffset, queries: queries, directory: directory))
+            Lane(index: index, writer: InboxWriter(appliers: appliers, timestampOffset: timestampOffset, queries: queries, directory: directory,
+                                                   lockTimeoutSeconds: settings.lockTimeoutSeconds))
         }
+        retryLane = Lane(index: -1, writer: InboxWriter(appliers: appliers, timestampOffset: timestampOffset, queries: queries,
+                                                        directory: directory, lockTimeoutSeconds: settings.lockTimeoutSeconds))
         spool = SpoolBox()
     }
 
@@ -110,10 +118,13 @@ public final class IntakePipeline: Service, Sendable {
     /// Runs the lanes until graceful shutdown, then writes what was submitted and returns.
     public func run() async throws {
         let directory = URL(fileURLWithPath: settings.spoolDirectory)
-        let backlog = try await spool.run { box in
-            box.spool = try DurableSpool(directory: directory)
-            return box.spool!.backlog()
+        let maxBytes = Int64(max(0, settings.spoolMaxBytes))
+        let (backlog, bytes, truncated) = try await spool.run { box in
+            box.spool = try DurableSpool(directory: directory, maxBytes: maxBytes)
+            return (box.spool!.backlog(), box.spool!.totalBytes, box.spool!.truncatedOnOpen)
         }
+        if truncated > 0 { logger.warning("cut a torn tail of \(truncated) byte(s) off the spool (a write that never finished, never acknowledged)") }
+        Gauge(label: "mislink_spool_bytes").record(bytes)
         var available = true
         for lane in lanes {
             let opened = await lane.onQueue { [configuration] storage in
@@ -124,6 +135,7 @@ public final class IntakePipeline: Service, Sendable {
         }
         shared.withLock {
             $0.status.spoolBacklog = backlog
+            $0.status.spoolBytes = bytes
             $0.status.databaseAvailable = available
             $0.spooling = backlog > 0 || !available
         }
@@ -132,18 +144,13 @@ public final class IntakePipeline: Service, Sendable {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 for lane in lanes { group.addTask { await self.loop(lane) } }
+                group.addTask { await self.retrySweep() }
             }
         } onGracefulShutdown: {
             self.shared.withLock { $0.shuttingDown = true }
             for lane in self.lanes { lane.wake() }
         }
-        for lane in lanes {
-            await lane.onQueue { storage in
-                try? storage.attachment?.close()
-                storage.attachment = nil
-                storage.writer.reset()
-            }
-        }
+        for lane in lanes + [retryLane] { await lane.dropAttachment() }
         _ = try? await spool.run { $0.spool?.seal() }
     }
 
@@ -157,8 +164,8 @@ public final class IntakePipeline: Service, Sendable {
                 if shared.withLock({ $0.shuttingDown }) { break }
                 if isSpooling {
                     if lane.index == 0, ContinuousClock.now - lastAttempt >= .seconds(1) {
-                        lastAttempt = .now
-                        await replayStep(lane)
+                        // Replay goes on at once while it makes progress; it waits a second when it cannot.
+                        lastAttempt = await replayStep(lane) ? .now - .seconds(10) : .now
                     } else {
                         try? await Task.sleep(for: .milliseconds(5))
                     }
@@ -174,8 +181,7 @@ public final class IntakePipeline: Service, Sendable {
             if isSpooling {
                 await spoolBatch(batch)
                 if lane.index == 0, ContinuousClock.now - lastAttempt >= .seconds(1) {
-                    lastAttempt = .now
-                    await replayStep(lane)
+                    lastAttempt = await replayStep(lane) ? .now - .seconds(10) : .now
                 }
                 continue
             }
@@ -209,56 +215,56 @@ public final class IntakePipeline: Service, Sendable {
     private func spoolBatch(_ batch: [Lane.Pending]) async {
         let events = batch.map(\.event)
         do {
-            try await spool.run { box in try box.spool!.append(events) }
+            let bytes = try await spool.run { box in
+                try box.spool!.append(events)
+                return box.spool!.totalBytes
+            }
             shared.withLock {
                 $0.status.spoolBacklog += batch.count
+                $0.status.spoolBytes = bytes
                 // Whatever is in the spool must be replayed before anything is written directly again.
                 $0.spooling = true
             }
+            Gauge(label: "mislink_spool_bytes").record(bytes)
             record(Array(repeating: .spooled, count: batch.count))
             for pending in batch { pending.continuation.resume(returning: .spooled) }
         } catch {
-            logger.critical("cannot spool \(batch.count) event(s), refusing them: \(error)")
-            for pending in batch {
-                pending.continuation.resume(throwing: IntakeUnavailable(reason: "neither the database nor the spool can store events"))
+            let full = (error as? SpoolError)?.isFull ?? false
+            if full {
+                logger.error("the spool is full; refusing \(batch.count) event(s) with 503 (the sender retries): \(error)")
+                Counter(label: "mislink_spool_refused_total").increment(by: batch.count)
+                shared.withLock { $0.status.spoolRefused += batch.count }
+            } else {
+                logger.critical("cannot spool \(batch.count) event(s), refusing them: \(error)")
             }
+            let reason = full ? "the database is unavailable and the spool is full; retry later"
+                : "neither the database nor the spool can store events"
+            for pending in batch { pending.continuation.resume(throwing: IntakeUnavailable(reason: reason)) }
         }
     }
 
-    /// Attaches the lane if needed and replays the oldest spool segment; when the spool is empty,
-    /// every lane goes back to writing directly.
-    private func replayStep(_ lane: Lane) async {
-        let maxBatch = settings.maxBatch
+    /// Replay attempts from one position after which its record is quarantined: the worker died while
+    /// applying it that often (a record that crashes the process must not crash every restart).
+    static let replayAttemptsBeforeQuarantine = 3
+
+    /// Attaches the lane if needed and replays the next part of the oldest spool segment (streaming,
+    /// `max_batch` events a transaction, the position saved after each). When the spool is empty every
+    /// lane goes back to writing directly. Returns whether it made progress.
+    private func replayStep(_ lane: Lane) async -> Bool {
+        let maxBatch = max(1, settings.maxBatch)
         do {
             let attached = await lane.onQueue { [configuration] storage in
                 if storage.attachment == nil { storage.attachment = try? FirebirdAttachment.open(configuration) }
                 return storage.attachment != nil
             }
             guard attached else { throw IntakeUnavailable(reason: "cannot attach") }
-            let segment: (number: Int, events: [InboundEvent])? = try await spool.run { box in
-                box.spool!.seal()
-                guard let number = try box.spool!.segments().first else { return nil }
-                return (number, try box.spool!.read(segment: number))
-            }
-            if let segment {
-                let result: Result<[IntakeOutcome], any Error> = await lane.onQueue { storage in
-                    Result {
-                        var outcomes: [IntakeOutcome] = []
-                        for start in stride(from: 0, to: segment.events.count, by: maxBatch) {
-                            let part = Array(segment.events[start..<min(start + maxBatch, segment.events.count)])
-                            outcomes += try storage.writer.write(part, on: storage.attachment!)
-                        }
-                        return outcomes
-                    }
-                }
-                let outcomes = try result.get()
-                try await spool.run { box in try box.spool!.remove(segment: segment.number) }
-                let fresh = outcomes.filter { $0 != .duplicate }.count
-                shared.withLock {
-                    $0.status.databaseAvailable = true
-                    $0.status.spoolBacklog = max(0, $0.status.spoolBacklog - segment.events.count)
-                }
-                logger.notice("replayed \(segment.events.count) spooled event(s): \(fresh) new, \(segment.events.count - fresh) already stored")
+            let deadline = ContinuousClock.now + .milliseconds(200)
+            var progressed = false
+            while ContinuousClock.now < deadline {
+                let step = try await spool.run { box in try Self.nextReplayChunk(box, maxBatch: maxBatch) }
+                guard let step else { break }
+                progressed = true
+                try await apply(step, on: lane)
             }
             // Back to direct writes only if the spool is empty now; an append racing with this check
             // sets `spooling` again after it (see spoolBatch), so nothing is left behind.
@@ -270,14 +276,168 @@ public final class IntakePipeline: Service, Sendable {
             if empty {
                 shared.withLock {
                     $0.status.spoolBacklog = 0
+                    $0.status.spoolBytes = 0
                     $0.status.databaseAvailable = true
                 }
+                Gauge(label: "mislink_spool_bytes").record(0)
                 logger.notice("the spool is empty; writing to the database directly again")
             }
+            return progressed && !empty
         } catch {
             logger.debug("the database is still unavailable: \(error)")
             await lane.dropAttachment()
             shared.withLock { $0.status.databaseAvailable = false }
+            return false
+        }
+    }
+
+    /// A part of a segment to replay: its events (or records to quarantine), where it starts and ends.
+    struct ReplayChunk: Sendable {
+        var segment: Int
+        var start: Int64
+        var end: Int64
+        var events: [InboundEvent]
+        var quarantine: [Quarantine.Entry]
+        /// The segment ends with this chunk (delete it once the chunk is committed).
+        var lastOfSegment: Bool
+        var records: Int
+    }
+
+    /// Reads the next chunk from the saved position (on the spool's queue) and marks it begun.
+    private static func nextReplayChunk(_ box: SpoolBox, maxBatch: Int) throws -> ReplayChunk? {
+        let spool = box.spool!
+        spool.seal()
+        guard let segment = try spool.segments().first else {
+            spool.clearPosition()
+            return nil
+        }
+        let saved = spool.position()
+        let position = saved?.segment == segment ? saved! : DurableSpool.Position(segment: segment, offset: 0, attempts: 0)
+        // After a crash during a chunk, go one record at a time, and quarantine a record that keeps
+        // stopping the worker.
+        let limit = position.attempts > 0 ? 1 : maxBatch
+        var reader = try spool.reader(segment: segment, from: position.offset)
+        defer { reader.close() }
+        var chunk = ReplayChunk(segment: segment, start: position.offset, end: position.offset, events: [], quarantine: [],
+                                lastOfSegment: false, records: 0)
+        while chunk.events.count + chunk.quarantine.count < limit {
+            guard let item = try reader.next() else {
+                chunk.lastOfSegment = true
+                break
+            }
+            switch item {
+            case .damaged(let offset, let end, let bytes):
+                chunk.quarantine.append(Quarantine.Entry(
+                    source: nil, eventType: nil, deliveryKey: nil, form: "spool-bytes", payload: bytes,
+                    reason: "\(end - offset) byte(s) of spool segment \(segment) at offset \(offset) are not a record (damaged)",
+                    stage: "replay", receivedAt: nil))
+                chunk.end = end
+            case .record(_, let end, let json):
+                chunk.records += 1
+                chunk.end = end
+                let record = try? SpoolRecord.decode(json)
+                if position.attempts >= replayAttemptsBeforeQuarantine {
+                    chunk.quarantine.append(Quarantine.Entry(
+                        source: record?.source, eventType: record?.eventType, deliveryKey: record?.deliveryKey, form: "spool-record",
+                        payload: json, reason: "replaying it was begun \(position.attempts) times and never finished (the worker stopped while applying it)",
+                        stage: "replay", receivedAt: record.map { Date(timeIntervalSince1970: $0.receivedAt) }))
+                    continue
+                }
+                do {
+                    guard let record else { throw SpoolError("the record is not a spooled event") }
+                    chunk.events.append(try record.event())
+                } catch {
+                    chunk.quarantine.append(Quarantine.Entry(
+                        source: record?.source, eventType: record?.eventType, deliveryKey: record?.deliveryKey, form: "spool-record",
+                        payload: json, reason: "the spooled event does not parse: \(DecodingProblem(error))", stage: "replay",
+                        receivedAt: record.map { Date(timeIntervalSince1970: $0.receivedAt) }))
+                }
+            }
+        }
+        if chunk.end == chunk.start && !chunk.lastOfSegment { return nil }
+        try spool.save(DurableSpool.Position(segment: segment, offset: position.offset, attempts: position.attempts + 1))
+        return chunk
+    }
+
+    /// Writes a replay chunk and moves the saved position past it (deleting the segment at its end).
+    private func apply(_ chunk: ReplayChunk, on lane: Lane) async throws {
+        let result: Result<[IntakeOutcome], any Error> = await lane.onQueue { storage in
+            Result {
+                for entry in chunk.quarantine { try Quarantine.keep(entry, on: storage.attachment!) }
+                return chunk.events.isEmpty ? [] : try storage.writer.write(chunk.events, on: storage.attachment!)
+            }
+        }
+        let outcomes = try result.get()
+        record(outcomes + Array(repeating: .quarantined, count: chunk.quarantine.count))
+        for entry in chunk.quarantine { logger.error("quarantined a spooled record: \(entry.reason)") }
+        let bytes = try await spool.run { box in
+            if chunk.lastOfSegment {
+                try box.spool!.remove(segment: chunk.segment, records: box.replayedInSegment + chunk.records)
+                box.replayedInSegment = 0
+                box.spool!.clearPosition()
+            } else {
+                try box.spool!.save(DurableSpool.Position(segment: chunk.segment, offset: chunk.end, attempts: 0))
+                box.replayedInSegment += chunk.records
+            }
+            return box.spool!.totalBytes
+        }
+        let fresh = outcomes.filter { $0 != .duplicate }.count
+        shared.withLock {
+            $0.status.databaseAvailable = true
+            $0.status.spoolBacklog = max(0, $0.status.spoolBacklog - chunk.records)
+            $0.status.spoolBytes = bytes
+        }
+        Gauge(label: "mislink_spool_bytes").record(bytes)
+        logger.notice("replayed \(chunk.records) spooled event(s): \(fresh) new, \(outcomes.count - fresh) already stored, \(chunk.quarantine.count) quarantined")
+    }
+
+    // MARK: - Retries and the quarantine
+
+    /// Applies stored events again (`mislink inbox retry`, `POST /api/v1/inbox/retry`) on the retry
+    /// lane's own attachment.
+    public func retry(_ request: InboxRetryRequest) async throws -> InboxRetryReport {
+        try await retryLane.onQueue { [configuration] storage in
+            Result {
+                if storage.attachment == nil { storage.attachment = try FirebirdAttachment.open(configuration) }
+                do {
+                    return try InboxRetrier(writer: storage.writer).retry(request, on: storage.attachment!)
+                } catch let error as FirebirdError where FailureKind(error) == .databaseDown {
+                    try? storage.attachment?.close()
+                    storage.attachment = nil
+                    storage.writer.reset()
+                    throw error
+                }
+            }
+        }.get()
+    }
+
+    /// Submits quarantined events again (after a fix): each one that is now stored is released.
+    public func retryQuarantine(_ request: QuarantineRetryRequest) async throws -> QuarantineRetryReport {
+        try await retryLane.onQueue { [configuration] storage in
+            Result {
+                if storage.attachment == nil { storage.attachment = try FirebirdAttachment.open(configuration) }
+                return try QuarantineRetrier(writer: storage.writer).retry(request, on: storage.attachment!)
+            }
+        }.get()
+    }
+
+    /// Every `intake.retry_seconds`, applies the `retrying` rows whose time has come.
+    private func retrySweep() async {
+        let interval = Duration.milliseconds(Int(max(0.05, settings.retrySeconds) * 1000))
+        var next = ContinuousClock.now + interval
+        while !shared.withLock({ $0.shuttingDown }) {
+            try? await Task.sleep(for: .milliseconds(200))
+            guard ContinuousClock.now >= next else { continue }
+            next = .now + interval
+            guard !isSpooling else { continue }
+            do {
+                let report = try await retry(InboxRetryRequest(statuses: [.retrying], limit: 200, onlyDue: true))
+                if report.examined > 0 {
+                    logger.notice("retried \(report.examined) stored event(s): \(report.outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+                }
+            } catch {
+                logger.debug("the retry sweep could not run: \(error)")
+            }
         }
     }
 
@@ -381,6 +541,8 @@ final class Lane: Sendable {
 /// The spool, touched only on its own serial queue.
 final class SpoolBox: @unchecked Sendable {
     var spool: DurableSpool?
+    /// Records of the oldest segment replayed so far (their bytes stay until the segment is deleted).
+    var replayedInSegment = 0
     private let queue = DispatchQueue(label: "mislink.intake.spool")
 
     func run<T: Sendable>(_ body: @escaping @Sendable (SpoolBox) throws -> T) async throws -> T {

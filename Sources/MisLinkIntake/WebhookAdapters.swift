@@ -68,6 +68,15 @@ public struct MangoWebhookAdapter: Sendable {
             let event = try decoder.decode(MangoRecordAddedEvent.self, from: data)
             return (.mangoRecordAdded(event), DeliveryKey.make("mango:record", event.recordingId),
                     event.entryId.isEmpty ? nil : event.entryId)
+        case "result/stat":
+            // Mango's notice that a `stats/request` report is ready: `{"key": …, "request_id": …}`, not a
+            // command result. Kept as received; the reconciler asks for its statistics itself.
+            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "not a JSON object"))
+            }
+            let key = (object["key"] as? String) ?? (object["key"].map { "\($0)" }) ?? DeliveryKey.digest(json)
+            let request = (object["request_id"] as? String) ?? (object["request_id"].map { "\($0)" })
+            return (.stored, DeliveryKey.make("mango:stat", key, request ?? "-"), nil)
         case let result where result.hasPrefix("result/"):
             let command = String(result.dropFirst("result/".count))
             let event = try decoder.decode(MangoCommandResult.self, from: data)
@@ -174,7 +183,8 @@ public struct EdnaWebhookAdapter: Sendable {
 enum DeliveryKey {
     static func make(_ parts: String...) -> String {
         let key = parts.filter { !$0.isEmpty }.joined(separator: ":")
-        if key.count <= 255, key.allSatisfy({ $0.isASCII && !$0.isNewline }) { return key }
+        // As MISLINK_INBOX.DELIVERY_KEY stores it: printable ASCII, at most 255 bytes; else a digest.
+        if key.utf8.count <= 255, key.unicodeScalars.allSatisfy({ $0.value >= 32 && $0.value < 127 }) { return key }
         return String(parts[0].prefix(64)) + ":sha256:" + digest(key)
     }
 

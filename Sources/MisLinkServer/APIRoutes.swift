@@ -28,6 +28,7 @@ struct APIRoutes {
             WorkerStatus(worker: settings.workerName, startedAt: startedAt, intake: intake.status)
         }
         secured.get("inbox") { request, _ in try await inbox(request) }
+        InboxRoutes(intake: intake, pool: pool).add(to: secured)
         CallRoutes(pool: pool, timeZone: (try? settings.timeZone) ?? .utc, phoneKeys: PhoneKeys(pool: pool),
                    recordingsDirectory: settings.recordings.directory).add(to: secured)
         CommandRoutes(pool: pool).add(to: secured)
@@ -76,8 +77,8 @@ struct APIRoutes {
         var conditions: [String] = []
         var arguments: [FirebirdValue] = []
         if let status = query["status"] {
-            guard ["received", "processed", "skipped", "failed"].contains(String(status)) else {
-                throw HTTPError(.badRequest, message: "status must be received, processed, skipped or failed")
+            guard ["received", "processed", "skipped", "failed", "retrying"].contains(String(status)) else {
+                throw HTTPError(.badRequest, message: "status must be received, processed, skipped, failed or retrying")
             }
             conditions.append("STATUS = ?")
             arguments.append(.text(String(status)))

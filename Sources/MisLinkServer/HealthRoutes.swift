@@ -18,8 +18,12 @@ struct HealthRoutes {
 
     struct Readiness: Codable, ResponseEncodable {
         var ready: Bool
+        /// `up` when the database answers a ping, else `down`.
         var database: String
+        /// `writing` (directly), `replaying` (the spool, the database up) or `spooling` (the database down).
+        var intake: String
         var spoolBacklog: Int
+        var spoolBytes: Int64
         var pending: Int
         var error: String?
     }
@@ -27,17 +31,26 @@ struct HealthRoutes {
     func add(to router: Router<WorkerRequestContext>) {
         router.get("health") { _, _ in Health(status: "ok") }
         router.get("ready") { _, _ in
+            // "database" is what a ping says, nothing else: a poison event or a spool backlog never
+            // makes the database look down. Ready means the database answers and the intake writes to it.
             let status = intake.status
+            var database = "up"
+            var error: String?
             do {
                 try await withDeadline(.seconds(3)) { try await pool.withConnection { try await $0.ping() } }
-                guard status.databaseAvailable else { throw IntakeUnavailable(reason: "the intake cannot write to the database; events are spooled") }
-                let readiness = Readiness(ready: true, database: "up", spoolBacklog: status.spoolBacklog, pending: status.pending)
-                return try Response.json(readiness)
-            } catch {
-                let readiness = Readiness(ready: false, database: "down", spoolBacklog: status.spoolBacklog,
-                                          pending: status.pending, error: String(describing: error).prefix(300).description)
-                return try Response.json(readiness, status: .serviceUnavailable)
+            } catch let failure {
+                database = "down"
+                error = String(describing: failure).prefix(300).description
             }
+            let intakeState = status.databaseAvailable && status.spoolBacklog == 0 ? "writing"
+                : (status.databaseAvailable ? "replaying" : "spooling")
+            let ready = database == "up" && status.databaseAvailable
+            if ready == false, error == nil {
+                error = "the intake has not written to the database since its last failure; events are spooled"
+            }
+            let readiness = Readiness(ready: ready, database: database, intake: intakeState, spoolBacklog: status.spoolBacklog,
+                                      spoolBytes: status.spoolBytes, pending: status.pending, error: error)
+            return try Response.json(readiness, status: ready ? .ok : .serviceUnavailable)
         }
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

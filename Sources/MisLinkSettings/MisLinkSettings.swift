@@ -215,14 +215,27 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
         public var maxDelayMilliseconds: Int
         /// The durable spool used while the database is unavailable. Defaults to `var/spool`.
         public var spoolDirectory: String
+        /// The most bytes the spool may hold; past it webhooks get 503 (the sender retries) and
+        /// `mislink_spool_refused_total` counts them. Defaults to 1 GiB.
+        public var spoolMaxBytes: Int
+        /// Seconds between the worker's sweeps over inbox rows left `retrying` by a passing error (a lock
+        /// conflict or timeout). Defaults to 15.
+        public var retrySeconds: Double
+        /// Seconds a write waits for a row another transaction holds before it counts as a lock timeout
+        /// (retried, never a final failure). Defaults to 10.
+        public var lockTimeoutSeconds: Int
 
         public init(maxBodyBytes: Int = 256 * 1024, writers: Int = 2, maxBatch: Int = 512, maxDelayMilliseconds: Int = 0,
-                    spoolDirectory: String = "var/spool") {
+                    spoolDirectory: String = "var/spool", spoolMaxBytes: Int = 1 << 30, retrySeconds: Double = 15,
+                    lockTimeoutSeconds: Int = 10) {
             self.maxBodyBytes = maxBodyBytes
             self.writers = writers
             self.maxBatch = maxBatch
             self.maxDelayMilliseconds = maxDelayMilliseconds
             self.spoolDirectory = spoolDirectory
+            self.spoolMaxBytes = spoolMaxBytes
+            self.retrySeconds = retrySeconds
+            self.lockTimeoutSeconds = lockTimeoutSeconds
         }
     }
 

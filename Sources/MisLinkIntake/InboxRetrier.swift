@@ -1,0 +1,217 @@
+import Firebird
+import Foundation
+
+/// Which stored events to apply again.
+public struct InboxRetryRequest: Sendable, Codable {
+    /// The inbox statuses to take: `failed`, `received`, `retrying`.
+    public var statuses: [InboxRetryStatus]
+    /// Only events received at or after this instant.
+    public var since: Date?
+    /// At most this many events in one call.
+    public var limit: Int
+    /// Only `retrying` rows whose `NEXT_ATTEMPT_AT` has come (the worker's own sweep); a person's retry
+    /// takes them all.
+    public var onlyDue: Bool
+
+    /// Makes a request.
+    public init(statuses: [InboxRetryStatus], since: Date? = nil, limit: Int = 1000, onlyDue: Bool = false) {
+        self.statuses = statuses
+        self.since = since
+        self.limit = limit
+        self.onlyDue = onlyDue
+    }
+}
+
+/// An inbox status a retry can take.
+public enum InboxRetryStatus: String, Sendable, Codable, CaseIterable {
+    case failed, received, retrying
+}
+
+/// What a retry did.
+public struct InboxRetryReport: Sendable, Codable, Equatable {
+    /// Rows read.
+    public var examined = 0
+    /// What happened to them, by outcome (`applied`, `skipped`, `stored`, `failed`, `retrying`).
+    public var outcomes: [String: Int] = [:]
+    /// Rows another worker was retrying at the same moment (left to it).
+    public var busy = 0
+
+    public init() {}
+}
+
+/// Applies events stored in `MISLINK_INBOX` again: after a fix (`mislink inbox retry`,
+/// `POST /api/v1/inbox/retry`), and for `retrying` rows, whose passing error (a lock conflict or
+/// timeout) the worker's sweep retries with a growing delay.
+///
+/// Each row is applied in a transaction of its own, which first moves the row's `ATTEMPTS` on under a
+/// condition on its status: a row another worker is retrying at the same moment is left to it, and
+/// the row's new status is written in the same transaction as what applying it changed, so a retry run
+/// twice applies nothing twice. A deterministic error makes the row `failed` (with the error); a
+/// passing one makes it `retrying` again, until ``maxAttempts``.
+public final class InboxRetrier {
+    /// Attempts after which a row that keeps meeting passing errors is given up as `failed`.
+    public static let maxAttempts = 20
+
+    private let writer: InboxWriter
+
+    init(writer: InboxWriter) { self.writer = writer }
+
+    /// Seconds before the next attempt after `attempts` attempts: 10 s doubling, at most an hour.
+    static func delay(afterAttempts attempts: Int) -> TimeInterval {
+        min(3600, 10 * pow(2, Double(max(0, min(attempts - 1, 12)))))
+    }
+
+    private struct StoredRow {
+        var id: Int64
+        var status: String
+        var attempts: Int
+        var event: Result<InboundEvent, any Error>
+    }
+
+    /// Applies the rows the request names.
+    /// - Throws: only when the database cannot be reached (or a row cannot be read at all).
+    public func retry(_ request: InboxRetryRequest, on attachment: FirebirdAttachment) throws -> InboxRetryReport {
+        var report = InboxRetryReport()
+        let rows = try read(request, on: attachment)
+        report.examined = rows.count
+        for row in rows {
+            if let outcome = try retry(row, on: attachment) {
+                report.outcomes[outcome, default: 0] += 1
+            } else {
+                report.busy += 1
+            }
+        }
+        return report
+    }
+
+    private func read(_ request: InboxRetryRequest, on attachment: FirebirdAttachment) throws -> [StoredRow] {
+        let limit = max(0, min(request.limit, 100_000))
+        guard limit > 0, !request.statuses.isEmpty else { return [] }
+        let transaction = try attachment.beginTransaction(TransactionOptions(isolation: .readCommitted, readOnly: true))
+        defer { try? transaction.rollback() }
+        var result: [StoredRow] = []
+        for status in Set(request.statuses).sorted(by: { $0.rawValue < $1.rawValue }) where result.count < limit {
+            var sql = """
+                SELECT FIRST \(limit - result.count) ID, SOURCE, EVENT_TYPE, DELIVERY_KEY, OBJECT_ID, PAYLOAD, REMOTE_ADDR,
+                    RECEIVED_AT, ATTEMPTS, STATUS
+                FROM MISLINK_INBOX WHERE STATUS = ?
+                """
+            var arguments: [FirebirdValue] = [.text(status.rawValue)]
+            if let since = request.since {
+                sql += " AND RECEIVED_AT >= ?"
+                arguments.append(Quarantine.timestamp(since))
+            }
+            if request.onlyDue, status == .retrying {
+                sql += " AND (NEXT_ATTEMPT_AT IS NULL OR NEXT_ATTEMPT_AT <= ?)"
+                arguments.append(Quarantine.timestamp(Date()))
+            }
+            sql += " ORDER BY ID"
+            let statement = try attachment.prepare(sql, in: transaction)
+            for row in try statement.rows(arguments, in: transaction) {
+                let event = Result<InboundEvent, any Error> {
+                    let source: String = try row.decode(column: "SOURCE")
+                    let eventType: String = try row.decode(column: "EVENT_TYPE")
+                    let payload: String = try row.decode(String?.self, column: "PAYLOAD") ?? ""
+                    let received: FirebirdTimestamp = try row.decode(column: "RECEIVED_AT")
+                    return InboundEvent(
+                        source: source, deliveryKey: try row.decode(column: "DELIVERY_KEY"), eventType: eventType,
+                        objectID: try row.decode(String?.self, column: "OBJECT_ID"), payload: payload,
+                        remoteAddress: try row.decode(String?.self, column: "REMOTE_ADDR"),
+                        receivedAt: received.date(in: .utc),
+                        content: try EventContent.decode(source: source, eventType: eventType, payload: payload))
+                }
+                result.append(StoredRow(id: try row.decode(column: "ID"), status: try row.decode(column: "STATUS"),
+                                        attempts: Int(try row.decode(Int16.self, column: "ATTEMPTS")), event: event))
+            }
+        }
+        return result
+    }
+
+    /// Retries one row; nil when another worker has it.
+    private func retry(_ row: StoredRow, on attachment: FirebirdAttachment) throws -> String? {
+        let transaction = try attachment.beginTransaction(TransactionOptions(isolation: .readCommitted, lockResolution: .noWait))
+        do {
+            let claim = try attachment.prepare(
+                "UPDATE MISLINK_INBOX SET ATTEMPTS = IIF(ATTEMPTS < 32000, ATTEMPTS + 1, ATTEMPTS) WHERE ID = ? AND STATUS = ?",
+                in: transaction)
+            try claim.execute([.bigint(row.id), .text(row.status)], in: transaction)
+            guard try claim.rowCounts().updated == 1 else {
+                try transaction.rollback()
+                return nil
+            }
+            let outcome: IntakeOutcome
+            var error: String?
+            switch row.event {
+            case .failure(let failure):
+                outcome = .failed
+                error = "the stored event does not parse: \(InboxWriter.reason(failure))"
+            case .success(let event):
+                do {
+                    outcome = try writer.reapply(event, attachment: attachment, transaction: transaction)
+                } catch let failure as FirebirdError {
+                    throw failure
+                } catch let other {
+                    outcome = .failed
+                    error = InboxWriter.reason(other)
+                }
+            }
+            try setStatus(row.id, outcome: outcome, error: error, attempts: row.attempts + 1, on: attachment, in: transaction)
+            try transaction.commit()
+            writer.commitIDs()
+            return outcome.rawValue
+        } catch let error as FirebirdError {
+            try? transaction.rollback()
+            writer.rollbackIDs()
+            let kind = FailureKind(error)
+            if kind == .databaseDown { throw error }
+            // The row's new status, in a transaction of its own.
+            let attempts = row.attempts + 1
+            let outcome: IntakeOutcome = kind == .transient && attempts < Self.maxAttempts ? .retrying : .failed
+            let text = kind == .transient && attempts >= Self.maxAttempts
+                ? "gave up after \(attempts) attempts: \(InboxWriter.reason(error))" : InboxWriter.reason(error)
+            let update = try attachment.beginTransaction(TransactionOptions(isolation: .readCommitted, lockResolution: .noWait))
+            do {
+                let statement = try attachment.prepare(
+                    "UPDATE MISLINK_INBOX SET ATTEMPTS = IIF(ATTEMPTS < 32000, ATTEMPTS + 1, ATTEMPTS) WHERE ID = ? AND STATUS = ?",
+                    in: update)
+                try statement.execute([.bigint(row.id), .text(row.status)], in: update)
+                guard try statement.rowCounts().updated == 1 else {
+                    try update.rollback()
+                    return nil
+                }
+                try setStatus(row.id, outcome: outcome, error: text, attempts: attempts, on: attachment, in: update)
+                try update.commit()
+                return outcome.rawValue
+            } catch let second as FirebirdError {
+                try? update.rollback()
+                if FailureKind(second) == .databaseDown { throw second }
+                return nil // another worker holds the row now
+            }
+        }
+    }
+
+    private func setStatus(_ id: Int64, outcome: IntakeOutcome, error: String?, attempts: Int,
+                           on attachment: FirebirdAttachment, in transaction: Transaction) throws {
+        let status: String
+        switch outcome {
+        case .applied: status = "processed"
+        case .skipped, .duplicate: status = "skipped"
+        case .failed, .quarantined: status = "failed"
+        case .retrying: status = "retrying"
+        case .stored, .spooled: status = "received"
+        }
+        let done = outcome == .applied || outcome == .skipped
+        let next: FirebirdValue = outcome == .retrying
+            ? Quarantine.timestamp(Date().addingTimeInterval(Self.delay(afterAttempts: attempts))) : .null
+        let statement = try attachment.prepare(
+            """
+            UPDATE MISLINK_INBOX SET STATUS = ?, ERROR = ?, NEXT_ATTEMPT_AT = ?,
+                PROCESSED_AT = IIF(? = 1, ?, PROCESSED_AT)
+            WHERE ID = ?
+            """, in: transaction)
+        try statement.execute(
+            [.text(status), error.map { .text($0.prefix(scalars: 1000)) } ?? .null, next,
+             .integer(done ? 1 : 0), Quarantine.timestamp(Date()), .bigint(id)],
+            in: transaction)
+    }
+}
