@@ -160,6 +160,7 @@ let package = Package(
                 "MisLinkServer",
                 "MisLinkSettings",
                 "MisLinkOutbound",
+                "MisLinkIntake",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
