@@ -120,16 +120,31 @@ struct APIRoutes {
 }
 
 /// Refuses requests without `Authorization: Bearer <one of the tokens>` with 401.
+///
+/// A blank token (empty, or only spaces and invisible characters) is never accepted, on either side: the
+/// settings refuse one in `api.tokens`, and should one get here anyway it is dropped, so
+/// `Bearer <non-breaking space>` cannot match it.
 struct BearerTokenMiddleware: RouterMiddleware {
     typealias Context = WorkerRequestContext
     let tokens: [String]
+
+    init(tokens: [String]) {
+        self.tokens = tokens.filter { !Self.isBlank($0) }
+    }
+
+    /// Whether a token has nothing visible in it: empty, or only whitespace, control and format characters.
+    static func isBlank(_ token: String) -> Bool {
+        token.unicodeScalars.allSatisfy {
+            $0.properties.isWhitespace || [.control, .format].contains($0.properties.generalCategory)
+        }
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
             return .error(.unauthorized, "Authorization: Bearer <token> is required")
         }
         let presented = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
-        guard tokens.contains(where: { MangoSignature.constantTimeEqual($0, presented) }) else {
+        guard !Self.isBlank(presented), tokens.contains(where: { MangoSignature.constantTimeEqual($0, presented) }) else {
             return .error(.unauthorized, "the token is not accepted")
         }
         return try await next(request, context)

@@ -64,23 +64,15 @@ struct CallRoutes {
     func add(to group: RouterGroup<WorkerRequestContext>) {
         group.get("calls") { request, _ in try await list(request) }
         group.get("calls/:id/recordings/:n") { request, context in
-            guard let id = context.parameters.get("id").flatMap(Int64.init),
-                  let n = context.parameters.get("n").flatMap(Int.init), n >= 1 else {
-                throw HTTPError(.badRequest, message: "the call id and the recording number (from 1) must be integers")
-            }
+            let id = try RequestInput.bigint(text: context.parameters.get("id") ?? "", "id")
+            let n = Int(try RequestInput.integer(text: context.parameters.get("n") ?? "", "n", in: 1...Self.maxRecordings))
             let action = request.uri.queryParameters["action"].map(String.init) ?? "download"
             guard ["download", "play"].contains(action) else { throw HTTPError(.badRequest, message: "action must be download or play") }
             return try await recording(call: id, number: n, action: action, client: context.remoteIP)
         }
         group.patch("calls/:id") { request, context in
-            guard let id = context.parameters.get("id").flatMap(Int64.init) else {
-                throw HTTPError(.badRequest, message: "the call id must be an integer")
-            }
-            let body = try await request.body(limit: 64 * 1024)
-            let patch: Patch
-            do { patch = try JSONDecoder().decode(Patch.self, from: body) } catch {
-                throw HTTPError(.badRequest, message: "the body must be {\"comment\": …, \"status\": …}")
-            }
+            let id = try RequestInput.bigint(text: context.parameters.get("id") ?? "", "id")
+            let patch = try RequestInput.decode(Patch.self, from: try await request.body(limit: 64 * 1024))
             return try await update(id, patch)
         }
     }
@@ -91,31 +83,27 @@ struct CallRoutes {
         let query = request.uri.queryParameters
         var conditions: [String] = []
         var bindings: [FirebirdValue] = []
-        func text(_ name: String, column: String, allowed: [String]? = nil) throws {
+        func text(_ name: String, column: String, allowed: [String]? = nil, max: Int = 32) throws {
             guard let value = query[Substring(name)].map(String.init), !value.isEmpty else { return }
             if let allowed, !allowed.contains(value) {
                 throw HTTPError(.badRequest, message: "\(name) must be one of \(allowed.joined(separator: ", "))")
             }
             conditions.append("\(column) = ?")
-            bindings.append(.text(value))
+            bindings.append(.text(try RequestInput.text(value, name, max: max)))
         }
         func integer(_ name: String, column: String) throws {
-            guard let value = query[Substring(name)].map(String.init), !value.isEmpty else { return }
-            guard let number = Int32(value) else { throw HTTPError(.badRequest, message: "\(name) must be an integer") }
+            guard let value = query[Substring(name)], !value.isEmpty else { return }
             conditions.append("\(column) = ?")
-            bindings.append(.integer(number))
+            bindings.append(.integer(try RequestInput.integer(text: value, name)))
         }
         func instant(_ name: String, comparison: String) throws {
             guard let value = query[Substring(name)].map(String.init), !value.isEmpty else { return }
-            guard let date = ISO8601DateFormatter().date(from: value) else {
-                throw HTTPError(.badRequest, message: "\(name) must be an ISO 8601 time such as 2026-11-27T09:00:00Z")
-            }
             conditions.append("STARTED_AT \(comparison) ?")
-            bindings.append(.timestamp(FirebirdTimestamp(date, in: .utc)))
+            bindings.append(.timestamp(FirebirdTimestamp(try RequestInput.instant(text: value, name), in: .utc)))
         }
         try text("type", column: "DIRECTION", allowed: ["in", "out", "internal"])
         try text("result", column: "RESULT", allowed: ["answered", "missed", "abandoned", "not_reached", "failed"])
-        try text("status", column: "STATUS")
+        try text("status", column: "STATUS")  // VARCHAR(32) CHARACTER SET UTF8
         try integer("patient", column: "PATIENT_ID")
         try integer("operator", column: "OPERATOR_ID")
         if let flag = query["to_call_back"].map(String.init), ["1", "true", "yes"].contains(flag.lowercased()) {
@@ -125,6 +113,7 @@ struct CallRoutes {
         try instant("from", comparison: ">=")
         try instant("to", comparison: "<")
         if let phone = query["phone"].map(String.init), !phone.isEmpty {
+            _ = try RequestInput.text(phone, "phone", max: 128)
             // The number as typed, in any format, becomes its phone key by the clinic's numbering plan.
             guard let key = try? await phoneKeys.normalizer().lookupNumber(phone).key else {
                 throw HTTPError(.badRequest, message: "phone is not a phone number")
@@ -141,7 +130,7 @@ struct CallRoutes {
         // A phone or a patient has a handful of calls: find them by their index and sort those, rather
         // than walk the whole log newest first looking for them (`+ 0` keeps the optimizer off the
         // STARTED_AT index for the order).
-        let selective = query["phone"] != nil || query["patient"] != nil
+        let selective = !(query["phone"] ?? "").isEmpty || !(query["patient"] ?? "").isEmpty
         let sql = """
             SELECT FIRST \(limit + 1) \(Self.columns) FROM MISLINK_CALLS
             \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
@@ -167,10 +156,13 @@ struct CallRoutes {
                     """, bindings: [.bigint(call)]))
         }
         guard let row = rows.first else { throw HTTPError(.notFound, message: "call \(call) has no recording \(number)") }
-        guard try row.decode(String.self, at: 1) == "stored", let stored = try row.decode(String?.self, at: 2),
-              let data = FileManager.default.contents(
-                atPath: stored.hasPrefix("/") ? stored : URL(fileURLWithPath: recordingsDirectory).appendingPathComponent(stored).path)
-        else {
+        guard try row.decode(String.self, at: 1) == "stored", let stored = try row.decode(String?.self, at: 2) else {
+            throw HTTPError(.notFound, message: "recording \(number) of call \(call) is not downloaded yet")
+        }
+        guard let path = Self.confined(stored, to: recordingsDirectory) else {
+            throw HTTPError(.notFound, message: "recording \(number) of call \(call) is not served: its file path leads out of recordings.directory")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
             throw HTTPError(.notFound, message: "recording \(number) of call \(call) is not downloaded yet")
         }
         let recordingID = try row.decode(Int64.self, at: 0)
@@ -191,12 +183,26 @@ struct CallRoutes {
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
+    /// The most recordings a call is asked for (`n` in the path).
+    static let maxRecordings = 10_000
+
+    /// A recording's FILE_PATH (relative to `directory`, as the fetcher writes it, or absolute) as a file
+    /// path inside `directory` once `..` and symbolic links are resolved; nil when it leads out of it.
+    static func confined(_ stored: String, to directory: String) -> String? {
+        guard !stored.isEmpty, !stored.contains("\0") else { return nil }
+        let root = URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath().path
+        let joined = stored.hasPrefix("/") ? URL(fileURLWithPath: stored) : URL(fileURLWithPath: root).appendingPathComponent(stored)
+        let path = joined.standardizedFileURL.resolvingSymlinksInPath().path
+        let prefix = root.hasSuffix("/") ? root : root + "/"
+        return path.hasPrefix(prefix) ? path : nil
+    }
+
     private func update(_ id: Int64, _ patch: Patch) async throws -> Call {
         guard patch.comment != nil || patch.status != nil else {
             throw HTTPError(.badRequest, message: "give comment, status or both")
         }
-        if let status = patch.status, status.count > 32 { throw HTTPError(.badRequest, message: "status is at most 32 characters") }
-        if let comment = patch.comment, comment.count > 1000 { throw HTTPError(.badRequest, message: "comment is at most 1000 characters") }
+        _ = try RequestInput.text(patch.status, "status", max: 32)
+        _ = try RequestInput.text(patch.comment, "comment", max: 1000)
         let update = FirebirdQuery(
             unsafeSQL: """
                 UPDATE MISLINK_CALLS SET COMMENT = COALESCE(?, COMMENT), STATUS = COALESCE(?, STATUS)

@@ -61,20 +61,17 @@ struct CommandRoutes {
 
     func add(to group: RouterGroup<WorkerRequestContext>) {
         group.post("commands") { request, _ in
-            let command = try JSONCoding.decoder.decode(NewCommand.self, from: try await request.body(limit: 16 * 1024))
+            let command = try RequestInput.decode(NewCommand.self, from: try await request.body(limit: 16 * 1024))
             return try Response.json(try await create(command), status: .created)
         }
         group.get("commands/:id") { _, context in
-            guard let id = context.parameters.get("id").flatMap(Int64.init) else {
-                throw HTTPError(.badRequest, message: "the command id must be an integer")
-            }
-            return try await read(id)
+            let id = try RequestInput.bigint(text: context.parameters.get("id") ?? "", "id")
+            guard let command = try await read(id) else { throw HTTPError(.notFound, message: "no command \(id)") }
+            return command
         }
         group.post("appeals/:id/booking") { request, context in
-            guard let appeal = context.parameters.get("id").flatMap(Int32.init) else {
-                throw HTTPError(.badRequest, message: "the appeal id must be an integer")
-            }
-            let booking = try JSONCoding.decoder.decode(NewBooking.self, from: try await request.body(limit: 16 * 1024))
+            let appeal = try RequestInput.integer(text: context.parameters.get("id") ?? "", "id")
+            let booking = try RequestInput.decode(NewBooking.self, from: try await request.body(limit: 16 * 1024))
             return try Response.json(try await book(appeal, booking), status: .created)
         }
     }
@@ -83,33 +80,53 @@ struct CommandRoutes {
         guard ["call", "transfer", "hangup", "record"].contains(command.kind) else {
             throw HTTPError(.badRequest, message: "kind must be call, transfer, hangup or record")
         }
-        if command.kind == "call" || command.kind == "transfer", (command.target ?? "").isEmpty {
+        let staff = try RequestInput.integer(command.staffId, "staff_id")
+        let patient = try RequestInput.integer(command.patientId, "patient_id")
+        let appeal = try RequestInput.integer(command.appealId, "appeal_id")
+        let call = try command.callId.map { try RequestInput.bigint($0, "call_id") }
+        let target = try RequestInput.text(command.target, "target", max: 128)  // VARCHAR(128) CHARACTER SET UTF8
+        if command.kind == "call" || command.kind == "transfer", (target ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
             throw HTTPError(.badRequest, message: "\(command.kind) needs a target")
         }
-        if command.kind != "call", command.callId == nil {
+        if command.kind != "call", call == nil {
             throw HTTPError(.badRequest, message: "\(command.kind) needs call_id")
         }
-        if let method = command.method, !["blind", "consultative"].contains(method) {
-            throw HTTPError(.badRequest, message: "method must be blind or consultative")
+        if let method = command.method {
+            guard command.kind == "transfer" else { throw HTTPError(.badRequest, message: "method is for a transfer only") }
+            guard ["blind", "consultative"].contains(method) else {
+                throw HTTPError(.badRequest, message: "method must be blind or consultative")
+            }
         }
         let payload = command.method.map { #"{"method":"\#($0)"}"# }
+        // The staff member and the call are checked first, so a wrong id is a 400 naming it rather than the
+        // database refusing a foreign key.
         let insert = FirebirdQuery(
             unsafeSQL: """
                 INSERT INTO MISLINK_COMMANDS (KIND, STAFF_ID, TARGET, CALL_ID, PATIENT_ID, APPEAL_ID, PAYLOAD, CREATED_BY)
-                SELECT ?, S.ID, ?, ?, ?, ?, ?, 'api' FROM STAFF S WHERE S.ID = ?
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'api')
                 RETURNING ID
                 """,
-            bindings: [.text(command.kind), command.target.map { .text($0) } ?? .null, command.callId.map { .bigint($0) } ?? .null,
-                       command.patientId.map { .integer(Int32($0)) } ?? .null, command.appealId.map { .integer(Int32($0)) } ?? .null,
-                       payload.map { .text($0) } ?? .null, .integer(Int32(clamping: command.staffId))])
-        let rows = try await pool.withTransaction { try $0.attachment.query(insert, in: $0) }
-        guard let id = try rows.first?.decode(Int64?.self, at: 0) else {
-            throw HTTPError(.badRequest, message: "no employee \(command.staffId)")
+            bindings: [.text(command.kind), .integer(staff), target.map { .text($0) } ?? .null, call.map { .bigint($0) } ?? .null,
+                       patient.map { .integer($0) } ?? .null, appeal.map { .integer($0) } ?? .null, payload.map { .text($0) } ?? .null])
+        let id = try await pool.withTransaction { transaction -> Int64? in
+            let attachment = transaction.attachment
+            guard try attachment.query(FirebirdQuery(unsafeSQL: "SELECT 1 FROM STAFF WHERE ID = ?", bindings: [.integer(staff)]),
+                                       in: transaction).first != nil
+            else { throw HTTPError(.badRequest, message: "staff_id: no employee \(staff)") }
+            if let call {
+                guard try attachment.query(FirebirdQuery(unsafeSQL: "SELECT 1 FROM MISLINK_CALLS WHERE ID = ?", bindings: [.bigint(call)]),
+                                           in: transaction).first != nil
+                else { throw HTTPError(.badRequest, message: "call_id: no call \(call)") }
+            }
+            return try attachment.query(insert, in: transaction).first?.decode(Int64.self, at: 0)
         }
-        return try await read(id)
+        guard let id, let created = try await read(id) else {
+            throw HTTPError(.internalServerError, message: "the command was not stored")
+        }
+        return created
     }
 
-    private func read(_ id: Int64) async throws -> Command {
+    private func read(_ id: Int64) async throws -> Command? {
         let rows = try await pool.withConnection {
             try await $0.query(FirebirdQuery(
                 unsafeSQL: """
@@ -117,7 +134,7 @@ struct CommandRoutes {
                     FROM MISLINK_COMMANDS WHERE ID = ?
                     """, bindings: [.bigint(id)]))
         }
-        guard let row = rows.first else { throw HTTPError(.notFound, message: "no command \(id)") }
+        guard let row = rows.first else { return nil }
         return Command(
             id: try row.decode(Int64.self, at: 0), kind: try row.decode(String.self, at: 1), staffId: try row.decode(Int.self, at: 2),
             target: try row.decode(String?.self, at: 3), callId: try row.decode(Int64?.self, at: 4),
@@ -127,10 +144,17 @@ struct CommandRoutes {
             doneAt: try row.decode(FirebirdTimestamp?.self, at: 10)?.date(in: .utc))
     }
 
+    /// The longest visit a booking takes, in minutes (a week).
+    static let maxMinutes = 7 * 24 * 60
+
     private func book(_ appeal: Int32, _ booking: NewBooking) async throws -> Booking {
         guard let start = Self.wallClock(booking.startAt) else {
             throw HTTPError(.badRequest, message: "start_at must be clinic wall-clock time such as 2026-11-28T10:30:00")
         }
+        let patient = try RequestInput.integer(booking.patientId, "patient_id")
+        let doctor = try RequestInput.integer(booking.doctorId, "doctor_id")
+        let service = try RequestInput.integer(booking.serviceId, "service_id")
+        let minutes = try RequestInput.integer(booking.minutes, "minutes", in: 1...Self.maxMinutes)
         let query = FirebirdQuery(
             unsafeSQL: """
                 INSERT INTO SCHEDULE (PATIENT_ID, DOCTOR_ID, SERVICE_ID, START_AT, END_AT, STATUS, APPEAL_ID)
@@ -138,19 +162,26 @@ struct CommandRoutes {
                     DATEADD(MINUTE, COALESCE(CAST(? AS INTEGER),
                         (SELECT V.DURATION_MIN FROM SERVICES V WHERE V.ID = CAST(? AS INTEGER)), 30), CAST(? AS TIMESTAMP)),
                     'booked', A.ID
-                FROM APPEALS A WHERE A.ID = ? AND A.STATUS = 'open'
+                FROM APPEALS A WHERE A.ID = ? AND A.STATUS = 'open' AND COALESCE(CAST(? AS INTEGER), A.PATIENT_ID) IS NOT NULL
                 RETURNING ID, PATIENT_ID
                 """,
-            bindings: [booking.patientId.map { .integer(Int32($0)) } ?? .null, .integer(Int32(clamping: booking.doctorId)),
-                       booking.serviceId.map { .integer(Int32($0)) } ?? .null, .timestamp(start),
-                       booking.minutes.map { .integer(Int32(clamping: $0)) } ?? .null,
-                       booking.serviceId.map { .integer(Int32($0)) } ?? .null, .timestamp(start), .integer(appeal)])
+            bindings: [patient.map { .integer($0) } ?? .null, .integer(doctor), service.map { .integer($0) } ?? .null, .timestamp(start),
+                       minutes.map { .integer($0) } ?? .null, service.map { .integer($0) } ?? .null, .timestamp(start), .integer(appeal),
+                       patient.map { .integer($0) } ?? .null])
         let rows = try await pool.withTransaction { transaction -> [Row] in
-            let rows = try transaction.attachment.query(query, in: transaction)
-            if let id = try rows.first?.decode(Int?.self, at: 0) {
-                _ = try transaction.attachment.execute(FirebirdQuery(
+            let attachment = transaction.attachment
+            // Each id the body names is looked up first: a wrong one is a 400 naming it, not a foreign key refused.
+            for (field, table, id) in [("doctor_id", "STAFF", doctor), ("patient_id", "PATIENTS", patient), ("service_id", "SERVICES", service)] {
+                guard let id else { continue }
+                guard try attachment.query(FirebirdQuery(unsafeSQL: "SELECT 1 FROM \(table) WHERE ID = ?", bindings: [.integer(id)]),
+                                           in: transaction).first != nil
+                else { throw HTTPError(.badRequest, message: "\(field): there is no \(table.lowercased()) row \(id)") }
+            }
+            let rows = try attachment.query(query, in: transaction)
+            if let id = try rows.first?.decode(Int32?.self, at: 0) {
+                _ = try attachment.execute(FirebirdQuery(
                     unsafeSQL: "UPDATE MISLINK_APPEALS SET BOOKED_SCHEDULE_ID = ? WHERE APPEAL_ID = ?",
-                    bindings: [.integer(Int32(id)), .integer(appeal)]), in: transaction)
+                    bindings: [.integer(id), .integer(appeal)]), in: transaction)
             }
             return rows
         }
@@ -161,12 +192,19 @@ struct CommandRoutes {
                        startAt: String(start.description.prefix(19)))
     }
 
-    /// `YYYY-MM-DDTHH:MM[:SS]` (or with a space) as a wall-clock timestamp.
+    /// `YYYY-MM-DDTHH:MM[:SS]` (or with a space) as a wall-clock timestamp: a real calendar day in years
+    /// 1 to 9998 (within Firebird's range with the visit's end), nothing else in the text.
     static func wallClock(_ text: String) -> FirebirdTimestamp? {
-        let parts = text.replacingOccurrences(of: "T", with: " ").split(whereSeparator: { " -:".contains($0) }).compactMap { Int($0) }
-        guard parts.count >= 5, (1...12).contains(parts[1]), (1...31).contains(parts[2]), (0...23).contains(parts[3]),
-              (0...59).contains(parts[4]) else { return nil }
-        return FirebirdTimestamp(year: parts[0], month: parts[1], day: parts[2], hour: parts[3], minute: parts[4],
-                                 second: parts.count > 5 ? parts[5] : 0)
+        let pattern = #/^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/#
+        guard let match = text.wholeMatch(of: pattern), let year = Int(match.1), let month = Int(match.2), let day = Int(match.3),
+              let hour = Int(match.4), let minute = Int(match.5) else { return nil }
+        let second = match.6.flatMap { Int($0) } ?? 0
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        // Up to 9998, so that the visit's end (a week at most later) is a timestamp too.
+        guard (1...9998).contains(year), (1...12).contains(month), (1...days[month - 1]).contains(day), (0...23).contains(hour),
+              (0...59).contains(minute), (0...59).contains(second)
+        else { return nil }
+        return FirebirdTimestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
     }
 }

@@ -13,10 +13,12 @@ struct KeysetCursor {
     init?(_ text: String?) throws {
         guard let text, !text.isEmpty else { return nil }
         let parts = text.split(separator: "_")
-        guard parts.count == 2, let micros = Int64(parts[0]), let id = Int64(parts[1]) else {
+        // A time within Firebird's TIMESTAMP range and a positive id: anything else is not one we gave.
+        guard parts.count == 2, let micros = Int64(parts[0]), let id = Int64(parts[1]), id >= 1,
+              let at = try? RequestInput.instant(Date(timeIntervalSince1970: Double(micros) / 1e6), "cursor") else {
             throw HTTPError(.badRequest, message: "cursor is not one this API gave")
         }
-        at = Date(timeIntervalSince1970: Double(micros) / 1e6)
+        self.at = at
         self.id = id
     }
 

@@ -38,14 +38,12 @@ struct MailingRoutes {
 
     func add(to group: RouterGroup<WorkerRequestContext>) {
         group.post("mailings") { request, _ in
-            let body = try JSONCoding.decoder.decode(MailingRequest.self, from: try await request.body(limit: 4 * 1024 * 1024))
+            let body = try RequestInput.decode(MailingRequest.self, from: try await request.body(limit: 4 * 1024 * 1024))
             return try Response.json(try await create(body), status: .created)
         }
         group.get("mailings") { request, _ in
             let text = request.uri.queryParameters["limit"].map(String.init)
-            guard let limit = text.map({ Int($0) }) ?? 50, (1...500).contains(limit) else {
-                throw HTTPError(.badRequest, message: "limit must be an integer from 1 to 500")
-            }
+            let limit = try text.map { Int(try RequestInput.integer(text: $0, "limit", in: 1...500)) } ?? 50
             let items = try await pool.withTransaction(.readOnly) { try MailingQueue.list(limit: limit, in: $0) }
             return try Response.json(MailingList(items: items))
         }
@@ -68,13 +66,16 @@ struct MailingRoutes {
     }
 
     private static func id(_ context: WorkerRequestContext) throws -> Int64 {
-        guard let id = context.parameters.get("id").flatMap(Int64.init) else {
-            throw HTTPError(.badRequest, message: "the mailing id must be an integer")
-        }
-        return id
+        try RequestInput.bigint(text: context.parameters.get("id") ?? "", "id")
     }
 
     private func create(_ body: MailingRequest) async throws -> MailingCreated {
+        // What reaches INTEGER and text columns is checked here, with the field's name; the queue checks the rest.
+        for (index, id) in body.patientIds.enumerated() { _ = try RequestInput.integer(id, "patient_ids[\(index)]") }
+        _ = try RequestInput.integer(body.staffId, "staff_id")
+        _ = try RequestInput.integer(body.ratePerMinute ?? 0, "rate_per_minute", in: 0...RequestInput.maxInteger)
+        _ = try RequestInput.text(body.title, "title", max: 200)  // VARCHAR(200) CHARACTER SET UTF8
+        _ = try RequestInput.text(body.templateCode, "template_code", max: 63, charset: .ascii)
         let window: SendWindow
         do {
             window = try SendWindow(start: body.windowStart ?? "09:00", end: body.windowEnd ?? "21:00")

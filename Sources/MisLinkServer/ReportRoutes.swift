@@ -25,6 +25,14 @@ struct ReportRoutes {
         guard let from = query["from"].map(String.init), let to = query["to"].map(String.init) else {
             throw HTTPError(.badRequest, message: "from and to are required (YYYY-MM-DD, clinic time, both included)")
         }
+        // The operator reaches an INTEGER parameter, the days TIMESTAMP ones: both are range-checked here.
+        if let text = query["operator"], !text.isEmpty { _ = try RequestInput.integer(text: text, "operator") }
+        for (name, text) in [("from", from), ("to", to)] {
+            guard let day = LocalDay(text) else { continue }  // ReportRequest names a day that does not parse
+            guard (1...9998).contains(day.year) else {
+                throw HTTPError(.badRequest, message: "\(name) must be a day in years 0001 to 9998")
+            }
+        }
         let reportRequest: ReportRequest
         do {
             reportRequest = try ReportRequest(from: from, to: to, operator: query["operator"].map(String.init),

@@ -48,13 +48,16 @@ struct TemplateRoutes {
         group.get("templates") { request, _ in try Response.json(try await list(request.uri.queryParameters)) }
         group.put("templates/:code") { request, context in
             let code = try Self.code(context)
-            let edit = try JSONCoding.decoder.decode(TemplateEdit.self, from: try await request.body(limit: 64 * 1024))
+            let edit = try RequestInput.decode(TemplateEdit.self, from: try await request.body(limit: 64 * 1024))
             let (template, created) = try await save(code, edit)
             return try Response.json(template, status: created ? .created : .ok)
         }
         group.delete("templates/:code") { request, context in
             let code = try Self.code(context)
             let channel = request.uri.queryParameters["channel"].map(String.init) ?? "any"
+            guard Self.channels.contains(channel) else {
+                throw HTTPError(.badRequest, message: "channel must be one of \(Self.channels.joined(separator: ", "))")
+            }
             return try Response.json(try await deactivate(code, channel: channel))
         }
     }
@@ -99,11 +102,12 @@ struct TemplateRoutes {
         guard !edit.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw HTTPError(.badRequest, message: "body is empty: a template needs a text")
         }
-        guard (edit.title ?? "").count <= 150 else { throw HTTPError(.badRequest, message: "title is longer than 150 characters") }
+        _ = try RequestInput.text(edit.title, "title", max: 150)  // VARCHAR(150) CHARACTER SET UTF8
+        let sortOrder = try RequestInput.smallint(edit.sortOrder ?? 0, "sort_order")
         let key: [FirebirdValue] = [.text(code), .text(channel)]
         let bindings: [FirebirdValue] = [
             .text(code), .text(channel), .text(kind), edit.title.map(FirebirdValue.text) ?? .null, .text(edit.body),
-            .smallint(edit.active == false ? 0 : 1), .smallint(Int16(clamping: edit.sortOrder ?? 0)),
+            .smallint(edit.active == false ? 0 : 1), .smallint(sortOrder),
         ]
         return try await pool.withTransaction { tx in
             let existed = try tx.attachment.query(FirebirdQuery(

@@ -98,29 +98,24 @@ struct ThreadRoutes {
             try await messages(try Self.id(context))
         }
         group.post("threads/:id/messages") { request, context in
-            let body = try await request.body(limit: 64 * 1024)
-            guard let message = try? JSONCoding.decoder.decode(NewMessage.self, from: body),
-                  (message.text?.isEmpty == false) != (message.templateCode?.isEmpty == false) else {
+            let thread = try Self.id(context)
+            let message = try RequestInput.decode(NewMessage.self, from: try await request.body(limit: 64 * 1024))
+            guard (message.text?.isEmpty == false) != (message.templateCode?.isEmpty == false) else {
                 throw HTTPError(.badRequest, message: "the body must be {\"text\": …} or {\"template_code\": …} (one of them)")
             }
-            return try Response.json(try await send(message, thread: try Self.id(context)), status: .accepted)
+            return try Response.json(try await send(message, thread: thread), status: .accepted)
         }
         group.post("appeals/:id/cancel") { request, context in
-            guard let id = context.parameters.get("id").flatMap(Int32.init) else {
-                throw HTTPError(.badRequest, message: "the appeal id must be an integer")
-            }
+            let id = try RequestInput.integer(text: context.parameters.get("id") ?? "", "id")
             let body = try await request.body(limit: 16 * 1024)
-            let cancel = body.isEmpty ? Cancel() : try? JSONCoding.decoder.decode(Cancel.self, from: body)
-            guard let cancel else { throw HTTPError(.badRequest, message: "the body must be {\"reason\": …}") }
+            let cancel = body.isEmpty ? Cancel() : try RequestInput.decode(Cancel.self, from: body)
+            _ = try RequestInput.text(cancel.reason, "reason", max: 32)  // APPEALS.RESULT VARCHAR(32)
             return try await self.cancel(appeal: id, reason: cancel.reason)
         }
     }
 
     private static func id(_ context: WorkerRequestContext) throws -> Int64 {
-        guard let id = context.parameters.get("id").flatMap(Int64.init) else {
-            throw HTTPError(.badRequest, message: "the thread id must be an integer")
-        }
-        return id
+        try RequestInput.bigint(text: context.parameters.get("id") ?? "", "id")
     }
 
     static let columns = """
@@ -137,7 +132,7 @@ struct ThreadRoutes {
         var bindings: [FirebirdValue] = []
         var operatorID: Int32?
         if let value = query["operator"].map(String.init), !value.isEmpty {
-            guard let id = Int32(value) else { throw HTTPError(.badRequest, message: "operator must be an integer") }
+            let id = try RequestInput.integer(text: value, "operator")
             operatorID = id
             // An operator's threads: those in their queue now, and those that finished with their appeal open.
             conditions.append("(T.OPERATOR_ID = ? OR (T.STATUS IN ('closed', 'released') AND A.OPERATOR_ID = ?))")
@@ -221,6 +216,8 @@ struct ThreadRoutes {
 
     /// Queues the message; the dispatcher renders a template and sends it into the thread.
     private func send(_ message: NewMessage, thread: Int64) async throws -> Queued {
+        let staff = try RequestInput.integer(message.staffId, "staff_id")
+        _ = try RequestInput.text(message.templateCode, "template_code", max: 63, charset: .ascii)  // VARCHAR(63) ASCII
         let id = try await pool.withTransaction { transaction -> Int64? in
             let attachment = transaction.attachment
             guard let row = try attachment.query(FirebirdQuery(
@@ -236,9 +233,9 @@ struct ThreadRoutes {
                     """,
                 bindings: [.text(try row.decode(String.self, at: 0)), .bigint(thread), message.text.map { .text($0) } ?? .null,
                            message.templateCode.map { .text($0) } ?? .null,
-                           try row.decode(Int?.self, at: 1).map { .integer(Int32($0)) } ?? .null,
-                           try row.decode(Int?.self, at: 2).map { .integer(Int32($0)) } ?? .null,
-                           message.staffId.map { .integer(Int32($0)) } ?? .null]), in: transaction).first?.decode(Int64.self, at: 0)
+                           try row.decode(Int32?.self, at: 1).map { .integer($0) } ?? .null,
+                           try row.decode(Int32?.self, at: 2).map { .integer($0) } ?? .null,
+                           staff.map { .integer($0) } ?? .null]), in: transaction).first?.decode(Int64.self, at: 0)
         }
         guard let id else { throw HTTPError(.internalServerError, message: "the outbox gave no id") }
         return Queued(outboxId: id, threadId: thread, status: "pending")

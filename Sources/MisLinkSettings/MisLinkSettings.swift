@@ -199,6 +199,17 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
         public var tokens: [String]
 
         public init(tokens: [String] = []) { self.tokens = tokens }
+
+        /// Refuses a blank token (empty, or only whitespace and invisible characters): it would let in a
+        /// request whose `Bearer` carries nothing but a non-breaking space.
+        public init(from decoder: any Decoder) throws {
+            tokens = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent([String].self, forKey: .tokens) ?? []
+            if let index = tokens.firstIndex(where: { token in
+                token.unicodeScalars.allSatisfy { $0.properties.isWhitespace || [.control, .format].contains($0.properties.generalCategory) }
+            }) {
+                throw SettingsError("api.tokens[\(index)] is empty or only whitespace: every API token must be a real secret")
+            }
+        }
     }
 
     /// How webhooks are taken in.
