@@ -25,11 +25,13 @@ extension TextCodable {
 extension FirebirdDate: TextCodable {
     public init?(parsing text: String) { self.init(text) }
 
-    /// Parses `YYYY-MM-DD`.
+    /// Parses `YYYY-MM-DD`: digits only, a day that exists, years 1…9999 (Firebird's range).
     public init?(_ text: some StringProtocol) {
-        let parts = text.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3, (1...12).contains(parts[1]), (1...31).contains(parts[2]) else { return nil }
-        self.init(year: parts[0], month: parts[1], day: parts[2])
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts.allSatisfy({ (1...4).contains($0.count) && $0.allSatisfy(\.isASCIIDigit) }),
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
+        else { return nil }
+        self.init(exactly: year, month: month, day: day)
     }
 
 }
@@ -37,24 +39,28 @@ extension FirebirdDate: TextCodable {
 extension FirebirdTime: TextCodable {
     public init?(parsing text: String) { self.init(text) }
 
-    /// Parses `HH:MM[:SS[.ffff]]`.
+    /// Parses `HH:MM[:SS[.ffff]]`: digits only, a time of day that exists.
     public init?(_ text: some StringProtocol) {
-        let parts = text.split(separator: ":")
-        guard (2...3).contains(parts.count), let hour = Int(parts[0]), let minute = Int(parts[1]), hour < 24, minute < 60
-        else { return nil }
+        func number(_ part: some StringProtocol) -> Int? {
+            (1...2).contains(part.count) && part.allSatisfy(\.isASCIIDigit) ? Int(part) : nil
+        }
+        let parts = String(text).split(separator: ":", omittingEmptySubsequences: false)
+        guard (2...3).contains(parts.count), let hour = number(parts[0]), let minute = number(parts[1]) else { return nil }
         var second = 0
         var fraction = 0
         if parts.count == 3 {
             let secondParts = parts[2].split(separator: ".", omittingEmptySubsequences: false)
-            guard let s = Int(secondParts[0]), s < 60 else { return nil }
+            guard secondParts.count <= 2, let s = number(secondParts[0]) else { return nil }
             second = s
             if secondParts.count == 2 {
-                let digits = String(secondParts[1].prefix(4)).padding(toLength: 4, withPad: "0", startingAt: 0)
+                let given = secondParts[1]
+                guard !given.isEmpty, given.allSatisfy(\.isASCIIDigit) else { return nil }
+                let digits = String(given.prefix(4)).padding(toLength: 4, withPad: "0", startingAt: 0)
                 guard let f = Int(digits) else { return nil }
                 fraction = f
             }
         }
-        self.init(hour: hour, minute: minute, second: second, fraction: fraction)
+        self.init(exactly: hour, minute: minute, second: second, fraction: fraction)
     }
 
 }
@@ -74,6 +80,11 @@ extension FirebirdTimestamp: TextCodable {
         self.init(date: date, time: time)
     }
 
+}
+
+extension Character {
+    /// `0`…`9` only (`isNumber` also takes other scripts' digits and fractions).
+    fileprivate var isASCIIDigit: Bool { isASCII && isWholeNumber }
 }
 
 extension FirebirdDecimal: Codable {

@@ -7,10 +7,38 @@ public struct FirebirdDate: Hashable, Sendable, Comparable, CustomStringConverti
     public var day: Int
 
     /// Creates a date from its parts (proleptic Gregorian calendar, as Firebird uses).
+    ///
+    /// The parts are not checked: use ``init(exactly:month:day:)`` for parts from outside.
     public init(year: Int, month: Int, day: Int) {
         self.year = year
         self.month = month
         self.day = day
+    }
+
+    /// Creates a date from its parts, or nil when they name no day Firebird can store (a month
+    /// outside 1…12, a day its month does not have, a year outside 1…9999).
+    public init?(exactly year: Int, month: Int, day: Int) {
+        guard (1...9999).contains(year), (1...12).contains(month),
+            (1...Self.days(inMonth: month, of: year)).contains(day)
+        else { return nil }
+        self.init(year: year, month: month, day: day)
+    }
+
+    /// The first day Firebird stores: 0001-01-01.
+    public static let min = FirebirdDate(year: 1, month: 1, day: 1)
+    /// The last day Firebird stores: 9999-12-31.
+    public static let max = FirebirdDate(year: 9999, month: 12, day: 31)
+
+    /// Whether Firebird can store this date: a real day between ``min`` and ``max``.
+    public var isInFirebirdRange: Bool { FirebirdDate(exactly: year, month: month, day: day) != nil }
+
+    /// Days in a month of the proleptic Gregorian calendar.
+    static func days(inMonth month: Int, of year: Int) -> Int {
+        switch month {
+        case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 
     /// Decodes `ISC_DATE`: days since 1858-11-17 (Firebird's `gds__decode_date`).
@@ -31,14 +59,19 @@ public struct FirebirdDate: Hashable, Sendable, Comparable, CustomStringConverti
     }
 
     /// Encodes as `ISC_DATE` (Firebird's `gds__encode_date`).
+    ///
+    /// Never traps: parts far outside Firebird's range (see ``isInFirebirdRange``) give a day number
+    /// Firebird refuses, clamped to `Int32`.
     public var iscDate: Int32 {
-        var month = self.month
-        var year = self.year
+        // Bounded first, so the arithmetic below cannot overflow whatever the parts hold.
+        var month = Swift.min(Swift.max(self.month, -1_000_000), 1_000_000)
+        var year = Swift.min(Swift.max(self.year, -10_000_000), 10_000_000)
+        let day = Swift.min(Swift.max(self.day, -1_000_000_000), 1_000_000_000)
         if month > 2 { month -= 3 } else { month += 9; year -= 1 }
         let century = year / 100
         let yearOfCentury = year - 100 * century
         return Int32(
-            (146097 * century) / 4 + (1461 * yearOfCentury) / 4 + (153 * month + 2) / 5 + day + 1721119 - 2400001)
+            clamping: (146097 * century) / 4 + (1461 * yearOfCentury) / 4 + (153 * month + 2) / 5 + day + 1721119 - 2400001)
     }
 
     /// `YYYY-MM-DD`.
@@ -58,8 +91,22 @@ public struct FirebirdTime: Hashable, Sendable, Comparable, CustomStringConverti
     public init(iscTime: UInt32) { fractions = iscTime }
 
     /// Creates a time from its parts; `fraction` is in 1/10,000 s.
+    ///
+    /// The parts are not checked (a total below zero or past `UInt32` is clamped, never a trap): use
+    /// ``init(exactly:minute:second:fraction:)`` for parts from outside.
     public init(hour: Int, minute: Int, second: Int, fraction: Int = 0) {
-        fractions = UInt32(((hour * 60 + minute) * 60 + second) * 10_000 + fraction)
+        let (h, m, s) = (Swift.min(Swift.max(hour, -1_000_000), 1_000_000), Swift.min(Swift.max(minute, -1_000_000), 1_000_000),
+                         Swift.min(Swift.max(second, -1_000_000), 1_000_000))
+        let f = Swift.min(Swift.max(fraction, -1_000_000_000), 1_000_000_000)
+        fractions = UInt32(clamping: ((h * 60 + m) * 60 + s) * 10_000 + f)
+    }
+
+    /// Creates a time from its parts, or nil unless `hour` is 0…23, `minute` and `second` 0…59 and
+    /// `fraction` 0…9999.
+    public init?(exactly hour: Int, minute: Int, second: Int, fraction: Int = 0) {
+        guard (0..<24).contains(hour), (0..<60).contains(minute), (0..<60).contains(second), (0..<10_000).contains(fraction)
+        else { return nil }
+        self.init(hour: hour, minute: minute, second: second, fraction: fraction)
     }
 
     public var hour: Int { Int(fractions / 36_000_000) }
@@ -95,17 +142,45 @@ public struct FirebirdTimestamp: Hashable, Sendable, Comparable, CustomStringCon
             time: FirebirdTime(hour: hour, minute: minute, second: second, fraction: fraction))
     }
 
-    /// The wall-clock time that `instant` shows in `timeZone`.
+    /// The first instant Firebird stores: 0001-01-01 00:00:00.0000.
+    public static let min = FirebirdTimestamp(date: .min, time: FirebirdTime(iscTime: 0))
+    /// The last instant Firebird stores: 9999-12-31 23:59:59.9999.
+    public static let max = FirebirdTimestamp(date: .max, time: FirebirdTime(iscTime: 863_999_999))
+
+    /// Wall-clock seconds since 1970-01-01 00:00 of ``min`` and of the last whole second of ``max``.
+    static let wallClockSeconds: ClosedRange<Double> = -62_135_596_800...253_402_300_799
+
+    /// The wall-clock time that `instant` shows in `timeZone`, clamped to Firebird's range.
+    ///
+    /// Never traps: an instant whose wall-clock time in `timeZone` is before ``min`` or after ``max``
+    /// gives ``min`` or ``max``, and a non-finite one (`Date(timeIntervalSince1970: .nan)`) gives
+    /// ``min``. For instants from outside (webhooks, query strings), use ``init(exactly:in:)`` and
+    /// refuse what it refuses.
     public init(_ instant: Date, in timeZone: TimeZone) {
-        let seconds = instant.timeIntervalSince1970 + Double(timeZone.secondsFromGMT(for: instant))
-        let wholeSeconds = Int64((seconds).rounded(.down))
+        if let exact = FirebirdTimestamp(exactly: instant, in: timeZone) {
+            self = exact
+        } else {
+            self = instant.timeIntervalSince1970 > 0 ? .max : .min
+        }
+    }
+
+    /// The wall-clock time that `instant` shows in `timeZone`, or nil when Firebird cannot store it:
+    /// not finite, or before 0001-01-01 00:00:00 or after 9999-12-31 23:59:59.9999 in that zone.
+    public init?(exactly instant: Date, in timeZone: TimeZone) {
+        let utc = instant.timeIntervalSince1970
+        // Checked before the zone is asked: no zone is a day or more away from UTC.
+        guard utc.isFinite, utc > Self.wallClockSeconds.lowerBound - 86_400, utc < Self.wallClockSeconds.upperBound + 86_400
+        else { return nil }
+        let seconds = utc + Double(timeZone.secondsFromGMT(for: instant))
+        guard seconds >= Self.wallClockSeconds.lowerBound, seconds < Self.wallClockSeconds.upperBound + 1 else { return nil }
+        let wholeSeconds = Int64(seconds.rounded(.down))
         let fraction = Int(((seconds - Double(wholeSeconds)) * 10_000).rounded(.down))
         let days = wholeSeconds >= 0 ? wholeSeconds / 86_400 : (wholeSeconds - 86_399) / 86_400
         let secondOfDay = Int(wholeSeconds - days * 86_400)
-        // 1970-01-01 is ISC_DATE 40587.
+        // 1970-01-01 is ISC_DATE 40587; the checks above keep both values well inside Int32 and UInt32.
         self.init(
             date: FirebirdDate(iscDate: Int32(40587 + days)),
-            time: FirebirdTime(iscTime: UInt32(secondOfDay * 10_000 + min(fraction, 9_999))))
+            time: FirebirdTime(iscTime: UInt32(secondOfDay * 10_000 + Swift.min(Swift.max(fraction, 0), 9_999))))
     }
 
     /// The instant at which clocks in `timeZone` show this wall-clock time.

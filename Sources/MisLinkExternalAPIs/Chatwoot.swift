@@ -40,7 +40,8 @@ public struct ChatwootConversation: Codable, Sendable, Hashable {
     public var channel: String?
     /// `open`, `resolved`, `pending`, `snoozed`.
     public var status: String?
-    /// Epoch seconds, the version-ish field for deduplication.
+    /// Epoch seconds, the version-ish field for deduplication; decoding refuses values outside
+    /// ``LooseRange/epochSeconds``.
     public var timestamp: Int?
     public var sender: ChatwootPerson?
     public var assignee: ChatwootPerson?
@@ -65,7 +66,7 @@ public struct ChatwootConversation: Codable, Sendable, Hashable {
         inboxId = c.looseInt(.inboxId)
         channel = c.looseString(.channel)
         status = c.looseString(.status)
-        timestamp = c.looseInt(.timestamp)
+        timestamp = try c.looseInt(.timestamp, in: LooseRange.epochSeconds)
         if let meta = try? c.nestedContainer(keyedBy: MetaKeys.self, forKey: .meta) {
             sender = try? meta.decodeIfPresent(ChatwootPerson.self, forKey: .sender)
             assignee = try? meta.decodeIfPresent(ChatwootPerson.self, forKey: .assignee)
@@ -89,7 +90,8 @@ public struct ChatwootConversation: Codable, Sendable, Hashable {
 public struct ChatwootMessage: Codable, Sendable, Hashable {
     public var id: Int
     public var content: String?
-    /// As sent: an ISO string or epoch seconds.
+    /// As sent: an ISO string or epoch seconds (decoding refuses epoch seconds outside
+    /// ``LooseRange/epochSeconds``).
     public var createdAt: String?
     /// `incoming`, `outgoing`, `activity`, `template` (numeric 0…3 normalised to these names).
     public var messageType: String
@@ -117,13 +119,19 @@ public struct ChatwootMessage: Codable, Sendable, Hashable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         id = try c.requiredLooseInt(.id)
         content = try? c.decodeIfPresent(String.self, forKey: .content)
-        createdAt = c.looseString(.createdAt)
+        createdAt = try c.looseTime(.createdAt)
         let type = c.looseString(.messageType) ?? "incoming"
         messageType = ["0": "incoming", "1": "outgoing", "2": "activity", "3": "template"][type] ?? type
         contentType = c.looseString(.contentType)
         isPrivate = c.looseBool(.isPrivate) ?? false
         sender = try? c.decodeIfPresent(ChatwootPerson.self, forKey: .sender)
-        conversation = try? c.decodeIfPresent(ChatwootConversation.self, forKey: .conversation)
+        do {
+            conversation = try c.decodeIfPresent(ChatwootConversation.self, forKey: .conversation)
+        } catch where LooseRangeError.isCause(of: error) {
+            throw error  // a time out of range is refused, not dropped with the rest of the object
+        } catch {
+            conversation = nil
+        }
         conversationId = c.looseInt(.conversationId) ?? conversation?.id
     }
 }

@@ -55,7 +55,8 @@ public struct EdnaThread: Codable, Sendable, Hashable {
     public var status: EdnaThreadStatus
     /// First client message (format as the server sends it).
     public var startTime: String?
-    /// The version-ish field for deduplication.
+    /// The version-ish field for deduplication. This and the other times: decoding refuses epoch
+    /// seconds outside ``LooseRange/epochSeconds``.
     public var stateChangeTime: String?
     public var unread: Int?
     public var unanswered: Int?
@@ -92,8 +93,8 @@ public struct EdnaThread: Codable, Sendable, Hashable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         id = Int64(try c.requiredLooseInt(.id))
         status = try c.decode(EdnaThreadStatus.self, forKey: .status)
-        startTime = c.looseString(.startTime)
-        stateChangeTime = c.looseString(.stateChangeTime)
+        startTime = try c.looseTime(.startTime)
+        stateChangeTime = try c.looseTime(.stateChangeTime)
         unread = c.looseInt(.unread)
         unanswered = c.looseInt(.unanswered)
         lastAgent = c.looseInt(.lastAgent).map(Int64.init)
@@ -217,7 +218,7 @@ public struct EdnaBotWebhook: Codable, Sendable, Hashable {
         platform = c.looseString(.platform)
         clientData = try? c.decodeIfPresent([String: String].self, forKey: .clientData)
         segmentationInfo = try? c.decodeIfPresent([String: String].self, forKey: .segmentationInfo)
-        receivedAt = c.looseString(.receivedAt)
+        receivedAt = try c.looseTime(.receivedAt)
         sender = c.looseString(.sender)
     }
 }

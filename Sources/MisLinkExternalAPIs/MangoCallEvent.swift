@@ -73,9 +73,10 @@ public struct MangoCallEvent: Codable, Sendable, Hashable {
     public var entryId: String
     /// The leg's key.
     public var callId: String
-    /// Epoch seconds (documented "UTC+3", read as plain epoch: UNVERIFIED).
+    /// Epoch seconds (documented "UTC+3", read as plain epoch: UNVERIFIED); decoding refuses values
+    /// outside ``LooseRange/pbxEpochSeconds``.
     public var timestamp: Int
-    /// Per-call notification counter.
+    /// Per-call notification counter; decoding refuses values outside ``LooseRange/counter``.
     public var seq: Int
     public var callState: MangoCallState
     /// `ivr`, `queue` or `abonent`.
@@ -125,13 +126,13 @@ public struct MangoCallEvent: Codable, Sendable, Hashable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         entryId = try c.requiredLooseString(.entryId)
         callId = try c.requiredLooseString(.callId)
-        timestamp = c.looseInt(.timestamp) ?? 0
-        seq = c.looseInt(.seq) ?? 0
+        timestamp = try c.looseInt(.timestamp, in: LooseRange.pbxEpochSeconds) ?? 0
+        seq = try c.looseInt(.seq, in: LooseRange.counter) ?? 0
         callState = try c.decode(MangoCallState.self, forKey: .callState)
         location = c.looseString(.location)
         from = try? c.decodeIfPresent(MangoCallParty.self, forKey: .from)
         to = try? c.decodeIfPresent(MangoCallParty.self, forKey: .to)
-        disconnectReason = c.looseInt(.disconnectReason).map(MangoResultCode.init(rawValue:))
+        disconnectReason = try c.looseInt(.disconnectReason, in: LooseRange.int32).map(MangoResultCode.init(rawValue:))
         transfer = c.looseString(.transfer)
         sipCallId = c.looseString(.sipCallId)
         commandId = c.looseString(.commandId)

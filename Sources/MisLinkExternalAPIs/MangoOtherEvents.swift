@@ -7,6 +7,8 @@ public struct MangoSummaryEvent: Codable, Sendable, Hashable {
     public var to: MangoCallParty?
     /// Inbound: the DID called; outbound: the line used; absent for internal calls.
     public var lineNumber: String?
+    /// Epoch seconds; this and the other times are refused by decoding outside
+    /// ``LooseRange/pbxEpochSeconds``.
     public var createTime: Int
     /// 0 if no conversation took place.
     public var forwardTime: Int
@@ -50,12 +52,12 @@ public struct MangoSummaryEvent: Codable, Sendable, Hashable {
         from = try? c.decodeIfPresent(MangoCallParty.self, forKey: .from)
         to = try? c.decodeIfPresent(MangoCallParty.self, forKey: .to)
         lineNumber = c.looseString(.lineNumber)
-        createTime = c.looseInt(.createTime) ?? 0
-        forwardTime = c.looseInt(.forwardTime) ?? 0
-        talkTime = c.looseInt(.talkTime) ?? 0
-        endTime = c.looseInt(.endTime) ?? 0
+        createTime = try c.looseInt(.createTime, in: LooseRange.pbxEpochSeconds) ?? 0
+        forwardTime = try c.looseInt(.forwardTime, in: LooseRange.pbxEpochSeconds) ?? 0
+        talkTime = try c.looseInt(.talkTime, in: LooseRange.pbxEpochSeconds) ?? 0
+        endTime = try c.looseInt(.endTime, in: LooseRange.pbxEpochSeconds) ?? 0
         entryResult = c.looseInt(.entryResult) ?? 0
-        disconnectReason = c.looseInt(.disconnectReason).map(MangoResultCode.init(rawValue:))
+        disconnectReason = try c.looseInt(.disconnectReason, in: LooseRange.int32).map(MangoResultCode.init(rawValue:))
         sipCallId = c.looseString(.sipCallId)
     }
 }
@@ -105,12 +107,12 @@ public struct MangoRecordingEvent: Codable, Sendable, Hashable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         recordingId = try c.requiredLooseString(.recordingId)
         recordingState = try c.requiredLooseString(.recordingState)
-        seq = c.looseInt(.seq) ?? 0
+        seq = try c.looseInt(.seq, in: LooseRange.counter) ?? 0
         entryId = c.looseString(.entryId) ?? ""
         callId = c.looseString(.callId) ?? ""
         extensionNumber = c.looseString(.extensionNumber)
-        timestamp = c.looseInt(.timestamp) ?? 0
-        completionCode = c.looseInt(.completionCode).map(MangoResultCode.init(rawValue:))
+        timestamp = try c.looseInt(.timestamp, in: LooseRange.pbxEpochSeconds) ?? 0
+        completionCode = try c.looseInt(.completionCode, in: LooseRange.int32).map(MangoResultCode.init(rawValue:))
         recipient = c.looseString(.recipient)
         commandId = c.looseString(.commandId)
     }
@@ -143,7 +145,7 @@ public struct MangoRecordAddedEvent: Codable, Sendable, Hashable {
         entryId = c.looseString(.entryId) ?? ""
         productId = c.looseInt(.productId)
         userId = c.looseInt(.userId)
-        timestamp = c.looseInt(.timestamp) ?? 0
+        timestamp = try c.looseInt(.timestamp, in: LooseRange.pbxEpochSeconds) ?? 0
         recordingId = try c.requiredLooseString(.recordingId)
     }
 }

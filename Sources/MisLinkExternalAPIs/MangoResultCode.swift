@@ -66,9 +66,12 @@ public struct MangoResultCode: RawRepresentable, Hashable, Sendable, Codable, Cu
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let int = try? container.decode(Int.self) {
+        // Codes are stored in INTEGER columns: anything past Int32 is no Mango code.
+        if let int = try? container.decode(Int.self), LooseRange.int32.contains(int) {
             rawValue = int
-        } else if let text = try? container.decode(String.self), let int = Int(text.trimmingCharacters(in: .whitespaces)) {
+        } else if let text = try? container.decode(String.self), let int = Int(text.trimmingCharacters(in: .whitespaces)),
+            LooseRange.int32.contains(int)
+        {
             rawValue = int
         } else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a Mango code")

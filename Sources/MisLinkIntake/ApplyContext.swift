@@ -31,7 +31,7 @@ public final class ApplyContext {
         self.timestampOffset = timestampOffset
         self.ids = ids
         self.lookups = lookups
-        now = .timestamp(FirebirdTimestamp(Date(), in: .utc))
+        now = .timestamp(FirebirdTimestamp(Date(), in: .utc))  // the clock: never out of range
     }
 
     /// Executes a statement that returns nothing.
@@ -62,13 +62,36 @@ public final class ApplyContext {
         return rows
     }
 
-    /// A UTC timestamp from PBX epoch seconds, corrected by ``timestampOffset``.
-    public func utc(epoch: Int) -> FirebirdValue {
-        epoch > 0 ? .timestamp(FirebirdTimestamp(Date(timeIntervalSince1970: TimeInterval(epoch - timestampOffset)), in: .utc)) : .null
+    /// A UTC timestamp from PBX epoch seconds, corrected by ``timestampOffset``; NULL for 0 or less
+    /// (Mango's "none").
+    /// - Parameter field: the event's field, named in the error.
+    /// - Throws: ``ApplyError`` when the time is outside Firebird's range (0001-01-01 … 9999-12-31), so
+    ///   the event is stored `failed` with the reason.
+    public func utc(epoch: Int, field: String) throws -> FirebirdValue {
+        guard epoch > 0 else { return .null }
+        let (seconds, overflow) = epoch.subtractingReportingOverflow(timestampOffset)
+        guard !overflow, let stamp = FirebirdTimestamp(exactly: Date(timeIntervalSince1970: TimeInterval(seconds)), in: .utc)
+        else {
+            throw ApplyError.outOfRange(field, timestampOffset == 0 ? String(epoch) : "\(epoch) (mango.timestamp_offset \(timestampOffset))")
+        }
+        return .timestamp(stamp)
     }
 
-    /// A UTC timestamp.
-    public func utc(_ date: Date) -> FirebirdValue { .timestamp(FirebirdTimestamp(date, in: .utc)) }
+    /// A UTC timestamp of a platform time.
+    /// - Parameter field: the event's field, named in the error.
+    /// - Throws: ``ApplyError`` when the time is outside Firebird's range (0001-01-01 … 9999-12-31).
+    public func utc(_ date: Date, field: String) throws -> FirebirdValue {
+        .timestamp(try Self.timestamp(date, field: field))
+    }
+
+    /// The UTC wall-clock time of a platform time.
+    /// - Throws: ``ApplyError`` when it is outside Firebird's range (0001-01-01 … 9999-12-31).
+    static func timestamp(_ date: Date, field: String) throws -> FirebirdTimestamp {
+        guard let stamp = FirebirdTimestamp(exactly: date, in: .utc) else {
+            throw ApplyError.outOfRange(field, String(date.timeIntervalSince1970))
+        }
+        return stamp
+    }
 }
 
 /// Ids of rows by natural key, with the additions of the running transaction kept apart until it
@@ -121,6 +144,36 @@ extension TimeZone {
     static let utc = TimeZone(identifier: "UTC")!
 }
 
+extension ApplyError {
+    /// A value from outside that no column can take (a time past 9999, a counter past INTEGER).
+    static func outOfRange(_ field: String, _ value: String) -> ApplyError {
+        ApplyError("\(field) \(value.prefix(80)) is out of range")
+    }
+}
+
+/// Text cut to what a column holds, counted the way Firebird counts for the column's charset: for a
+/// `VARCHAR(n)` in UTF8 or WIN1251, `n` characters are `n` Unicode scalars (UTF8) or `n` bytes
+/// (WIN1251, one byte each); a Swift `Character` may be several of either (👨‍👩‍👧‍👦 is 7 scalars).
+enum ColumnText {
+    /// The longest prefix of whole characters (grapheme clusters) of at most `limit` scalars; when the
+    /// first character alone is longer (a letter with hundreds of combining marks), the first `limit`
+    /// scalars. Never splits a scalar.
+    static func prefix(_ text: String, scalars limit: Int) -> String {
+        guard limit > 0 else { return "" }
+        guard text.unicodeScalars.count > limit else { return text }
+        var used = 0
+        var end = text.startIndex
+        for character in text {
+            let size = character.unicodeScalars.count
+            guard used + size <= limit else { break }
+            used += size
+            end = text.index(after: end)
+        }
+        if end == text.startIndex { return String(String.UnicodeScalarView(text.unicodeScalars.prefix(limit))) }
+        return String(text[..<end])
+    }
+}
+
 extension FirebirdValue {
     /// Text, or NULL for nil or an empty string.
     static func text(orNull text: String?) -> FirebirdValue {
@@ -128,27 +181,50 @@ extension FirebirdValue {
         return .text(text)
     }
 
-    /// ASCII text for the `CHARACTER SET ASCII` columns (numbers, ids): other characters dropped,
-    /// cut to `limit`; NULL when nothing is left.
+    /// ASCII text for the `CHARACTER SET ASCII` columns (numbers, ids): other scalars (and control
+    /// characters) dropped, cut to `limit` bytes of what is left; NULL when nothing is left.
     static func ascii(_ text: String?, limit: Int) -> FirebirdValue {
         guard let text else { return .null }
-        let kept = String(text.unicodeScalars.filter { $0.isASCII && $0.value >= 32 }.prefix(limit).map(Character.init))
-        return kept.isEmpty ? .null : .text(kept)
+        var kept = String.UnicodeScalarView()
+        var count = 0
+        for scalar in text.unicodeScalars where scalar.isASCII && scalar.value >= 32 {
+            guard count < limit else { break }
+            kept.append(scalar)
+            count += 1
+        }
+        return kept.isEmpty ? .null : .text(String(kept))
     }
 
-    /// UTF-8 text cut to `limit` characters.
+    /// Text for a `CHARACTER SET UTF8` column of `limit` characters: cut to at most `limit` Unicode
+    /// scalars, as Firebird counts them (see ``ColumnText``); NULL for nil or an empty string.
     static func text(_ text: String?, limit: Int) -> FirebirdValue {
         guard let text, !text.isEmpty else { return .null }
-        return .text(String(text.prefix(limit)))
+        return .text(ColumnText.prefix(text, scalars: limit))
     }
 
     /// Text for the MIS's own WIN1251 columns (`APPEALS.CONTACT_NAME` …): every character WIN1251 cannot
     /// hold (emoji, other scripts) becomes `?`, one per character as a reader sees it, so the MIS shows
-    /// where something was; cut to `limit`. The exact text goes to MisLink's UTF8 columns beside it.
+    /// where something was; then cut to `limit` WIN1251 bytes (whole characters only). The exact text
+    /// goes to MisLink's UTF8 columns beside it.
     public static func win1251(_ text: String?, limit: Int) -> FirebirdValue {
         guard let text, !text.isEmpty else { return .null }
-        let kept = String(text.prefix(limit).map { FirebirdCharset.win1251.encode(String($0)) == nil ? "?" : $0 })
-        return .text(kept)
+        var kept = ""
+        var bytes = 0
+        for character in text {
+            // A character WIN1251 holds takes one byte per scalar ("\r\n" is one character, two bytes).
+            let size = FirebirdCharset.win1251.encode(String(character))?.count
+            guard bytes + (size ?? 1) <= limit else { break }
+            bytes += size ?? 1
+            kept.append(size == nil ? "?" : character)
+        }
+        return kept.isEmpty ? .null : .text(kept)
+    }
+
+    /// An INTEGER value of a number that must fit.
+    /// - Throws: ``ApplyError`` naming `field` when it does not (the event is stored `failed`).
+    static func checkedInteger(_ value: Int, field: String) throws -> FirebirdValue {
+        guard let exact = Int32(exactly: value) else { throw ApplyError.outOfRange(field, String(value)) }
+        return .integer(exact)
     }
 
     var int64Value: Int64? {

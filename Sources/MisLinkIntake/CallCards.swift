@@ -124,9 +124,9 @@ extension CallLogApplier {
             [.bigint(callID), .integer(staff), at, at, legID.map { .bigint($0) } ?? .null, context.now,
              .bigint(callID), legID.map { .bigint($0) } ?? .null, .integer(staff), .ascii(ext, limit: 16),
              .ascii(facts.phoneNumber, limit: 128), .ascii(who?.phoneKey, limit: 20),
-             patient.map { .integer(Int32($0.id)) } ?? .null, .smallint(Int16(clamping: patient == nil ? 0 : who?.others ?? 0)),
+             try patient.map { try FirebirdValue.checkedInteger($0.id, field: "patient id") } ?? .null, .smallint(Int16(clamping: patient == nil ? 0 : who?.others ?? 0)),
              .text(patient == nil ? nil : who?.cardTitle, limit: 200), .text(orNull: patient?.birthDate),
-             (patient == nil ? nil : who?.lastVisitID).map { .integer(Int32($0)) } ?? .null,
+             try (patient == nil ? nil : who?.lastVisitID).map { try FirebirdValue.checkedInteger($0, field: "last visit id") } ?? .null,
              .text(orNull: patient == nil ? nil : who?.lastVisit), .text(patient == nil ? nil : who?.lastService, limit: 255),
              at, context.now])
         if let id = row?[0].int64Value { context.ids.remember(key, id) }
@@ -192,8 +192,8 @@ extension CallLogApplier {
             VALUES ('phone', 'in', ?, ?, ?, ?, 'open')
             RETURNING ID
             """,
-            [patient.map { .integer(Int32($0.id)) } ?? .null, .integer(staff), .text(facts.phoneNumber, limit: 64),
-             .text(patient?.fullName, limit: 150)]), let appealID = created[0].int64Value.map(Int32.init)
+            [try patient.map { try FirebirdValue.checkedInteger($0.id, field: "patient id") } ?? .null, .integer(staff), .win1251(facts.phoneNumber, limit: 64),
+             .win1251(patient?.fullName, limit: 150)]), let appealID = created[0].int64Value.map(Int32.init)
         else { throw ApplyError("INSERT INTO APPEALS … RETURNING ID gave no id") }
         try context.execute(
             """
@@ -225,7 +225,7 @@ extension CallLogApplier {
 
     /// After the summary: every card still shown is closed; a missed call gets its responsible operator.
     func closeCall(_ callID: Int64, summary: MangoSummaryEvent, result: String, in context: ApplyContext) throws {
-        let ended = context.utc(epoch: summary.endTime)
+        let ended = try context.utc(epoch: summary.endTime, field: "end_time")
         try context.execute(
             """
             UPDATE MISLINK_CALL_CARDS SET CLOSED_AT = COALESCE(CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP)), UPDATED_AT = ?

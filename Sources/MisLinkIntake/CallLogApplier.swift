@@ -46,7 +46,9 @@ public struct CallLogApplier: EventApplier {
 
     private func applyLeg(_ event: MangoCallEvent, in context: ApplyContext) throws -> IntakeOutcome {
         let state = Self.legState(event.callState)
-        let at = context.utc(epoch: event.timestamp)
+        let at = try context.utc(epoch: event.timestamp, field: "timestamp")
+        let seq = try Self.integer(event.seq, field: "seq")
+        let reason = try Self.reason(event.disconnectReason)
         let callID = try ensureCall(for: event, at: at, in: context)
         let connectedAt: FirebirdValue = event.callState == .connected ? at : .null
         let endedAt: FirebirdValue = event.callState == .disconnected ? at : .null
@@ -68,12 +70,12 @@ public struct CallLogApplier: EventApplier {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 RETURNING ID
                 """,
-                [.bigint(callID), .ascii(event.callId, limit: 128), .integer(Int32(clamping: event.seq)),
+                [.bigint(callID), .ascii(event.callId, limit: 128), seq,
                  .ascii(event.from?.number, limit: 128), .ascii(event.from?.extensionNumber, limit: 16),
                  .ascii(event.to?.number, limit: 128), .ascii(event.to?.extensionNumber, limit: 16), location,
                  .ascii(event.to?.acdGroup, limit: 16), .text(state),
                  Self.outcome(state: state, answered: event.callState == .connected, location: event.location),
-                 Self.transferType(event.transfer), Self.reason(event.disconnectReason), at, connectedAt, endedAt,
+                 Self.transferType(event.transfer), reason, at, connectedAt, endedAt,
                  context.now, context.now, staff.map { .integer($0) } ?? .null, Self.commandRow(event.commandId)])
             let newLeg = row?[0].int64Value
             if let newLeg { context.ids.remember(legKey, newLeg) }
@@ -101,12 +103,12 @@ public struct CallLogApplier: EventApplier {
             WHERE ID = ? AND LAST_SEQ < ?
             RETURNING ID
             """,
-            [.integer(Int32(clamping: event.seq)), .text(state),
+            [seq, .text(state),
              .ascii(event.from?.number, limit: 128), .ascii(event.from?.extensionNumber, limit: 16),
              .ascii(event.to?.number, limit: 128), .ascii(event.to?.extensionNumber, limit: 16),
              location, .ascii(event.to?.acdGroup, limit: 16), Self.transferType(event.transfer),
-             Self.reason(event.disconnectReason), connectedAt, endedAt, .text(state), connectedAt, location, context.now,
-             .bigint(legID), .integer(Int32(clamping: event.seq))])
+             reason, connectedAt, endedAt, .text(state), connectedAt, location, context.now,
+             .bigint(legID), seq])
         if updated != nil {
             try updateCall(callID, from: event, state: state, at: at, in: context)
             try followCards(callID: callID, legID: legID, staff: staff, event: event, at: at, in: context)
@@ -166,7 +168,7 @@ public struct CallLogApplier: EventApplier {
             RETURNING ID
             """,
             callInsertValues(entry: entry, direction: direction, event: event, at: at, now: context.now)
-                + Self.identificationColumns(who) + [Self.commandRow(event.commandId)])
+                + (try Self.identificationColumns(who)) + [Self.commandRow(event.commandId)])
         guard let id = row?[0].int64Value else { throw ApplyError("INSERT … RETURNING ID gave no id") }
         context.ids.remember(key, id)
         context.lookups.remember(id, .init(direction: direction, phoneKey: who?.phoneKey, phoneNumber: client, identification: who))
@@ -197,10 +199,10 @@ public struct CallLogApplier: EventApplier {
     }
 
     /// PHONE_KEY, PATIENT_ID, PATIENT_OTHERS, PATIENT_MATCH of an identification.
-    static func identificationColumns(_ who: Identification?) -> [FirebirdValue] {
+    static func identificationColumns(_ who: Identification?) throws -> [FirebirdValue] {
         guard let who, !who.ownNumber else { return [.null, .null, .integer(0), .null] }
         let match = who.matchedColumn.flatMap { ["PHONE_MOBILE", "PHONE_HOME", "PHONE_WORK"].contains($0) ? $0 : nil }
-        return [.ascii(who.phoneKey, limit: 20), who.patient.map { .integer(Int32($0.id)) } ?? .null,
+        return [.ascii(who.phoneKey, limit: 20), try who.patient.map { try FirebirdValue.checkedInteger($0.id, field: "patient id") } ?? .null,
                 .smallint(Int16(clamping: who.others)), .ascii(match, limit: 12)]
     }
 
@@ -230,13 +232,15 @@ public struct CallLogApplier: EventApplier {
         let result = Self.result(of: summary)
         let talked = summary.talkTime > 0
         let waitEnd = talked ? summary.talkTime : summary.endTime
+        // Times and durations come from the PBX: one that no column can take fails this event (stored
+        // `failed` with the reason), never the worker.
         let values: [FirebirdValue] = [
-            .text(direction), .text(result), context.utc(epoch: summary.endTime),
-            talked ? context.utc(epoch: summary.talkTime) : .null,
-            .integer(Int32(clamping: max(0, waitEnd - summary.createTime))),
-            .integer(Int32(clamping: talked ? max(0, summary.endTime - summary.talkTime) : 0)),
-            .integer(Int32(clamping: max(0, summary.endTime - summary.createTime))),
-            Self.reason(summary.disconnectReason),
+            .text(direction), .text(result), try context.utc(epoch: summary.endTime, field: "end_time"),
+            talked ? try context.utc(epoch: summary.talkTime, field: "talk_time") : .null,
+            try Self.integer(max(0, waitEnd - summary.createTime), field: "wait seconds"),
+            try Self.integer(talked ? max(0, summary.endTime - summary.talkTime) : 0, field: "talk seconds"),
+            try Self.integer(max(0, summary.endTime - summary.createTime), field: "duration seconds"),
+            try Self.reason(summary.disconnectReason),
         ]
         let entry = FirebirdValue.ascii(summary.entryId, limit: 128)
         if let updated = try context.firstRow(
@@ -265,8 +269,9 @@ public struct CallLogApplier: EventApplier {
             """,
             values + [entry, .ascii(summary.from?.number, limit: 128), .ascii(summary.from?.extensionNumber, limit: 16),
                       .ascii(summary.to?.number, limit: 128), .ascii(summary.to?.extensionNumber, limit: 16),
-                      .ascii(summary.lineNumber, limit: 128), context.utc(epoch: summary.createTime), context.now, context.now,
-                      context.now] + Self.identificationColumns(who))
+                      .ascii(summary.lineNumber, limit: 128), try context.utc(epoch: summary.createTime, field: "create_time"),
+                      context.now, context.now,
+                      context.now] + (try Self.identificationColumns(who)))
         if let callID = inserted?[0].int64Value {
             context.ids.remember("call:" + summary.entryId, callID)
             try closeCall(callID, summary: summary, result: result, in: context)
@@ -343,7 +348,15 @@ public struct CallLogApplier: EventApplier {
         return .text(answered ? "answered" : location == "ivr" ? "ivr" : "not_answered")
     }
 
-    static func reason(_ code: MangoResultCode?) -> FirebirdValue {
-        code.map { .integer(Int32(clamping: $0.rawValue)) } ?? .null
+    /// DISCONNECT_REASON of a code; decoding keeps codes within INTEGER, this checks again.
+    static func reason(_ code: MangoResultCode?) throws -> FirebirdValue {
+        guard let code else { return .null }
+        return try integer(code.rawValue, field: "disconnect_reason")
+    }
+
+    /// An INTEGER column's value from an event's number.
+    /// - Throws: ``ApplyError`` when the number does not fit (the event is stored `failed`).
+    static func integer(_ value: Int, field: String) throws -> FirebirdValue {
+        try .checkedInteger(value, field: field)
     }
 }

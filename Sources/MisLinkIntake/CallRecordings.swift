@@ -15,7 +15,7 @@ extension CallLogApplier {
         case "completed": state = "completed"
         default: return .stored
         }
-        let at = context.utc(epoch: event.timestamp)
+        let at = try context.utc(epoch: event.timestamp, field: "timestamp")
         let started: FirebirdValue = state == "recording" ? at : .null
         let completed: FirebirdValue = state == "completed" ? at : .null
         // A later state never goes back: available, stored and failed stay.
@@ -42,13 +42,14 @@ extension CallLogApplier {
 
     func applyRecordAdded(_ event: MangoRecordAddedEvent, in context: ApplyContext) throws -> IntakeOutcome {
         guard let callID = try knownCall(event.entryId, in: context) else { return .stored }
+        let at = try context.utc(epoch: event.timestamp, field: "timestamp")
         let updated = try context.firstRow(
             """
             UPDATE MISLINK_CALL_RECORDINGS SET STATE = CASE WHEN STATE = 'stored' THEN STATE ELSE 'available' END,
                 NEXT_ATTEMPT_AT = ?, UPDATED_AT = ?, COMPLETED_AT = COALESCE(COMPLETED_AT, ?)
             WHERE PBX_RECORDING_ID = ?
             RETURNING ID
-            """, [context.now, context.now, context.utc(epoch: event.timestamp), .ascii(event.recordingId, limit: 128)])
+            """, [context.now, context.now, at, .ascii(event.recordingId, limit: 128)])
         if updated == nil {
             try context.execute(
                 """
@@ -56,7 +57,7 @@ extension CallLogApplier {
                     CREATED_AT, UPDATED_AT)
                 VALUES (?, ?, 'available', ?, ?, ?, ?)
                 """,
-                [.bigint(callID), .ascii(event.recordingId, limit: 128), context.utc(epoch: event.timestamp), context.now,
+                [.bigint(callID), .ascii(event.recordingId, limit: 128), at, context.now,
                  context.now, context.now])
         }
         try context.execute(

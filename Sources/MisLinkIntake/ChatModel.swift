@@ -190,8 +190,14 @@ extension ChatEvent {
 /// Platform times: ISO 8601 with or without fractional seconds (a zone-less one read as UTC), or
 /// epoch seconds as text.
 enum ChatDates {
+    /// The instant of a platform time; nil when it is none (`nan`, `inf` and other text that is no
+    /// decimal number or ISO 8601 time). An instant Firebird cannot store (`1e300`) is returned as it
+    /// is: the applier refuses it with the field named (decoding already refuses most of them).
     static func parse(_ text: String) -> Date? {
-        if let epoch = Double(text) { return Date(timeIntervalSince1970: epoch) }
+        if LooseNumber.isDecimal(text) {
+            guard let epoch = Double(text), epoch.isFinite else { return nil }
+            return Date(timeIntervalSince1970: epoch)
+        }
         let formatters = DateFormatters.shared
         return formatters.plain.date(from: text) ?? formatters.fractional.date(from: text)
             ?? formatters.plain.date(from: text + "Z") ?? formatters.fractional.date(from: text + "Z")

@@ -54,7 +54,7 @@ public struct ChatThreadApplier: EventApplier {
             case .message(let message):
                 try addMessage(message, thread: thread, provider: event.thread.provider, in: context)
             case .state(let state, let at):
-                if let applied = thread.stateChangedAt, FirebirdTimestamp(at, in: .utc) < applied {
+                if let applied = thread.stateChangedAt, try ApplyContext.timestamp(at, field: "state time") < applied {
                     outcome = .skipped
                     continue
                 }
@@ -116,9 +116,9 @@ public struct ChatThreadApplier: EventApplier {
             """,
             key + [.text(ref.channel), .ascii(ref.clientID, limit: 128), .text(ref.externalClientID, limit: 128),
                    .text(ref.contactName, limit: 150), .text(ref.contactPhone, limit: 64), .text(ref.contactHandle, limit: 128),
-                   .ascii(who?.phoneKey, limit: 20), patient.map { .integer(Int32($0.id)) } ?? .null,
+                   .ascii(who?.phoneKey, limit: 20), try patient.map { try FirebirdValue.checkedInteger($0.id, field: "patient id") } ?? .null,
                    .smallint(Int16(clamping: others)), .text(patient == nil ? nil : who?.cardTitle, limit: 200),
-                   openedAt.map { context.utc($0) } ?? context.now, context.now, context.now]),
+                   try openedAt.map { try context.utc($0, field: "opening time") } ?? context.now, context.now, context.now]),
             let id = row[0].int64Value
         else { throw ApplyError("INSERT INTO MISLINK_CHAT_THREADS … RETURNING ID gave no id") }
 
@@ -129,7 +129,7 @@ public struct ChatThreadApplier: EventApplier {
             VALUES (?, 'in', ?, NULL, ?, ?, 'open')
             RETURNING ID
             """,
-            [.text(Self.misChannel(ref.channel)), patient.map { .integer(Int32($0.id)) } ?? .null,
+            [.text(Self.misChannel(ref.channel)), try patient.map { try FirebirdValue.checkedInteger($0.id, field: "patient id") } ?? .null,
              .win1251(ref.contactPhone, limit: 64), .win1251(ref.contactName ?? patient?.fullName, limit: 150)]),
             let appeal = created[0].int64Value.map(Int32.init)
         else { throw ApplyError("INSERT INTO APPEALS … RETURNING ID gave no id") }
@@ -156,7 +156,7 @@ public struct ChatThreadApplier: EventApplier {
         let others = Int16(clamping: patient == nil ? 0 : who.others)
         try context.execute(
             "UPDATE MISLINK_CHAT_THREADS SET PHONE_KEY = ?, PATIENT_ID = ?, PATIENT_OTHERS = ?, PATIENT_DISPLAY = ? WHERE ID = ?",
-            [.ascii(who.phoneKey, limit: 20), patient.map { .integer(Int32($0.id)) } ?? .null, .smallint(others),
+            [.ascii(who.phoneKey, limit: 20), try patient.map { try FirebirdValue.checkedInteger($0.id, field: "patient id") } ?? .null, .smallint(others),
              .text(patient == nil ? nil : who.cardTitle, limit: 200), .bigint(thread)])
         try context.execute(
             "UPDATE MISLINK_APPEALS SET PHONE_KEY = ?, PATIENT_OTHERS = ?, PATIENT_DISPLAY = ?, UPDATED_AT = ? WHERE APPEAL_ID = ?",
@@ -165,16 +165,17 @@ public struct ChatThreadApplier: EventApplier {
         guard let patient else { return }
         try context.execute(
             "UPDATE APPEALS SET PATIENT_ID = COALESCE(PATIENT_ID, ?), CONTACT_PHONE = COALESCE(CONTACT_PHONE, ?) WHERE ID = ?",
-            [.integer(Int32(patient.id)), .win1251(phone, limit: 64), .integer(appeal)])
+            [try .checkedInteger(patient.id, field: "patient id"), .win1251(phone, limit: 64), .integer(appeal)])
         try appealEvent(appeal, "patient_set", actor: "system", thread: thread, detail: who.cardTitle, in: context)
     }
 
     /// Moves the thread to a state and its appeal with it (rules 2–5).
     private func move(_ thread: ThreadRow, to state: ChatThreadState, at: Date, providerStatus: String?, provider: String,
                       in context: ApplyContext) throws -> ThreadRow {
-        let stamp = context.utc(at)
+        let stampValue = try ApplyContext.timestamp(at, field: "state time")
+        let stamp = FirebirdValue.timestamp(stampValue)
         var next = thread
-        next.stateChangedAt = FirebirdTimestamp(at, in: .utc)
+        next.stateChangedAt = stampValue
         var login: String?
         var closeReason: String?
         switch state {
@@ -308,7 +309,7 @@ public struct ChatThreadApplier: EventApplier {
     // MARK: - Messages
 
     private func addMessage(_ message: ChatMessage, thread: ThreadRow, provider: String, in context: ApplyContext) throws {
-        let at = context.utc(message.at)
+        let at = try context.utc(message.at, field: "message time")
         let staff = try message.agent.flatMap { try context.lookups.staffID(agent: $0, provider: provider, in: context) }
         // Once per platform id: MisLink's own sent messages are recorded when sent, and the platform's
         // echo of them must not add a second row.
