@@ -7,7 +7,8 @@ import Synchronization
 /// at a time, normally inside ``FirebirdConnection/withAttachment(_:)``, which runs it on the
 /// connection's own serial executor. ``cancelOperation()`` is the one call other threads may make.
 ///
-/// `close()` detaches and reports errors; `deinit` detaches silently if `close()` was never called.
+/// `close()` rolls back what is open, detaches and reports errors; `deinit` detaches silently if
+/// `close()` was never called or its detach failed.
 public final class FirebirdAttachment {
     /// The configuration it was opened with.
     public let configuration: FirebirdConfiguration
@@ -17,6 +18,8 @@ public final class FirebirdAttachment {
     let status = StatusVector()
     /// A copy of the handle other threads may read to cancel a running call.
     let cancelHandle = CancelHandle()
+    /// The transactions started on it, so that ``close()`` can roll back those still open.
+    var openTransactions = OpenTransactions()
 
     private init(configuration: FirebirdConfiguration) {
         self.configuration = configuration
@@ -72,23 +75,53 @@ public final class FirebirdAttachment {
     /// True until ``close()`` or ``drop()``.
     public var isOpen: Bool { handle != 0 }
 
-    /// Detaches. Transactions still open are rolled back by the server.
+    /// Rolls back every transaction still open on it, then detaches.
+    ///
+    /// Firebird refuses to detach an attachment with open transactions ("cannot disconnect database
+    /// with open transactions", `isc_open_trans`), so a transaction a caller kept open (a session's
+    /// long read-only one) would otherwise leave the attachment alive on the server. When the detach
+    /// still fails, the handle is kept, the error is thrown, and `deinit` tries again; only a lost
+    /// connection (nothing left to detach from) forgets the handle.
     public func close() throws {
         guard handle != 0 else { return }
+        try finishOpenTransactions()
         cancelHandle.set(0)
         isc_detach_database(status.pointer, &handle)
-        let failure = status.failed ? status.error() : nil
+        if status.failed {
+            let failure = status.error()
+            guard failure.code == .connectionLost else {
+                cancelHandle.set(handle)
+                throw failure
+            }
+        }
         handle = 0
-        if let failure, failure.code != .connectionLost { throw failure }
     }
 
-    /// Drops the database this attachment is attached to, and detaches.
+    /// Drops the database this attachment is attached to (after rolling back its open transactions), and detaches.
     public func drop() throws {
         try ensureOpen()
+        try finishOpenTransactions()
         cancelHandle.set(0)
         isc_drop_database(status.pointer, &handle)
-        try status.check()
+        if status.failed {
+            cancelHandle.set(handle)
+            try status.check()
+        }
         handle = 0
+    }
+
+    /// Rolls back the transactions started here and still active. A lost connection is no failure
+    /// here (the detach that follows reports it); any other rollback error is thrown.
+    private func finishOpenTransactions() throws {
+        var failure: FirebirdError?
+        for transaction in openTransactions.active() {
+            do {
+                try transaction.rollback()
+            } catch let error as FirebirdError where error.code != .connectionLost {
+                failure = failure ?? error
+            } catch {}
+        }
+        if let failure { throw failure }
     }
 
     /// Checks that the attachment is alive with a round trip to the server (`fb_ping`).
@@ -125,5 +158,27 @@ final class CancelHandle: Sendable {
             var status = [ISC_STATUS](repeating: 0, count: 20)
             fb_cancel_operation(&status, &value, UInt16(fb_cancel_raise))
         }
+    }
+}
+
+/// Weak references to the transactions of one attachment (a transaction holds its attachment
+/// strongly, so the attachment must not hold them back).
+struct OpenTransactions {
+    private final class Entry {
+        weak var transaction: Transaction?
+        init(_ transaction: Transaction) { self.transaction = transaction }
+    }
+
+    private var entries: [Entry] = []
+
+    /// Remembers `transaction`, forgetting the ones released or ended meanwhile.
+    mutating func add(_ transaction: Transaction) {
+        entries.removeAll { $0.transaction?.isActive != true }
+        entries.append(Entry(transaction))
+    }
+
+    /// The transactions still alive and active, oldest first.
+    func active() -> [Transaction] {
+        entries.compactMap { $0.transaction }.filter(\.isActive)
     }
 }

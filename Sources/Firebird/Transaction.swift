@@ -3,7 +3,7 @@ import CFirebird
 /// A transaction on one attachment: the owner of one `isc_tr_handle`.
 ///
 /// Not `Sendable`; use it on the attachment's executor. A transaction neither committed nor rolled
-/// back is rolled back when it is released.
+/// back is rolled back when it is released, or when its attachment is closed.
 public final class Transaction {
     /// The attachment it runs on.
     public let attachment: FirebirdAttachment
@@ -24,6 +24,7 @@ public final class Transaction {
             }
         }
         try attachment.status.check()
+        attachment.openTransactions.add(self)
     }
 
     deinit {
