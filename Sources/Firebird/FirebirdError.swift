@@ -3,9 +3,10 @@ import CFirebird
 /// An error reported by the Firebird client library or the server, or a misuse of this wrapper.
 ///
 /// It carries every GDS code of the status vector, the SQLCODE and SQLSTATE, the full text that
-/// `fb_interpret` gives for the vector, and the SQL that failed. Its `description` is safe for logs:
-/// bound parameter values never appear in it (MisLink binds patient phones and names), only their count.
-/// `debugDescription` adds the values.
+/// `fb_interpret` gives for the vector, and the SQL that failed. Its `description` and ``message`` are
+/// safe for logs and API answers: bound parameter values never appear in them (MisLink binds patient
+/// phones and names), only their count, and the values the server quotes from the data (the key of
+/// a unique violation, a value a column rejected) are replaced by `***`. `debugDescription` adds both.
 ///
 /// Branch on what callers care about with ``Code``:
 /// ```swift
@@ -57,20 +58,26 @@ public struct FirebirdError: Error, Sendable {
     public var sqlCode: Int
     /// The five-character SQLSTATE from `fb_sqlstate`; empty for wrapper errors.
     public var sqlState: String
-    /// Every line `fb_interpret` gives for the status vector, joined with newlines, or the wrapper's message.
+    /// Every line `fb_interpret` gives for the status vector, joined with newlines, with the values the
+    /// server quoted from the data replaced by `***` (`Problematic key value is ("PHONE" = ***)`), or
+    /// the wrapper's message.
     public var message: String
+    /// The lines exactly as `fb_interpret` gives them, values included. Printed by `debugDescription` only.
+    public var fullMessage: String
     /// The SQL text being executed, if any.
     public var sql: String?
     /// The bound parameter values. Never printed by `description`.
     public var arguments: [FirebirdValue]?
 
     /// Creates an error. Most errors come from a status vector; this initializer serves the wrapper's own checks.
+    /// - Parameter fullMessage: the message with nothing redacted. Defaults to `message`.
     public init(
         code: Code, message: String, gdsCodes: [Int] = [], sqlCode: Int = 0, sqlState: String = "",
-        sql: String? = nil, arguments: [FirebirdValue]? = nil
+        sql: String? = nil, arguments: [FirebirdValue]? = nil, fullMessage: String? = nil
     ) {
         self.code = code
         self.message = message
+        self.fullMessage = fullMessage ?? message
         self.gdsCodes = gdsCodes
         self.sqlCode = sqlCode
         self.sqlState = sqlState
@@ -110,7 +117,8 @@ public struct FirebirdError: Error, Sendable {
 }
 
 extension FirebirdError: CustomStringConvertible, CustomDebugStringConvertible {
-    /// Safe for logs: the code, SQLSTATE, GDS codes, message and SQL; parameter values are redacted.
+    /// Safe for logs and API answers: the code, SQLSTATE, GDS codes, message and SQL; parameter values
+    /// and the values the server quoted are redacted.
     public var description: String {
         var text = "Firebird \(code)"
         if !sqlState.isEmpty { text += " (SQLSTATE \(sqlState), SQLCODE \(sqlCode), GDS \(gdsCodes.map(String.init).joined(separator: ",")))" }
@@ -120,9 +128,10 @@ extension FirebirdError: CustomStringConvertible, CustomDebugStringConvertible {
         return text
     }
 
-    /// Everything, including the bound values. Not for production logs.
+    /// Everything, including the bound values and the server's message unredacted. Not for production logs.
     public var debugDescription: String {
         var text = description
+        if fullMessage != message { text += " — unredacted: \(fullMessage)" }
         if let arguments { text += " — arguments: \(arguments.map(\.debugDescription))" }
         return text
     }
