@@ -225,7 +225,7 @@ public struct LoadGenerator: Sendable {
         return (Conversation(steps: steps), object)
     }
 
-    static func finalState(of scenario: String) -> String {
+    public static func finalState(of scenario: String) -> String {
         switch scenario {
         case "inbound-missed-ring-all": return "missed"
         case "abandoned-in-ivr": return "abandoned"

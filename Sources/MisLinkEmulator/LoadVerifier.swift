@@ -11,6 +11,14 @@ public struct ExpectedObject: Sendable, Hashable, Codable {
     public var platform: String
     /// The final state the scenario drives it to (`answered`, `missed`, `abandoned`, `open`, `resolved`…).
     public var finalState: String
+
+    /// Makes an expected object.
+    public init(kind: String, id: String, platform: String, finalState: String) {
+        self.kind = kind
+        self.id = id
+        self.platform = platform
+        self.finalState = finalState
+    }
 }
 
 /// The outcome of the final check of a load run.

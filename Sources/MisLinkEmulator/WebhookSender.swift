@@ -19,6 +19,8 @@ public struct Delivery: Sendable {
     public var error: String?
     /// `true` for a deliberate duplicate.
     public var isDuplicate: Bool
+    /// MisLink's `outcome` (`applied`, `spooled`, `quarantined`, …) when the answer carried one.
+    public var outcome: String?
 }
 
 /// Where the emulator delivers webhooks, and how.
@@ -92,10 +94,11 @@ public struct WebhookSender: Sendable {
     private func deliver(_ request: HTTPClientRequest, path: String, json: String, isDuplicate: Bool) async -> Delivery {
         var delivery = Delivery(
             url: request.url, path: path, json: json, status: nil, latencyNanoseconds: 0, error: nil,
-            isDuplicate: isDuplicate)
+            isDuplicate: isDuplicate, outcome: nil)
         do {
             let response = try await client.execute(request)
             delivery.status = response.status
+            delivery.outcome = (try? JSONSerialization.jsonObject(with: response.body) as? [String: Any])?["outcome"] as? String
             let elapsed = response.transferTime.components
             delivery.latencyNanoseconds = UInt64(max(0, elapsed.seconds)) * 1_000_000_000
                 + UInt64(max(0, elapsed.attoseconds / 1_000_000_000))

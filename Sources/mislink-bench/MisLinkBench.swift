@@ -8,5 +8,5 @@ struct MisLinkBench: AsyncParsableCommand {
         commandName: "mislink-bench",
         abstract: "Measure MisLink's throughput and latency.",
         subcommands: [DatabaseBenchmark.self, IdentifyBenchmark.self, IntakeBenchmark.self, CallLogBenchmark.self, CardBenchmark.self,
-                      ReportBenchmark.self])
+                      ReportBenchmark.self, SoakBenchmark.self])
 }

@@ -27,6 +27,8 @@ struct WorkerHarness {
         settings.listen = "127.0.0.1:0"
         settings.mango.apiKey = credentials.apiKey
         settings.mango.apiSalt = credentials.apiSalt
+        // No PBX unless a test starts the fake one: a closed local port, never the real service.
+        settings.mango.baseURL = "http://127.0.0.1:9/vpbx"
         settings.api.tokens = [token]
         settings.chat.chatwoot.webhookSecret = secret
         settings.chat.edna.webhookSecret = secret
