@@ -93,8 +93,11 @@ public struct Worker: Sendable {
         HealthRoutes(pool: pool, intake: intake, registry: registry).add(to: router)
         APIRoutes(settings: settings, pool: pool, intake: intake).add(to: router)
         let (host, port) = try settings.listenAddress
+        // The public listener's limits (slowloris, connection floods): http.* settings.
+        let limits = ListenerLimits(settings: settings.http, logger: logger)
         let app = Application(
             router: router,
+            server: limits.server,
             configuration: .init(address: .hostname(host, port: port), serverName: "MisLink"),
             onServerRunning: { channel in onBound(channel.localAddress?.port ?? port) },
             logger: logger)

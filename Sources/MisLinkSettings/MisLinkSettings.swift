@@ -37,6 +37,8 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
     public var telephony: Telephony
     /// Call recordings kept by MisLink.
     public var recordings: Recordings
+    /// The public HTTP listener's limits (timeouts, connections, header size).
+    public var http: HTTP
     /// This worker's name in claims and logs. Defaults to `<host>:<pid>`.
     public var workerName: String
     /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`. Defaults to `info`.
@@ -360,7 +362,8 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
     public init(database: Database = Database(), listen: String = "127.0.0.1:8080", clinicTimeZone: String = "Europe/Moscow",
                 mango: Mango = Mango(), chat: Chat = Chat(), api: API = API(), intake: Intake = Intake(),
                 outbound: Outbound = Outbound(), telephony: Telephony = Telephony(),
-                recordings: Recordings = Recordings(), workerName: String? = nil, logLevel: String = "info") {
+                recordings: Recordings = Recordings(), http: HTTP = HTTP(), workerName: String? = nil,
+                logLevel: String = "info") {
         self.database = database
         self.listen = listen
         self.clinicTimeZone = clinicTimeZone
@@ -371,6 +374,7 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
         self.outbound = outbound
         self.telephony = telephony
         self.recordings = recordings
+        self.http = http
         self.workerName = workerName ?? Self.defaultWorkerName
         self.logLevel = logLevel
     }
