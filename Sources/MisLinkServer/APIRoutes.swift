@@ -39,7 +39,21 @@ struct APIRoutes {
         secured.post("emulator/verify") { request, _ in
             let body = try await request.body(limit: 64 * 1024 * 1024)
             let check = try JSONDecoder().decode(VerificationRequest.self, from: body)
+            try Self.validate(check.objects)
             return try await LoadRunCheck(pool: pool).verify(check.objects)
+        }
+    }
+
+    /// What `emulator/verify` looks up must fit its columns (PBX_CALL_ID, EXTERNAL_ID: VARCHAR(128) ASCII).
+    static func validate(_ objects: [VerificationRequest.Object]) throws {
+        for (index, object) in objects.enumerated() {
+            guard ["call", "thread"].contains(object.kind) else {
+                throw HTTPError(.badRequest, message: "objects[\(index)].kind must be call or thread")
+            }
+            guard ["mango", "chatwoot", "edna"].contains(object.platform) else {
+                throw HTTPError(.badRequest, message: "objects[\(index)].platform must be mango, chatwoot or edna")
+            }
+            _ = try RequestInput.text(object.id, "objects[\(index)].id", max: 128, charset: .ascii)
         }
     }
 

@@ -114,6 +114,12 @@ struct RESTInputTests {
         try await expectRefused(harness, "GET", "/api/v1/calls?cursor=300000000000000000_1", naming: "cursor")
         try await expectRefused(harness, "GET", "/api/v1/calls?cursor=1700000000000000_-1", naming: "cursor")
         try await expectRefused(harness, "GET", "/api/v1/reports/appeals?from=0000-01-01&to=0000-01-02", naming: "from")
+        // The load check's lookups: a platform longer than PROVIDER's 16 was the database's 500.
+        try await expectRefused(harness, "POST", "/api/v1/emulator/verify",
+                                #"{"objects":[{"kind":"thread","id":"t1","platform":"chatwoot-and-more-words","finalState":"open"}]}"#,
+                                naming: "objects[0].platform")
+        try await expectRefused(harness, "POST", "/api/v1/emulator/verify",
+                                #"{"objects":[{"kind":"call","id":"звонок","platform":"mango","finalState":"answered"}]}"#, naming: "objects[0].id")
         try await expectAlive(harness)
         #expect(try await harness.query("SELECT STATUS FROM MISLINK_CALLS WHERE ID = 77")[0].decode(String?.self, at: 0) == "👨‍👩‍👧‍👦 перезвонить")
     }
