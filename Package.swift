@@ -223,7 +223,7 @@ let package = Package(
         .testTarget(
             name: "MisLinkServerTests",
             dependencies: [
-                "MisLinkServer", "MisLinkIntake", "MisLinkSettings", "MisLinkEmulator", "MisLinkExternalAPIs", "MisLinkHTTP",
+                "MisLinkServer", "MisLinkIntake", "MisLinkSettings", "MisLinkEmulator", "MisLinkExternalAPIs", "MisLinkHTTP", "MisLinkDemoData",
                 "MisLinkOutbound", "Firebird", "MisLinkTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -209,20 +209,23 @@ public struct LoadGenerator: Sendable {
             if case .chat = $0 { return true }
             return false
         }
-        let object: ExpectedObject
-        if isEdna {
-            object = ExpectedObject(kind: "thread", id: String(base), platform: "edna", finalState: "open")
-        } else if isChat {
-            object = ExpectedObject(kind: "thread", id: String(base), platform: "chatwoot",
-                                    finalState: name == "chatwoot-closed-by-operator" ? "resolved" : "open")
-        } else {
-            let entry = steps.lazy.compactMap { step -> String? in
-                if case .mango(_, let json) = step { return json["entry_id"]?.stringValue }
-                return nil
-            }.first ?? ""
-            object = ExpectedObject(kind: "call", id: entry, platform: "mango", finalState: Self.finalState(of: name))
-        }
+        let entry = steps.lazy.compactMap { step -> String? in
+            if case .mango(_, let json) = step { return json["entry_id"]?.stringValue }
+            return nil
+        }.first ?? ""
+        let object = Self.expectedObject(scenario: name, isChat: isChat, isEdna: isEdna, id: String(base), entry: entry)
         return (Conversation(steps: steps), object)
+    }
+
+    /// What a conversation drawn from `scenario` leaves in MisLink: a thread by `id` (edna threads end
+    /// open), or a call by its `entry` id in the scenario's final state.
+    public static func expectedObject(scenario: String, isChat: Bool, isEdna: Bool, id: String, entry: String) -> ExpectedObject {
+        if isEdna { return ExpectedObject(kind: "thread", id: id, platform: "edna", finalState: "open") }
+        if isChat {
+            return ExpectedObject(kind: "thread", id: id, platform: "chatwoot",
+                                  finalState: scenario == "chatwoot-closed-by-operator" ? "resolved" : "open")
+        }
+        return ExpectedObject(kind: "call", id: entry, platform: "mango", finalState: finalState(of: scenario))
     }
 
     public static func finalState(of scenario: String) -> String {

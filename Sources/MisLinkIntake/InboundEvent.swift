@@ -113,6 +113,17 @@ public enum IntakeOutcome: String, Sendable, Codable {
     /// on replay): kept whole and raw in `MISLINK_QUARANTINE` with the reason, acknowledged, and never
     /// blocking the events after it.
     case quarantined
+
+    /// The `MISLINK_INBOX.STATUS` an event with this outcome is stored with.
+    var inboxStatus: String {
+        switch self {
+        case .applied: "processed"
+        case .skipped, .duplicate: "skipped"
+        case .failed, .quarantined: "failed"
+        case .retrying: "retrying"
+        case .stored, .spooled: "received"
+        }
+    }
 }
 
 /// Why a webhook is refused, with the HTTP status to answer. Nothing is stored for a refused webhook.

@@ -131,11 +131,7 @@ public final class InboxRetrier {
     private func retry(_ row: StoredRow, on attachment: FirebirdAttachment) throws -> String? {
         let transaction = try attachment.beginTransaction(TransactionOptions(isolation: .readCommitted, lockResolution: .noWait))
         do {
-            let claim = try attachment.prepare(
-                "UPDATE MISLINK_INBOX SET ATTEMPTS = IIF(ATTEMPTS < 32000, ATTEMPTS + 1, ATTEMPTS) WHERE ID = ? AND STATUS = ?",
-                in: transaction)
-            try claim.execute([.bigint(row.id), .text(row.status)], in: transaction)
-            guard try claim.rowCounts().updated == 1 else {
+            guard try claim(row, on: attachment, in: transaction) else {
                 try transaction.rollback()
                 return nil
             }
@@ -171,11 +167,7 @@ public final class InboxRetrier {
                 ? "gave up after \(attempts) attempts: \(InboxWriter.reason(error))" : InboxWriter.reason(error)
             let update = try attachment.beginTransaction(TransactionOptions(isolation: .readCommitted, lockResolution: .noWait))
             do {
-                let statement = try attachment.prepare(
-                    "UPDATE MISLINK_INBOX SET ATTEMPTS = IIF(ATTEMPTS < 32000, ATTEMPTS + 1, ATTEMPTS) WHERE ID = ? AND STATUS = ?",
-                    in: update)
-                try statement.execute([.bigint(row.id), .text(row.status)], in: update)
-                guard try statement.rowCounts().updated == 1 else {
+                guard try claim(row, on: attachment, in: update) else {
                     try update.rollback()
                     return nil
                 }
@@ -190,16 +182,18 @@ public final class InboxRetrier {
         }
     }
 
+    /// Counts the attempt on the row if it still has the status it was read with (NO WAIT: a row another
+    /// worker is retrying is a lock conflict); false when it has moved on.
+    private func claim(_ row: StoredRow, on attachment: FirebirdAttachment, in transaction: Transaction) throws -> Bool {
+        let statement = try attachment.prepare(
+            "UPDATE MISLINK_INBOX SET ATTEMPTS = IIF(ATTEMPTS < 32000, ATTEMPTS + 1, ATTEMPTS) WHERE ID = ? AND STATUS = ?",
+            in: transaction)
+        try statement.execute([.bigint(row.id), .text(row.status)], in: transaction)
+        return try statement.rowCounts().updated == 1
+    }
+
     private func setStatus(_ id: Int64, outcome: IntakeOutcome, error: String?, attempts: Int,
                            on attachment: FirebirdAttachment, in transaction: Transaction) throws {
-        let status: String
-        switch outcome {
-        case .applied: status = "processed"
-        case .skipped, .duplicate: status = "skipped"
-        case .failed, .quarantined: status = "failed"
-        case .retrying: status = "retrying"
-        case .stored, .spooled: status = "received"
-        }
         let done = outcome == .applied || outcome == .skipped
         let next: FirebirdValue = outcome == .retrying
             ? Quarantine.timestamp(Date().addingTimeInterval(Self.delay(afterAttempts: attempts))) : .null
@@ -210,7 +204,7 @@ public final class InboxRetrier {
             WHERE ID = ?
             """, in: transaction)
         try statement.execute(
-            [.text(status), error.map { .text($0.prefix(scalars: 1000)) } ?? .null, next,
+            [.text(outcome.inboxStatus), error.map { .text($0.prefix(scalars: 1000)) } ?? .null, next,
              .integer(done ? 1 : 0), Quarantine.timestamp(Date()), .bigint(id)],
             in: transaction)
     }

@@ -235,14 +235,6 @@ final class InboxWriter {
         guard let key = Self.storableKey(event.deliveryKey) else {
             throw FirebirdError(code: .conversion, message: "the delivery key is not printable ASCII of at most 255 bytes")
         }
-        let status: String
-        switch outcome {
-        case .applied: status = "processed"
-        case .skipped, .duplicate: status = "skipped"
-        case .failed, .quarantined: status = "failed"
-        case .retrying: status = "retrying"
-        case .stored, .spooled: status = "received"
-        }
         let statement = try statements.statement(
             """
             INSERT INTO MISLINK_INBOX (SOURCE, DELIVERY_KEY, EVENT_TYPE, OBJECT_ID, PAYLOAD, REMOTE_ADDR, STATUS,
@@ -251,7 +243,7 @@ final class InboxWriter {
             """, in: transaction)
         try statement.execute(
             [.text(event.source), .text(key), .ascii(event.eventType, limit: 63), .ascii(event.objectID, limit: 128),
-             .text(event.payload), .ascii(event.remoteAddress, limit: 45), .text(status),
+             .text(event.payload), .ascii(event.remoteAddress, limit: 45), .text(outcome.inboxStatus),
              error.map { .text($0.prefix(scalars: 1000)) } ?? .null,
              Quarantine.timestamp(event.receivedAt),
              outcome == .applied || outcome == .skipped ? now : .null,

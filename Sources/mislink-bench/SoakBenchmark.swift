@@ -58,7 +58,7 @@ struct SoakBenchmark: AsyncParsableCommand {
         let serverDSN = "127.0.0.1:\(path)"
 
         let binary = mislink ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("mislink").path
-        let worker = WorkerProcess(binary: binary, dsn: serverDSN, port: Self.freePort(), folder: folder, settings: settings)
+        let worker = WorkerProcess(binary: binary, dsn: serverDSN, port: LocalPort.free(), folder: folder, settings: settings)
         try worker.launch()
         let client = HTTPClient(configuration: .init(maxConcurrentRequests: concurrent * 2 + 4, timeout: .seconds(15)))
         guard await worker.waitHealthy(client, within: .seconds(60)) else {
@@ -171,15 +171,7 @@ struct SoakBenchmark: AsyncParsableCommand {
                     await Self.sendUntilAcknowledged(step, sender: sender, stats: stats, isDuplicate: copy)
                 }
             }
-            let object: ExpectedObject
-            if isEdna {
-                object = ExpectedObject(kind: "thread", id: String(base), platform: "edna", finalState: "open")
-            } else if isChat {
-                object = ExpectedObject(kind: "thread", id: String(base), platform: "chatwoot",
-                                        finalState: name == "chatwoot-closed-by-operator" ? "resolved" : "open")
-            } else {
-                object = ExpectedObject(kind: "call", id: entry, platform: "mango", finalState: LoadGenerator.finalState(of: name))
-            }
+            let object = LoadGenerator.expectedObject(scenario: name, isChat: isChat, isEdna: isEdna, id: String(base), entry: entry)
             stats.expect(object)
         }
     }
@@ -252,18 +244,6 @@ struct SoakBenchmark: AsyncParsableCommand {
         do { try process.run() } catch { return -1 }
         process.waitUntilExit()
         return process.terminationStatus
-    }
-
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     static func ms(_ duration: Duration) -> Int { Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000) }

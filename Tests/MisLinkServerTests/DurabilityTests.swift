@@ -1,5 +1,6 @@
 import Firebird
 import Foundation
+import MisLinkEmulator
 import MisLinkExternalAPIs
 import MisLinkHTTP
 import MisLinkTestSupport
@@ -48,18 +49,6 @@ struct WorkerCrashTests {
     /// The `mislink` built beside the tests.
     static let binary = ClinicDatabase.repository.appendingPathComponent(".build/debug/mislink").path
 
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     static func launch(database: String, port: Int, spool: String) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
@@ -89,7 +78,7 @@ struct WorkerCrashTests {
     func killedWorkerKeepsEveryAcknowledgedEvent() async throws {
         let database = try ClinicDatabase.createMigrated("kill")
         let spool = "\(ClinicDatabase.directory)/spool-kill-\(UUID().uuidString.prefix(8))"
-        let port = Self.freePort()
+        let port = LocalPort.free()
         let client = HTTPClient(configuration: .init(maxConcurrentRequests: 16, timeout: .seconds(10)))
         let first = try Self.launch(database: database, port: port, spool: spool)
         try await Self.waitUntilHealthy(client, port: port)

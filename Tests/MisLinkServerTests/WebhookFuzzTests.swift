@@ -1,5 +1,6 @@
 import Firebird
 import Foundation
+import MisLinkDemoData
 import MisLinkEmulator
 import MisLinkHTTP
 import MisLinkTestSupport
@@ -15,7 +16,7 @@ struct WebhookFuzzTests {
     @Test func mutatedScenarioEventsNeverBreakTheIntake() async throws {
         let environment = ProcessInfo.processInfo.environment
         let rounds = Int(environment["MISLINK_FUZZ_ROUNDS"] ?? "") ?? 2
-        var random = FuzzRandom(seed: UInt64(environment["MISLINK_FUZZ_SEED"] ?? "") ?? 20_261_207)
+        var random = SplitMix64(seed: UInt64(environment["MISLINK_FUZZ_SEED"] ?? "") ?? 20_261_207)
         let harness = try await WorkerHarness.start(label: "fuzz")
         defer { Task { await harness.stop() } }
         let library = ScenarioLibrary()
@@ -64,19 +65,6 @@ struct WebhookFuzzTests {
     }
 }
 
-/// SplitMix64: small, seeded, the same sequence everywhere.
-struct FuzzRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Mutations of a JSON event: one to three of them at random places.
 enum FuzzMutator {
     static let strangeNumbers: [JSONValue] = [
@@ -90,13 +78,13 @@ enum FuzzMutator {
         "\u{10FFFF}\u{E000}", "+7 (916) 123-45-67 доб. 🙂",
     ]
 
-    static func mutate(_ value: JSONValue, random: inout FuzzRandom) -> JSONValue {
+    static func mutate(_ value: JSONValue, random: inout SplitMix64) -> JSONValue {
         var result = value
         for _ in 0..<Int.random(in: 1...3, using: &random) { result = mutateOnce(result, random: &random, depth: 0) }
         return result
     }
 
-    private static func mutateOnce(_ value: JSONValue, random: inout FuzzRandom, depth: Int) -> JSONValue {
+    private static func mutateOnce(_ value: JSONValue, random: inout SplitMix64, depth: Int) -> JSONValue {
         switch value {
         case .object(var object) where !object.isEmpty && depth < 6:
             let key = object.keys.sorted()[Int.random(in: 0..<object.count, using: &random)]
@@ -118,7 +106,7 @@ enum FuzzMutator {
     }
 
     /// Something of another type, or an extreme of the same type.
-    private static func replacement(for value: JSONValue, random: inout FuzzRandom) -> JSONValue {
+    private static func replacement(for value: JSONValue, random: inout SplitMix64) -> JSONValue {
         switch Int.random(in: 0..<6, using: &random) {
         case 0: return strangeNumbers.randomElement(using: &random)!
         case 1: return .string(strangeStrings.randomElement(using: &random)!)
