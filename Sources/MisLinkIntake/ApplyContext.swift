@@ -72,7 +72,8 @@ public final class ApplyContext {
         let (seconds, overflow) = epoch.subtractingReportingOverflow(timestampOffset)
         guard !overflow, let stamp = FirebirdTimestamp(exactly: Date(timeIntervalSince1970: TimeInterval(seconds)), in: .utc)
         else {
-            throw ApplyError.outOfRange(field, timestampOffset == 0 ? String(epoch) : "\(epoch) (mango.timestamp_offset \(timestampOffset))")
+            let value = timestampOffset == 0 ? String(epoch) : "\(epoch) (mango.timestamp_offset \(timestampOffset))"
+            throw ApplyError.outOfRange(field, value)
         }
         return .timestamp(stamp)
     }

@@ -129,7 +129,8 @@ final class ListenerGuard: ChannelDuplexHandler, RemovableChannelHandler {
         guard state == .new else { return }
         guard limits.connections.take() else {
             state = .refused
-            limits.logger.warning("refused a connection from \(context.channel.remoteAddress?.ipAddress ?? "?"): http.max_connections (\(limits.connections.limit)) are open")
+            let peer = context.channel.remoteAddress?.ipAddress ?? "?"
+            limits.logger.warning("refused a connection from \(peer): http.max_connections (\(limits.connections.limit)) are open")
             let head = HTTPResponse(status: .serviceUnavailable,
                                     headerFields: [.connection: "close", .contentLength: "0", .retryAfter: "1"])
             context.write(wrapOutboundOut(.head(head)), promise: nil)
@@ -148,7 +149,8 @@ final class ListenerGuard: ChannelDuplexHandler, RemovableChannelHandler {
             let (handler, context) = loopBound.value
             handler.deadline = nil
             guard handler.state == .open, handler.answering == 0 else { return }
-            logger.info("closed a connection from \(context.channel.remoteAddress?.ipAddress ?? "?"): no whole request within http.read_timeout_seconds (\(seconds))")
+            let peer = context.channel.remoteAddress?.ipAddress ?? "?"
+            logger.info("closed a connection from \(peer): no whole request within http.read_timeout_seconds (\(seconds))")
             context.close(promise: nil)
         }
     }
