@@ -116,7 +116,8 @@ enum RequestInput {
         do {
             return try JSONCoding.decoder.decode(type, from: body)
         } catch let error as DecodingError {
-            throw HTTPError(.badRequest, message: misfit(in: body).map { "\($0) has the wrong type or is out of range" } ?? describe(error))
+            let what = misfit(in: body).map { "\($0) has the wrong type or is out of range" } ?? describe(error)
+            throw HTTPError(.badRequest, message: "the body is not the JSON this endpoint takes: \(what)")
         }
     }
 
@@ -155,13 +156,13 @@ enum RequestInput {
         case .keyNotFound(let key, let context):
             return "\(path(context.codingPath + [key])) is required"
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return context.codingPath.isEmpty ? "the body must be a JSON object"
+            return context.codingPath.isEmpty ? "it must be a JSON object"
                 : "\(path(context.codingPath)) has the wrong type or is out of range"
         case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "the body is not valid JSON"
+            return context.codingPath.isEmpty ? "it is not valid JSON"
                 : "\(path(context.codingPath)) has the wrong type or is out of range"
         @unknown default:
-            return "the body is not the JSON this endpoint takes"
+            return "\(error)"
         }
     }
 
