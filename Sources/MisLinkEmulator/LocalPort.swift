@@ -7,7 +7,7 @@ import Glibc
 public enum LocalPort {
     /// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0 and released).
     public static func free() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(truncatingIfNeeded: SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

@@ -301,6 +301,8 @@ public final class IntakePipeline: Service, Sendable {
         /// The segment ends with this chunk (delete it once the chunk is committed).
         var lastOfSegment: Bool
         var records: Int
+        /// Unfinished replays from this position before this one.
+        var attempts: Int
     }
 
     /// Reads the next chunk from the saved position (on the spool's queue) and marks it begun.
@@ -319,7 +321,7 @@ public final class IntakePipeline: Service, Sendable {
         var reader = try spool.reader(segment: segment, from: position.offset)
         defer { reader.close() }
         var chunk = ReplayChunk(segment: segment, start: position.offset, end: position.offset, events: [], quarantine: [],
-                                lastOfSegment: false, records: 0)
+                                lastOfSegment: false, records: 0, attempts: position.attempts)
         while chunk.events.count + chunk.quarantine.count < limit {
             guard let item = try reader.next() else {
                 chunk.lastOfSegment = true
@@ -367,7 +369,16 @@ public final class IntakePipeline: Service, Sendable {
                 return chunk.events.isEmpty ? [] : try storage.writer.write(chunk.events, on: storage.attachment!)
             }
         }
-        let outcomes = try result.get()
+        let outcomes: [IntakeOutcome]
+        do {
+            outcomes = try result.get()
+        } catch {
+            // The database, not the chunk: this attempt does not count towards quarantining its record.
+            _ = try? await spool.run { box in
+                try box.spool!.save(DurableSpool.Position(segment: chunk.segment, offset: chunk.start, attempts: chunk.attempts))
+            }
+            throw error
+        }
         record(outcomes + Array(repeating: .quarantined, count: chunk.quarantine.count))
         for entry in chunk.quarantine { logger.error("quarantined a spooled record: \(entry.reason)") }
         let bytes = try await spool.run { box in
@@ -419,6 +430,17 @@ public final class IntakePipeline: Service, Sendable {
                 return try QuarantineRetrier(writer: storage.writer).retry(request, on: storage.attachment!)
             }
         }.get()
+    }
+
+    /// Keeps something that cannot become an event (an unreadable polled thread) in the quarantine.
+    public func quarantine(_ entry: Quarantine.Entry) async throws {
+        try await retryLane.onQueue { [configuration] storage in
+            Result {
+                if storage.attachment == nil { storage.attachment = try FirebirdAttachment.open(configuration) }
+                try Quarantine.keep(entry, on: storage.attachment!)
+            }
+        }.get()
+        record([.quarantined])
     }
 
     /// Every `intake.retry_seconds`, applies the `retrying` rows whose time has come.

@@ -88,12 +88,10 @@ public enum Quarantine {
         }
     }
 
-    /// A UTC timestamp of an instant, which never traps: an instant outside 1900–9999 (a corrupt spool
-    /// record, a clock gone wild) is stored as now.
+    /// A UTC timestamp of an instant, which never traps: an instant outside Firebird's range (a corrupt
+    /// spool record, a clock gone wild) is stored as now.
     static func timestamp(_ date: Date) -> FirebirdValue {
-        let seconds = date.timeIntervalSince1970
-        let sane = seconds.isFinite && seconds > -2_208_988_800 && seconds < 253_402_300_799 ? date : Date()
-        return .timestamp(FirebirdTimestamp(sane, in: .utc))
+        .timestamp(FirebirdTimestamp(exactly: date, in: .utc) ?? FirebirdTimestamp(Date(), in: .utc))
     }
 }
 

@@ -239,11 +239,12 @@ enum FormBody {
 }
 
 /// A decoding error told briefly: the key path and what was wrong, never the payload.
-struct DecodingProblem: CustomStringConvertible {
+public struct DecodingProblem: CustomStringConvertible {
     let error: any Error
-    init(_ error: any Error) { self.error = error }
+    /// Describes `error`.
+    public init(_ error: any Error) { self.error = error }
 
-    var description: String {
+    public var description: String {
         guard let error = error as? DecodingError else { return "not valid JSON" }
         switch error {
         case .keyNotFound(let key, let context):
@@ -251,7 +252,10 @@ struct DecodingProblem: CustomStringConvertible {
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
             return "\(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"
         case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "not valid JSON" : "\(context.codingPath.map(\.stringValue).joined(separator: ".")) is invalid"
+            guard !context.codingPath.isEmpty else { return "not valid JSON" }
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            if let range = context.underlyingError as? LooseRangeError { return "\(path) is invalid: \(range)" }
+            return "\(path) is invalid"
         @unknown default:
             return "not valid JSON"
         }

@@ -7,6 +7,7 @@ import MisLinkIntake
 import MisLinkOutbound
 import MisLinkSettings
 import ServiceLifecycle
+import Synchronization
 
 /// edna pushes no thread lifecycle (reference B.5), so the worker asks: every `chat.edna.poll_seconds`
 /// each edna thread not yet closed is read with `GET /api/v1/threads/{id}`, and its state goes into the
@@ -19,6 +20,8 @@ public struct EdnaThreadPoller: Service {
     let session: EdnaSession
     let client: HTTPClient
     let logger: Logger
+    /// Bodies of threads already quarantined, so an unreadable thread is kept once, not every poll.
+    private let quarantined = QuarantinedBodies()
 
     /// Makes a poller; it polls only while `settings.pollSeconds` > 0 and a login is configured.
     public init(pool: FirebirdPool, intake: IntakePipeline, settings: MisLinkSettings.Edna, client: HTTPClient,
@@ -63,15 +66,33 @@ public struct EdnaThreadPoller: Service {
         }
         var changed = 0
         for id in ids where Int64(id) != nil {
-            guard let (thread, body) = try await fetch(id) else { continue }
+            guard let body = try await fetch(id) else { continue }
+            let thread: EdnaThread
+            do {
+                thread = try JSONDecoder().decode(EdnaThread.self, from: body)
+            } catch {
+                // One thread edna describes in a way MisLink cannot read must not stop the others: kept
+                // once in the quarantine (the same body again is not kept twice), then skipped.
+                try await quarantineOnce(id: id, body: body, error: error)
+                continue
+            }
             let outcome = try await intake.submit(EdnaThreadEvent.make(thread, body: body))
             if outcome != .duplicate { changed += 1 }
         }
         return changed
     }
 
-    /// One thread, logging in again once on a 401; nil when edna does not know it.
-    private func fetch(_ id: String) async throws -> (EdnaThread, Data)? {
+    private func quarantineOnce(id: String, body: Data, error: any Error) async throws {
+        let digest = "\(id):\(body.hashValue)"
+        guard quarantined.keys.withLock({ $0.insert(digest).inserted }) else { return }
+        logger.warning("edna thread \(id) does not parse; kept in the quarantine and skipped: \(DecodingProblem(error))")
+        try await intake.quarantine(Quarantine.Entry(
+            source: "edna", eventType: EdnaThreadEvent.eventType, deliveryKey: nil, form: "payload", payload: Array(body),
+            reason: "the polled edna thread \(id) does not parse: \(DecodingProblem(error))", stage: "decode", receivedAt: Date()))
+    }
+
+    /// One thread's body, logging in again once on a 401; nil when edna does not know it.
+    private func fetch(_ id: String) async throws -> Data? {
         let url = HTTPClientRequest.url(settings.baseURL, "api/v1/threads/\(id)")
         let answer = try await session.execute(on: client) { token in
             var request = HTTPClientRequest(method: "GET", url: url, headers: [("Authorization", token)])
@@ -82,7 +103,7 @@ public struct EdnaThreadPoller: Service {
         case .loginFailed: throw PollError("edna login failed")
         case .refusedFreshToken: throw PollError("edna refused a fresh token (HTTP 401)")
         case .response(let response) where response.status == 200:
-            return (try JSONDecoder().decode(EdnaThread.self, from: response.body), response.body)
+            return response.body
         case .response(let response) where response.status == 404: return nil
         case .response(let response): throw PollError("GET /api/v1/threads/\(id) answered HTTP \(response.status)")
         }
@@ -92,4 +113,9 @@ public struct EdnaThreadPoller: Service {
 struct PollError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The polled bodies already kept in the quarantine.
+final class QuarantinedBodies: Sendable {
+    let keys = Mutex(Set<String>())
 }

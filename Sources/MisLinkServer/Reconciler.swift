@@ -107,8 +107,12 @@ public struct Reconciler: Sendable {
         var report = Report(from: Date(), to: Date(), reported: rows.count, inserted: 0, completed: 0, known: 0, insertedEntries: [])
         let now = FirebirdValue.timestamp(FirebirdTimestamp(Date(), in: .utc))
         func at(_ text: String?) -> FirebirdValue {
+            // A number from the PBX's CSV: out of range (or overflowing with the offset) is left NULL.
             guard let epoch = text.flatMap(Int.init), epoch > 0 else { return .null }
-            return .timestamp(FirebirdTimestamp(Date(timeIntervalSince1970: TimeInterval(epoch - timestampOffset)), in: .utc))
+            let (seconds, overflow) = epoch.subtractingReportingOverflow(timestampOffset)
+            guard !overflow, let time = FirebirdTimestamp(exactly: Date(timeIntervalSince1970: TimeInterval(seconds)), in: .utc)
+            else { return .null }
+            return .timestamp(time)
         }
         let find = try attachment.prepare("SELECT ID, STATE FROM MISLINK_CALLS WHERE PBX_CALL_ID = ?", in: transaction)
         for row in rows {

@@ -204,7 +204,7 @@ struct SoakBenchmark: AsyncParsableCommand {
 
     /// A platform that drops its connection in the middle of a request: headers and half the body, then close.
     static func dropConnection(port: Int) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(truncatingIfNeeded: SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return }
         defer { close(fd) }
         var address = sockaddr_in()
@@ -218,7 +218,7 @@ struct SoakBenchmark: AsyncParsableCommand {
         let body = "vpbx_api_key=demo&sign=0&json=%7B%22entry_id%22%3A%22dropped%22%2C%22call_id%22%3A%22x"
         let request = "POST /mango/events/call HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
             + "Content-Length: \(body.utf8.count * 2)\r\n\r\n" + body
-        _ = request.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        _ = request.withCString { send(fd, $0, strlen($0), Int32(truncatingIfNeeded: MSG_NOSIGNAL)) }
     }
 
     static func databaseCounts(_ dsn: String, settings: MisLinkSettings) async throws -> (failed: Int, quarantined: Int, retrying: Int) {
