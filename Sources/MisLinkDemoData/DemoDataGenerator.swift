@@ -68,7 +68,7 @@ public struct DemoDataGenerator: Sendable {
             }
             if options.patients > 0 {
                 firstID = try database.reserveIDs(of: "PATIENTS", count: options.patients, in: transaction)
-                summary.patientIDs = firstID...(firstID + Int32(options.patients - 1))
+                summary.patientIDs = firstID...(firstID + Int32(clamping: options.patients - 1))  // the command allows at most 10^8
             }
         }
 

@@ -98,7 +98,7 @@ public struct AppealsReportBuilder: Sendable {
             "to_db": .timestamp(FirebirdTimestamp(toUTC.addingTimeInterval(TimeInterval(dbOffset * 60)), in: utc)),
             "clinic_offset": .integer(Int32(clinicOffset)),
             "db_to_clinic": .integer(Int32(clinicOffset - dbOffset)),
-            "operator": request.operatorId.map { .integer(Int32($0)) } ?? .null,
+            "operator": request.operatorId.flatMap { Int32(exactly: $0) }.map { .integer($0) } ?? .null,  // checked by ReportRequest
             "channel": request.channel.map { .text($0) } ?? .null,
         ]
         var names: [Int: String] = [:]

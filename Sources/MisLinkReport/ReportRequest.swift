@@ -19,7 +19,7 @@ public struct ReportRequest: Sendable, Equatable {
     public init(from: LocalDay, to: LocalDay, operatorId: Int? = nil, channel: String? = nil) throws {
         guard from <= to else { throw ReportError.periodReversed(from: from.text, to: to.text) }
         if let channel, !Self.channels.contains(channel) { throw ReportError.unknownChannel(channel) }
-        if let operatorId, operatorId <= 0 { throw ReportError.badOperator(String(operatorId)) }
+        if let operatorId, !(1...Int(Int32.max)).contains(operatorId) { throw ReportError.badOperator(String(operatorId)) }
         self.from = from
         self.to = to
         self.operatorId = operatorId

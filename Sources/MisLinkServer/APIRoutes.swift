@@ -84,6 +84,14 @@ struct APIRoutes {
         var nextBeforeId: Int64?
     }
 
+    /// A filter on an ASCII column of the inbox: printable ASCII, at most `max` (400 naming the field).
+    static func printableASCII(_ value: String, _ field: String, max: Int) throws -> String {
+        guard value.unicodeScalars.allSatisfy({ $0.value >= 32 && $0.value < 127 }) else {
+            throw HTTPError(.badRequest, message: "\(field) must be printable ASCII")
+        }
+        return try RequestInput.text(value, field, max: max, charset: .ascii)
+    }
+
     /// `GET /api/v1/inbox?status=&source=&object_id=&limit=&before_id=`: newest first, keyset paging.
     private func inbox(_ request: Request) async throws -> InboxPage {
         let query = request.uri.queryParameters
@@ -99,16 +107,15 @@ struct APIRoutes {
         }
         if let source = query["source"] {
             conditions.append("SOURCE = ?")
-            arguments.append(.text(String(source)))
+            arguments.append(.text(try Self.printableASCII(String(source), "source", max: 16)))
         }
         if let object = query["object_id"] {
             conditions.append("OBJECT_ID = ?")
-            arguments.append(.text(String(object)))
+            arguments.append(.text(try Self.printableASCII(String(object), "object_id", max: 128)))
         }
         if let before = query["before_id"] {
-            guard let id = Int64(before) else { throw HTTPError(.badRequest, message: "before_id must be an integer") }
             conditions.append("ID < ?")
-            arguments.append(.bigint(id))
+            arguments.append(.bigint(try RequestInput.bigint(text: before, "before_id")))
         }
         let sql = """
             SELECT FIRST \(limit + 1) ID, SOURCE, DELIVERY_KEY, EVENT_TYPE, OBJECT_ID, STATUS, ATTEMPTS, ERROR,

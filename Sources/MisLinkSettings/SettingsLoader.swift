@@ -140,7 +140,9 @@ extension MisLinkSettings {
                   !text.isEmpty else { continue }
             switch value {
             case is [Any]:
-                tree[key] = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                // A blank API token is refused (``API``), not dropped: `MISLINK_API_TOKEN=a,,b` stops the start.
+                tree[key] = full == "api.tokens" ? parts : parts.filter { !$0.isEmpty }
             case is NSNumber:
                 guard let number = Double(text) else { throw SettingsError("\(name)=\(text): \(full) must be a number") }
                 tree[key] = number == number.rounded() && abs(number) < 1e15 ? NSNumber(value: Int(number)) : NSNumber(value: number)

@@ -19,7 +19,7 @@ struct DatabaseBenchmark: ParsableCommand {
 
     func validate() throws {
         guard (1...9_999_999).contains(rows) else { throw ValidationError("--rows must be 1 … 9999999") }
-        guard lookups >= 1 else { throw ValidationError("--lookups must be positive") }
+        guard (1...100_000_000).contains(lookups) else { throw ValidationError("--lookups must be 1 … 100000000") }
         guard runs >= 1 else { throw ValidationError("--runs must be positive") }
     }
 
@@ -61,7 +61,7 @@ struct DatabaseBenchmark: ParsableCommand {
     private func runC() throws -> Figures {
         var result = fbbench_result()
         var error = [CChar](repeating: 0, count: 2048)
-        let code = fbbench_run(path("c"), Int32(rows), Int32(lookups), &result, &error, error.count)
+        let code = fbbench_run(path("c"), Int32(rows), Int32(exactly: lookups) ?? Int32.max, &result, &error, error.count)
         guard code == 0 else { throw ValidationError("C benchmark failed: \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))") }
         return Figures(insert: result.insert_rows_per_s, fetch: result.fetch_rows_per_s, lookup: result.lookup_us)
     }

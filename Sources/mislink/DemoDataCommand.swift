@@ -36,7 +36,7 @@ struct DemoDataCommand: AsyncParsableCommand {
     @Option(help: "Days of history, ending the day before --today.") var historyDays = 365
 
     func validate() throws {
-        if patients < 0 { throw ValidationError("--patients must not be negative") }
+        if !(0...100_000_000).contains(patients) { throw ValidationError("--patients must be 0 … 100000000") }
         if staff < 0 { throw ValidationError("--staff must not be negative") }
         if visitsPerPatient < 0 { throw ValidationError("--visits-per-patient must not be negative") }
         for (name, value) in [("--history-share", historyShare), ("--family-share", familyShare)] where !(0...1).contains(value) {

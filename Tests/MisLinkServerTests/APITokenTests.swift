@@ -24,14 +24,19 @@ struct APITokenTests {
         }
     }
 
-    /// MISLINK_API_TOKEN's blank elements are dropped by the loader (it trims each one), so none reaches the
-    /// middleware; a config file's blank token stops the start.
-    @Test func blankTokensInTheEnvironmentNeverReachTheAPI() throws {
-        for value in ["good-token,,", "good-token, ,\u{00A0}", "good-token,\u{200B}"] {
-            let settings = try MisLinkSettings.load(file: nil, environment: ["MISLINK_API_TOKEN": value])
-            #expect(settings.api.tokens == ["good-token"], "\(value)")
+    /// MISLINK_API_TOKEN with a blank element (empty, spaces, a non-breaking or zero-width space) stops the
+    /// start too, naming the setting.
+    @Test func blankTokensInTheEnvironmentStopTheStart() throws {
+        for value in ["good-token,,", "good-token, ,\u{00A0}", "good-token,\u{200B}", ",good-token", " "] {
+            do {
+                _ = try MisLinkSettings.load(file: nil, environment: ["MISLINK_API_TOKEN": value])
+                Issue.record("MISLINK_API_TOKEN=\(value) was accepted")
+            } catch let error as SettingsError {
+                #expect(error.description.contains("api.tokens"), "\(error)")
+            }
         }
-        // Real tokens still load.
+        // Real tokens still load, from the environment and from a file.
+        #expect(try MisLinkSettings.load(file: nil, environment: ["MISLINK_API_TOKEN": "t-one, t-two"]).api.tokens == ["t-one", "t-two"])
         let settings = try MisLinkSettings.load(file: try file(#"{"api": {"tokens": ["a-real-one"]}}"#), environment: [:])
         #expect(settings.api.tokens == ["a-real-one"])
     }
