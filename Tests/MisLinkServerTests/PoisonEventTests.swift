@@ -57,6 +57,33 @@ struct PoisonEventTests {
         #expect(try await harness.count("SELECT COUNT(*) FROM MISLINK_QUARANTINE WHERE RELEASED_AT IS NULL AND RETRIES = 1") == 1)
     }
 
+    /// With the database unreachable and the spool at `intake.spool_max_bytes`, a webhook gets a clear
+    /// 503 (the sender retries) and nothing past the limit is acknowledged; `/metrics` counts them.
+    @Test func fullSpoolAnswers503() async throws {
+        let harness = try await WorkerHarness.start(label: "fullspool", dsn: { _ in "localhost:/nonexistent/mislink-none.fdb" },
+                                                    configure: { $0.intake.spoolMaxBytes = 3000 })
+        defer { Task { await harness.stop() } }
+        var outcomes: [String] = []
+        var refusal: HTTPClientResponse?
+        for n in 1...40 {
+            let answer = try await harness.mango("events/call", json: callEvent(
+                entry: "S\(n)", call: "SC\(n)", seq: 1, state: "Appeared", timestamp: 1_790_000_000))
+            if answer.status == 503 { refusal = answer; break }
+            #expect(answer.status == 200)
+            outcomes.append(answer.text)
+        }
+        #expect(!outcomes.isEmpty && outcomes.allSatisfy { $0.contains("\"spooled\"") }, "\(outcomes)")
+        let refused = try #require(refusal, "the spool never filled")
+        #expect(refused.text.contains("spool is full"), "\(refused.text)")
+        let ready = try await harness.api("/ready", token: nil)
+        #expect(ready.status == 503 && ready.text.contains("\"database\":\"down\"") && ready.text.contains("\"intake\":\"spooling\""),
+                "\(ready.text)")
+        expectDocumented("GET", "/ready", ready)
+        let metrics = try await harness.api("/metrics", token: nil)
+        #expect(metrics.text.contains("mislink_spool_refused_total"), "\(metrics.text.prefix(1500))")
+        #expect(metrics.text.contains("mislink_spool_bytes"))
+    }
+
     /// Mango's `result/stat` notice (a statistics report is ready) is accepted and kept, not refused.
     @Test func mangoStatNoticeIsAccepted() async throws {
         let harness = try await WorkerHarness.start(label: "stat")
