@@ -48,6 +48,7 @@ extension CommandStore {
                 """
                 UPDATE MISLINK_COMMANDS SET STATUS = 'sent', RESULT = 'Сообщение поставлено в очередь', CLAIMED_UNTIL = NULL
                  WHERE ID = \(command.id) AND STATUS = 'processing' AND CLAIMED_BY = \(worker)
+                   AND ATTEMPTS = \(command.attempts)
                 """, in: tx)
             return changed == 1 ? outboxId : nil
         }

@@ -6,9 +6,10 @@ import Firebird
 /// candidates, then a NO WAIT `UPDATE … WHERE ID = ? AND (STATUS = 'new' OR <lease ran out>)` per row
 /// decides which worker owns it. The claim also fixes `PBX_COMMAND_ID` (`mislink-cmd-<ID>`) before
 /// anything is sent, so the PBX's `result/<command>` notification finds the row even when it arrives
-/// before this worker has written `sent` ("whichever arrives first"). The write-back only changes a
-/// row that is still `processing` and ours: when the intake has already written the final result,
-/// it is left as it is.
+/// before this worker has written `sent` ("whichever arrives first"). Every claim adds one to
+/// `ATTEMPTS` (V013), which caps how often a command is taken and tells claims apart (see ``Lease``).
+/// The write-back only changes a row that is still `processing` and ours by this claim: when the
+/// intake has already written the final result, it is left as it is.
 struct CommandStore: Sendable {
     let database: DispatcherDatabase
     let workerName: String
@@ -38,7 +39,7 @@ struct CommandStore: Sendable {
                 let changed = try tx.attachment.execute(
                     """
                     UPDATE MISLINK_COMMANDS
-                       SET STATUS = 'processing', CLAIMED_BY = \(worker), CLAIMED_UNTIL = \(until),
+                       SET STATUS = 'processing', CLAIMED_BY = \(worker), CLAIMED_UNTIL = \(until), ATTEMPTS = ATTEMPTS + 1,
                            PBX_COMMAND_ID = IIF(KIND = 'message', PBX_COMMAND_ID,
                                                 COALESCE(PBX_COMMAND_ID, 'mislink-cmd-' || ID))
                      WHERE ID = \(id)
@@ -71,23 +72,25 @@ struct CommandStore: Sendable {
                 unsafeSQL: """
                     UPDATE MISLINK_COMMANDS
                        SET STATUS = ?, RESULT_CODE = ?, RESULT = ?, DONE_AT = ?, CLAIMED_UNTIL = NULL
-                     WHERE ID = ? AND STATUS = 'processing' AND CLAIMED_BY = ?
+                     WHERE ID = ? AND STATUS = 'processing' AND CLAIMED_BY = ? AND ATTEMPTS = ?
                     """,
                 bindings: [
-                    .text(status), code.map(FirebirdValue.text) ?? .null, .text(text.clipped),
-                    final ? .timestamp(now) : .null, .bigint(command.id), .text(worker),
+                    .text(status), OutboxStore.resultCode(code), .text(text.clipped),
+                    final ? .timestamp(now) : .null, .bigint(command.id), .text(worker), .integer(Int32(clamping: command.attempts)),
                 ]), in: tx) == 1
         }
     }
 
-    /// Gives a claimed command back (`new`, which wakes every worker) without an attempt.
+    /// Gives a claimed command back (`new`, which wakes every worker) without an attempt: its claim's
+    /// `ATTEMPTS` is taken back off.
     func release(_ command: CommandRow) async throws {
         let worker = workerName
         _ = try await database.transaction(.writeBack) { tx in
             try tx.attachment.execute(
                 """
-                UPDATE MISLINK_COMMANDS SET STATUS = 'new', CLAIMED_UNTIL = NULL
+                UPDATE MISLINK_COMMANDS SET STATUS = 'new', CLAIMED_UNTIL = NULL, ATTEMPTS = IIF(ATTEMPTS > 0, ATTEMPTS - 1, 0)
                  WHERE ID = \(command.id) AND STATUS = 'processing' AND CLAIMED_BY = \(worker)
+                   AND ATTEMPTS = \(command.attempts)
                 """, in: tx)
         }
     }
@@ -101,7 +104,7 @@ struct CommandStore: Sendable {
                 UPDATE MISLINK_COMMANDS SET STATUS = ?, RESULT_CODE = ?, RESULT = ?, DONE_AT = ?
                  WHERE ID = ? AND STATUS IN ('processing', 'sent')
                 """,
-            bindings: [.text(status), code.map(FirebirdValue.text) ?? .null, .text(text.clipped), .timestamp(now), .bigint(id)]),
+            bindings: [.text(status), OutboxStore.resultCode(code), .text(text.clipped), .timestamp(now), .bigint(id)]),
             in: tx)
     }
 }

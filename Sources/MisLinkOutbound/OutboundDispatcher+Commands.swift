@@ -15,11 +15,27 @@ extension OutboundDispatcher {
         log[metadataKey: "staff_id"] = "\(command.staffId)"
         log[metadataKey: "target"] = "\(Redaction.phone(command.target))"
 
+        let cap = retry.maxAttempts
+        if command.attempts > cap {
+            // Taken again and again without a result written (a worker died on it, a write-back failed).
+            let text = "Не выполнено: команду брали в работу \(command.attempts) раз без результата (предел outbound.max_attempts = \(cap))"
+            metrics.record(.failed(resultCode: nil, error: text), kind: "command")
+            do { _ = try await commands.record(command, status: "failed", code: nil, text: text) } catch {
+                log.error("could not write the command's status: \(error)")
+            }
+            log.warning("command failed: claimed \(command.attempts) times without a result")
+            return
+        }
         if command.kind == "message" {
             await queueMessage(command, log: log)
             return
         }
         let (status, code, text) = await carryOut(command, log: log)
+        if status == Self.claimLost {
+            metrics.leaseLost()
+            log.notice("not sent: the claim was lost before the send (its lease ran out, or another worker took the command over)")
+            return
+        }
         if status == "new" {
             // Not attempted (shutting down): back to `new`, for this or another worker.
             do { try await commands.release(command) } catch { log.error("could not release the command: \(error)") }
@@ -35,7 +51,11 @@ extension OutboundDispatcher {
         log.info("command \(status)", metadata: ["result_code": "\(code ?? "-")", "pbx_command_id": "\(command.pbxCommandId ?? "-")"])
     }
 
-    /// Sends the Mango command; returns the status, result code and text for the user.
+    /// What ``carryOut(_:log:)`` answers when the claim was lost before a send: nothing is written.
+    static let claimLost = "claim lost"
+
+    /// Sends the Mango command (renewing the claim before each attempt); returns the status, result
+    /// code and text for the user, or ``claimLost``.
     private func carryOut(_ command: CommandRow, log: Logger) async -> (String, String?, String) {
         if command.ageSeconds > Int(tuning.commandMaxAge.seconds) {
             return ("cancelled", nil, "Команда устарела (\(command.ageSeconds) с) и не отправлена")
@@ -53,6 +73,9 @@ extension OutboundDispatcher {
         var attempt = 0
         while true {
             attempt += 1
+            guard await holdsLease(command.id, attempts: command.attempts, in: .commands, log: log) else {
+                return (Self.claimLost, nil, "")
+            }
             switch await mango.send(path: request.path, json: request.json) {
             case .sent(_, let code):
                 return ("sent", code ?? "1000", "Принято АТС")

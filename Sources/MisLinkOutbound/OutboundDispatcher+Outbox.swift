@@ -15,12 +15,19 @@ extension OutboundDispatcher {
         let started = ContinuousClock.now
         let outcome: SendOutcome
         var chatText: String?
-        if row.expired {
+        if row.attempts > retry.maxAttempts {
+            // Claimed again and again without a result written (a worker died mid-send, a write-back failed).
+            outcome = .failed(resultCode: nil, error: "gave up: claimed \(row.attempts) times without a result (outbound.max_attempts \(retry.maxAttempts))")
+        } else if row.expired {
             outcome = .cancelled(error: "expired")
         } else if let held = await holdBack(row) {
             outcome = held
+        } else if let sent = await send(row, log: log) {
+            (outcome, chatText) = sent
         } else {
-            (outcome, chatText) = await send(row, log: log)
+            metrics.leaseLost()
+            log.notice("not sent: the claim was lost before the send (its lease ran out, or another worker took the row over)")
+            return
         }
         metrics.sendDuration(ContinuousClock.now - started, kind: row.kind)
 
@@ -52,8 +59,9 @@ extension OutboundDispatcher {
     }
 
     /// Prepares the route (thread, template, recipient) and sends it; with the text sent into a chat
-    /// thread, which joins the thread's messages once the platform took it.
-    private func send(_ row: OutboxRow, log: Logger) async -> (SendOutcome, chatText: String?) {
+    /// thread, which joins the thread's messages once the platform took it. Nil, and nothing sent, when
+    /// the claim could not be renewed right before the request (see ``Lease``).
+    private func send(_ row: OutboxRow, log: Logger) async -> (SendOutcome, chatText: String?)? {
         let route: MessageRoute
         do {
             let preparation = self.preparation
@@ -63,6 +71,7 @@ extension OutboundDispatcher {
         } catch {
             return (.retry(resultCode: nil, error: "database: \(error)", after: nil), nil)
         }
+        guard await holdsLease(row.id, attempts: row.attempts, in: .outbox, log: log) else { return nil }
         log.debug("sending", metadata: ["route": "\(route.summary)"])
         switch route {
         case .chatwoot(let conversation, let text):
@@ -73,6 +82,19 @@ extension OutboundDispatcher {
             let outcome = await mango.send(path: path, json: json)
             if case .sent(_, let code) = outcome { return (.sent(providerId: row.idempotencyKey, resultCode: code), nil) }
             return (outcome, nil)
+        }
+    }
+}
+
+extension OutboundDispatcher {
+    /// Renews the claim of a row or command right before its send; false (logged) when it is lost or
+    /// cannot be checked, and the send must not happen.
+    func holdsLease(_ id: Int64, attempts: Int, in table: Lease.Table, log: Logger) async -> Bool {
+        do {
+            return try await leases.renew(table, id: id, attempts: attempts)
+        } catch {
+            log.error("could not renew the claim, not sending: \(error)")
+            return false
         }
     }
 }

@@ -19,10 +19,13 @@ import Foundation
 ///   once; a sweep every `outbound.sweep_seconds` (and a timer for the next retry or reminder due)
 ///   catches whatever an event could not announce (the worker was down, the listener reconnecting).
 /// - Claims: rows are claimed one by one in short NO WAIT transactions (see ``OutboxStore`` for why
-///   this is safe without `SKIP LOCKED`); a claim whose lease ran out is taken over.
+///   this is safe without `SKIP LOCKED`); a claim whose lease ran out is taken over. Right before each
+///   send the claim is renewed, and a row whose claim was lost meanwhile is not sent (see ``Lease``).
+///   `worker_name` is fitted to `CLAIMED_BY` (see ``ClaimName``).
 /// - Retries: HTTP 5xx, 429, timeouts and connection failures go back to `pending` with an
 ///   exponential, jittered, capped backoff until `outbound.max_attempts`; other errors, and Mango's
-///   3102/3105 above all, fail at once.
+///   3102/3105 above all, fail at once. A row or command claimed more than `outbound.max_attempts`
+///   times (its worker died, or its result could not be written) is failed without another send.
 /// - Logs carry row ids, kinds, providers and masked phone numbers, never texts, tokens or keys.
 public final class OutboundDispatcher: Service, Sendable {
     /// Finer knobs than the settings file has; every field has a default.
@@ -71,6 +74,8 @@ public final class OutboundDispatcher: Service, Sendable {
     let database: DispatcherDatabase
     let outbox: OutboxStore
     let commands: CommandStore
+    /// Renews a claim right before its send.
+    let leases: Lease
     let preparation: MessagePreparation
     let mango: MangoSender
     let chat: ChatSender
@@ -83,7 +88,8 @@ public final class OutboundDispatcher: Service, Sendable {
 
     /// Makes a dispatcher; nothing is attached until it runs or drains.
     /// - Parameters:
-    ///   - settings: `outbound.*`, `mango.*`, `chat.*` and `worker_name` (the name written to `CLAIMED_BY`).
+    ///   - settings: `outbound.*`, `mango.*`, `chat.*` and `worker_name` (the name written to `CLAIMED_BY`,
+    ///     fitted to its 63 characters by ``ClaimName``).
     ///   - firebird: The database (every worker attaches to the same one).
     ///   - httpClient: The client for the chat platforms.
     ///   - logger: Where the dispatcher logs.
@@ -103,8 +109,10 @@ public final class OutboundDispatcher: Service, Sendable {
         self.tuning = tuning
         self.logger = logger
         self.database = DispatcherDatabase(configuration: firebird)
-        self.outbox = OutboxStore(database: database, workerName: settings.workerName, lease: lease)
-        self.commands = CommandStore(database: database, workerName: settings.workerName, lease: lease)
+        let claimName = ClaimName.fitting(settings.workerName)
+        self.outbox = OutboxStore(database: database, workerName: claimName, lease: lease)
+        self.commands = CommandStore(database: database, workerName: claimName, lease: lease)
+        self.leases = Lease(database: database, workerName: claimName, duration: lease)
         self.preparation = MessagePreparation(platform: settings.chat.platform)
         self.retry = RetryPolicy(
             maxAttempts: outbound.maxAttempts, baseDelay: tuning.retryBaseDelay, maxDelay: tuning.retryMaxDelay)

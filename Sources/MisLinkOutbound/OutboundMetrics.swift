@@ -7,6 +7,8 @@ import Metrics
 /// - `mislink_outbound_retried_total{kind}`: attempts that will be repeated.
 /// - `mislink_outbound_cancelled_total{kind}`: rows cancelled (expired, too old).
 /// - `mislink_outbound_claim_conflicts_total`: rows another worker held when this one tried to claim them.
+/// - `mislink_outbound_lease_lost_total`: claimed rows and commands not sent because the claim was
+///   lost before the send (the lease ran out, another worker took them over).
 /// - `mislink_outbound_send_duration_seconds{kind}`: one attempt, claim to write-back excluded.
 struct OutboundMetrics: Sendable {
     /// Counts an outcome; a `.retry` with `givenUp` (no attempts left) counts as failed.
@@ -23,6 +25,10 @@ struct OutboundMetrics: Sendable {
 
     func claimConflict() {
         Counter(label: "mislink_outbound_claim_conflicts_total").increment()
+    }
+
+    func leaseLost() {
+        Counter(label: "mislink_outbound_lease_lost_total").increment()
     }
 
     func sendDuration(_ duration: Duration, kind: String) {

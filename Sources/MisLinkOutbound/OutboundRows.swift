@@ -72,10 +72,13 @@ struct CommandRow: Sendable {
     var pbxCommandId: String?
     /// Seconds since the screen inserted it.
     var ageSeconds: Int
+    /// Claims including the one just made (`ATTEMPTS`, V013).
+    var attempts: Int
 
     static let columns = """
         C.ID, C.KIND, C.STAFF_ID, S.SIP_EXTENSION, C.TARGET, C.CALL_ID, C.THREAD_ID, C.PATIENT_ID, C.APPEAL_ID,
-        C.SCHEDULE_ID, C.PAYLOAD, C.PBX_COMMAND_ID, DATEDIFF(SECOND, C.CREATED_AT, CAST(? AS TIMESTAMP)) AS AGE_SECONDS
+        C.SCHEDULE_ID, C.PAYLOAD, C.PBX_COMMAND_ID, DATEDIFF(SECOND, C.CREATED_AT, CAST(? AS TIMESTAMP)) AS AGE_SECONDS,
+        C.ATTEMPTS
         """
 
     init(row: Row) throws {
@@ -92,6 +95,7 @@ struct CommandRow: Sendable {
         payload = try row.decode(String?.self, column: "PAYLOAD")
         pbxCommandId = try row.decode(String?.self, column: "PBX_COMMAND_ID")
         ageSeconds = try row.decode(Int.self, column: "AGE_SECONDS")
+        attempts = try row.decode(Int.self, column: "ATTEMPTS")
     }
 }
 

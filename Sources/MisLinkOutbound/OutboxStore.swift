@@ -23,8 +23,9 @@ import Firebird
 /// on the wire; nothing holds a transaction open across a network call. The lease (`CLAIMED_UNTIL`,
 /// `outbound.claim_seconds`) outlives any request (`outbound.timeout_seconds`), and a claim whose
 /// lease ran out (its worker died) is due again and is taken over by step 2 like a pending row.
-/// Write-backs are conditioned on `CLAIMED_BY = me AND STATUS = 'sending'`, so a worker that lost
-/// its lease never overwrites the result of the one that took the row over.
+/// Right before the request the claim is renewed, and the send skipped when it was lost (see ``Lease``).
+/// Write-backs are conditioned on `CLAIMED_BY = me AND ATTEMPTS = <our claim's> AND STATUS = 'sending'`,
+/// so a worker that lost its lease never overwrites the result of the one that took the row over.
 struct OutboxStore: Sendable {
     let database: DispatcherDatabase
     let workerName: String
@@ -82,8 +83,8 @@ struct OutboxStore: Sendable {
         let worker = workerName
         return try await database.transaction(.writeBack) { tx in
             let now = try DatabaseClock.now(in: tx)
-            let mine = "WHERE ID = ? AND STATUS = 'sending' AND CLAIMED_BY = ?"
-            let key: [FirebirdValue] = [.bigint(row.id), .text(worker)]
+            let mine = "WHERE ID = ? AND STATUS = 'sending' AND CLAIMED_BY = ? AND ATTEMPTS = ?"
+            let key: [FirebirdValue] = [.bigint(row.id), .text(worker), .integer(Int32(clamping: row.attempts))]
             let changed: Int
             let command: (status: String, code: String?, text: String)?
             switch outcome {
@@ -93,7 +94,8 @@ struct OutboxStore: Sendable {
                         UPDATE MISLINK_OUTBOX SET STATUS = 'sent', SENT_AT = ?, PROVIDER_MESSAGE_ID = ?, RESULT_CODE = ?,
                                ERROR = NULL, CLAIMED_UNTIL = NULL \(mine)
                         """,
-                    bindings: [.timestamp(now), providerId.map(FirebirdValue.text) ?? .null, code.map(FirebirdValue.text) ?? .null] + key),
+                    bindings: [.timestamp(now), providerId.flatMap { ProviderMessageID.stored($0) }.map(FirebirdValue.text) ?? .null,
+                               Self.resultCode(code)] + key),
                     in: tx)
                 if changed == 1, let thread = row.threadId, let chatText {
                     try Self.joinThread(row, thread: thread, text: chatText, providerId: providerId, at: now, in: tx)
@@ -106,7 +108,7 @@ struct OutboxStore: Sendable {
                         UPDATE MISLINK_OUTBOX SET STATUS = 'pending', NEXT_ATTEMPT_AT = ?, RESULT_CODE = ?, ERROR = ?,
                                CLAIMED_UNTIL = NULL \(mine)
                         """,
-                    bindings: [.timestamp(next), code.map(FirebirdValue.text) ?? .null, .text(error.clipped)] + key),
+                    bindings: [.timestamp(next), Self.resultCode(code), .text(error.clipped)] + key),
                     in: tx)
                 command = nil
             case .retry(let code, let error, _):
@@ -139,7 +141,12 @@ struct OutboxStore: Sendable {
     private func fail(_ tx: Transaction, _ code: String?, _ error: String, _ mine: String, _ key: [FirebirdValue]) throws -> Int {
         try tx.attachment.execute(FirebirdQuery(
             unsafeSQL: "UPDATE MISLINK_OUTBOX SET STATUS = 'failed', RESULT_CODE = ?, ERROR = ?, CLAIMED_UNTIL = NULL \(mine)",
-            bindings: [code.map(FirebirdValue.text) ?? .null, .text(error.clipped)] + key), in: tx)
+            bindings: [Self.resultCode(code), .text(error.clipped)] + key), in: tx)
+    }
+
+    /// A provider's result code as `RESULT_CODE` (`VARCHAR(32) CHARACTER SET ASCII`) holds it.
+    static func resultCode(_ code: String?) -> FirebirdValue {
+        code.flatMap { ProviderMessageID.stored($0, limit: 32) }.map(FirebirdValue.text) ?? .null
     }
 
     /// When the next row becomes due (a pending row's `NEXT_ATTEMPT_AT`, or a lease running out),
@@ -148,7 +155,7 @@ struct OutboxStore: Sendable {
     /// Only an insert (keys differ per message), so workers sending into one thread never conflict here.
     static func joinThread(_ row: OutboxRow, thread: Int64, text: String, providerId: String?, at now: FirebirdTimestamp,
                            in tx: Transaction) throws {
-        let external = providerId.flatMap { $0.isEmpty || $0 == row.idempotencyKey ? nil : $0 } ?? "outbox:\(row.id)"
+        let external = providerId.flatMap { $0 == row.idempotencyKey ? nil : ProviderMessageID.stored($0) } ?? "outbox:\(row.id)"
         try tx.attachment.execute(FirebirdQuery(
             unsafeSQL: """
                 MERGE INTO MISLINK_CHAT_MESSAGES M
@@ -157,7 +164,7 @@ struct OutboxStore: Sendable {
                     OUTBOX_ID, STATUS, SENT_AT)
                 VALUES (?, ?, 'out', ?, ?, ?, ?, ?, 'sent', ?)
                 """,
-            bindings: [.bigint(thread), .text(String(external.prefix(128))), .bigint(thread), .text(String(external.prefix(128))),
+            bindings: [.bigint(thread), .text(external), .bigint(thread), .text(external),
                        .text(row.staffId == nil ? "mis" : "operator"), row.staffId.map { .integer(Int32($0)) } ?? .null,
                        .text(text), row.templateCode.map { .text($0) } ?? .null, .bigint(row.id), .timestamp(now)]), in: tx)
     }
@@ -208,6 +215,12 @@ struct OutboxStore: Sendable {
 }
 
 extension String {
-    /// Cut to fit a `VARCHAR(1000)` column.
-    var clipped: String { count > 1000 ? String(prefix(999)) + "…" : self }
+    /// Cut to fit a `VARCHAR(1000) CHARACTER SET UTF8` column, whose length Firebird counts in code
+    /// points (an emoji of several code points counts for each).
+    var clipped: String {
+        guard unicodeScalars.count > 1000 else { return self }
+        var kept = String.UnicodeScalarView()
+        kept.append(contentsOf: unicodeScalars.prefix(999))
+        return String(kept) + "…"
+    }
 }
