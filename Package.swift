@@ -216,6 +216,7 @@ let package = Package(
             dependencies: [
                 "MisLinkOutbound", "MisLinkEmulator", "MisLinkSettings", "Firebird", "MisLinkTestSupport", "MisLinkHTTP",
                 "MisLinkExternalAPIs",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
