@@ -20,6 +20,9 @@ final class RateLimiter: Sendable {
         var nextFree: [String: ContinuousClock.Instant] = [:]
         /// Slots given to rows that were put back, by outbox id.
         var granted: [Int64: ContinuousClock.Instant] = [:]
+        /// When the last row of each key was let go: rows that come back late together (a loaded
+        /// machine's wake-ups) still go one interval apart.
+        var lastGone: [String: ContinuousClock.Instant] = [:]
     }
 
     private let state = Mutex(State())
@@ -34,18 +37,33 @@ final class RateLimiter: Sendable {
     func admit(_ id: Int64, limits: [Limit], now: ContinuousClock.Instant = .now) -> Duration? {
         let active = limits.filter { $0.perMinute > 0 }
         return state.withLock { state in
+            // The earliest the keys' last sends allow.
+            var spaced = now
+            for limit in active {
+                if let gone = state.lastGone[limit.key] { spaced = max(spaced, gone + Self.interval(limit.perMinute)) }
+            }
             if let slot = state.granted[id] {
-                if slot <= now + tolerance {
+                if slot > now + tolerance { return slot - now }
+                guard spaced > now + tolerance else {
                     state.granted[id] = nil
+                    for limit in active { state.lastGone[limit.key] = now }
                     return nil
                 }
-                return slot - now
+                // Its slot has come, but another row went less than an interval ago: the next one after it.
+                state.granted[id] = spaced
+                for limit in active {
+                    state.nextFree[limit.key] = max(state.nextFree[limit.key] ?? now, spaced + Self.interval(limit.perMinute))
+                }
+                return spaced - now
             }
             guard !active.isEmpty else { return nil }
-            var slot = now
+            var slot = spaced
             for limit in active { slot = max(slot, state.nextFree[limit.key] ?? now) }
             for limit in active { state.nextFree[limit.key] = slot + Self.interval(limit.perMinute) }
-            if slot <= now + tolerance { return nil }
+            if slot <= now + tolerance {
+                for limit in active { state.lastGone[limit.key] = now }
+                return nil
+            }
             state.granted[id] = slot
             // Forget slots of rows that never came back (taken over by another worker, cancelled).
             if state.granted.count > 10_000 { state.granted = state.granted.filter { $0.value > now - .seconds(3600) } }
