@@ -25,8 +25,8 @@
  * (it never happens in practice); README.md gives the statements that
  * rebuild the rows.
  *
- * ASCII only: 'Д' (yes) of the MIS's flags is written as its WIN1251 byte,
- * _WIN1251 x'C4'.
+ * ASCII only: the MIS's 'yes' flag value (Cyrillic DE, one byte 0xC4 in
+ * WIN1251) is written as _WIN1251 x'C4'.
  */
 
 SET TERM ^ ;

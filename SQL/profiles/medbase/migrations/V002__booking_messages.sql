@@ -17,7 +17,7 @@
  *   appeal   VNESH_ID when ISTOCHNIK = 'MISLINK' (book_visit passes MisLink's
  *            appeal id there); visits booked by other systems carry none;
  *   who      KTO_ZAPISAL (the employee code ZAPIS_NA_PRIEM was given).
- * Consent: KLIENTY.SOGL_SMS / SOGL_MESSENDZHER = 'Д'; a card with
+ * Consent: KLIENTY.SOGL_SMS / SOGL_MESSENDZHER = yes; a card with
  * PRIZNAK_UDAL <> 0 gets nothing. The phone: mobile first (TEL_MOB, then the
  * KONTAKTY rows, then TEL_DOM, TEL_RAB), never one of the clinic's own numbers.
  *
@@ -25,7 +25,7 @@
  * booking_moved (+ reminder), booking_cancelled; every change first cancels
  * the messages of that visit still pending. A visit carrying an appeal adds
  * booked / booking_moved / booking_cancelled to MISLINK_APPEAL_EVENTS.
- * ASCII only: no Cyrillic literal is needed ('Д' is _WIN1251 x'C4').
+ * ASCII only: the 'yes' flag value (Cyrillic DE) is written as _WIN1251 x'C4'.
  */
 
 SET TERM ^ ;
