@@ -31,6 +31,15 @@ public final class FakeChat: Sendable {
         }
     }
 
+    /// Drops this fraction of API requests (edna and Chatwoot alike) before handling them: the connection
+    /// closes with no answer, as a platform behind a flaky balancer does. For chaos runs; 0 turns it off.
+    public func dropConnections(fraction: Double) {
+        state.withLock { $0.dropFraction = max(0, min(1, fraction)) }
+    }
+
+    /// API requests dropped so far.
+    public var droppedConnections: Int { state.withLock { $0.dropped } }
+
     /// Records a message post and, when a failure is injected, the refusal to answer with.
     private func injectedFailure(_ platform: String, _ request: Request) -> Response? {
         let key = request.headers[HTTPField.Name("Idempotency-Key")!]
@@ -56,6 +65,7 @@ public final class FakeChat: Sendable {
     /// The routes.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: ConnectionDropper(chat: self))
         router.post("api/auth/login") { request, context in
             let body = try await request.bodyText(context: context)
             guard let login = try? JSONDecoder().decode(EdnaLoginRequest.self, from: Data(body.utf8)),
@@ -130,5 +140,26 @@ public final class FakeChat: Sendable {
             state.nextMessageId += 1
             return state.nextMessageId
         }
+    }
+}
+
+/// Closes a request's connection without an answer when ``FakeChat/dropConnections(fraction:)`` says so:
+/// the response's body fails before its first byte, so the server aborts the connection and the client
+/// sees it cut (never a complete answer). The request is not handled.
+struct ConnectionDropper: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let chat: FakeChat
+
+    struct Dropped: Error {}
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let drop = chat.state.withLock { state -> Bool in
+            guard state.dropFraction > 0, Double.random(in: 0..<1) < state.dropFraction else { return false }
+            state.dropped += 1
+            return true
+        }
+        guard drop else { return try await next(request, context) }
+        return Response(status: .ok, headers: [.contentType: "application/json"],
+                        body: ResponseBody { _ in throw Dropped() })
     }
 }

@@ -57,4 +57,8 @@ struct FakeChatState {
     var threads: [Int64: JSONValue] = [:]
     var sent: [SentChatMessage] = []
     var nextMessageId = 5000
+    /// The fraction of API requests whose connection is dropped before they are handled.
+    var dropFraction = 0.0
+    /// Requests dropped so far.
+    var dropped = 0
 }

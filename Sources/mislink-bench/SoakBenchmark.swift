@@ -33,6 +33,8 @@ struct SoakBenchmark: AsyncParsableCommand {
     @Option(help: "Seconds between chaos actions (server restart, worker kill -9, in turn).") var chaosEvery: Double = 12
     @Option(help: "Fraction of events delivered twice.") var duplicates = 0.1
     @Option(help: "Fraction of sends preceded by a connection dropped in the middle of the request.") var drops = 0.05
+    @Option(help: "Operators' chat messages per second sent out through the fake Chatwoot (0: none).") var outboundRate = 2.0
+    @Option(help: "Fraction of the fake Chatwoot's API requests whose connection it drops unanswered.") var platformDrops = 0.1
     @Option(help: "The script that restarts the Firebird server.") var serverControl = "scripts/firebird-server"
     @Option(help: "The mislink binary (defaults to the one beside this benchmark).") var mislink: String?
     @Option(help: "Folder for the database, the spool and the worker's log.") var directory = "/tmp"
@@ -40,7 +42,10 @@ struct SoakBenchmark: AsyncParsableCommand {
 
     func validate() throws {
         guard seconds > 0, rate > 0, concurrent > 0, chaosEvery > 0 else { throw ValidationError("times and rates must be positive") }
-        guard (0...1).contains(duplicates), (0...1).contains(drops) else { throw ValidationError("fractions are between 0 and 1") }
+        guard (0...1).contains(duplicates), (0...1).contains(drops), (0...1).contains(platformDrops) else {
+            throw ValidationError("fractions are between 0 and 1")
+        }
+        guard outboundRate >= 0 else { throw ValidationError("--outbound-rate must not be negative") }
     }
 
     func run() async throws {
@@ -58,7 +63,11 @@ struct SoakBenchmark: AsyncParsableCommand {
         let serverDSN = "127.0.0.1:\(path)"
 
         let binary = mislink ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("mislink").path
-        let worker = WorkerProcess(binary: binary, dsn: serverDSN, port: LocalPort.free(), folder: folder, settings: settings)
+        let chat = FakeChat()
+        chat.dropConnections(fraction: platformDrops)
+        let chatServer = try await RunningServer.start(router: chat.router())
+        let worker = WorkerProcess(binary: binary, dsn: serverDSN, port: LocalPort.free(), folder: folder, settings: settings,
+                                   chatBaseURL: chatServer.baseURL, chatToken: chat.configuration.chatwootToken)
         try worker.launch()
         let client = HTTPClient(configuration: .init(maxConcurrentRequests: concurrent * 2 + 4, timeout: .seconds(15)))
         guard await worker.waitHealthy(client, within: .seconds(60)) else {
@@ -67,6 +76,7 @@ struct SoakBenchmark: AsyncParsableCommand {
         print("worker pid \(worker.pid) on \(worker.baseURL); load \(seconds) s at \(rate)/s, chaos every \(chaosEvery) s")
 
         let stats = SoakStats()
+        let outbound = OutboundStats()
         let pacer = Pacer(rate: rate)
         let loadEnd = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         let sender = WebhookSender(
@@ -108,6 +118,13 @@ struct SoakBenchmark: AsyncParsableCommand {
                 }
                 return []
             }
+            if outboundRate > 0 {
+                group.addTask { [settings, outboundRate] in
+                    try await Self.operatorMessages(rate: outboundRate, until: loadEnd, worker: worker, client: client,
+                                                    dsn: serverDSN, settings: settings, outbound: outbound)
+                    return []
+                }
+            }
             for try await log in group { chaosLog += log }
         }
         let loadDone = ContinuousClock.now
@@ -118,6 +135,15 @@ struct SoakBenchmark: AsyncParsableCommand {
         let verification = try await RESTLoadVerifier(baseURL: worker.baseURL, token: settings.api.tokens.first, client: client)
             .verify(snapshot.expected)
         let (failed, quarantined, retrying) = try await Self.databaseCounts(serverDSN, settings: settings)
+        let queued = outbound.queued.withLock { $0 }
+        let deliveryDeadline = ContinuousClock.now + .seconds(180)
+        var delivered = Self.delivered(chat)
+        while ContinuousClock.now < deliveryDeadline, !queued.isSubset(of: Set(delivered.keys)) {
+            try await Task.sleep(for: .milliseconds(500))
+            delivered = Self.delivered(chat)
+        }
+        let outboundLost = queued.subtracting(delivered.keys).count
+        let outboundDuplicated = delivered.values.filter { $0 > 1 }.count
         print("")
         print("soak \(Int(seconds)) s, \(chaosLog.count) chaos actions")
         for line in chaosLog { print("  \(line)") }
@@ -128,8 +154,12 @@ struct SoakBenchmark: AsyncParsableCommand {
         print("outcomes \(snapshot.outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
         print("ack latency \(snapshot.latencyLine)")
         print("spool drained \(drained ? "in \(Self.ms(drainTime)) ms" : "NOT within 300 s")")
+        print("operator messages out: \(queued.count) queued, \(queued.count - outboundLost) delivered, lost \(outboundLost), "
+              + "delivered twice \(outboundDuplicated) (a worker killed between the platform's answer and its write-back sends again), "
+              + "\(chat.droppedConnections) platform connections dropped")
         worker.terminate()
-        if verification.lost > 0 || verification.duplicated > 0 || !drained || snapshot.acknowledged < snapshot.events {
+        await chatServer.stop()
+        if verification.lost > 0 || verification.duplicated > 0 || !drained || snapshot.acknowledged < snapshot.events || outboundLost > 0 {
             print("FAILED: lost and duplicated must be 0, every event acknowledged and the spool drained; see \(folder)/worker.log")
             throw ExitCode.failure
         }
@@ -202,6 +232,48 @@ struct SoakBenchmark: AsyncParsableCommand {
         }
     }
 
+    /// Operators' messages into random Chatwoot threads of the run, `POST /api/v1/threads/{id}/messages`;
+    /// a text counts as queued once the worker answered 202 (a request the killed worker never answered
+    /// may or may not be queued: it is not counted either way).
+    static func operatorMessages(rate: Double, until end: ContinuousClock.Instant, worker: WorkerProcess, client: HTTPClient,
+                                 dsn: String, settings: MisLinkSettings, outbound: OutboundStats) async throws {
+        var configuration = Worker(settings: settings).databaseConfiguration
+        configuration.database = dsn
+        var serial = 0
+        var threads: [Int64] = []
+        var lastRefresh = ContinuousClock.now - .seconds(60)
+        while ContinuousClock.now < end {
+            try await Task.sleep(for: .milliseconds(Int(1000 / rate)))
+            if ContinuousClock.now - lastRefresh > .seconds(5) {
+                lastRefresh = .now
+                if let connection = try? await FirebirdConnection.connect(configuration) {
+                    if let rows = try? await connection.query("SELECT FIRST 200 ID FROM MISLINK_CHAT_THREADS WHERE PROVIDER = 'chatwoot' ORDER BY ID DESC") {
+                        threads = rows.compactMap { try? $0.decode(Int64.self, at: 0) }
+                    }
+                    try? await connection.close()
+                }
+            }
+            guard let thread = threads.randomElement() else { continue }
+            serial += 1
+            let text = "soak-out-\(serial)"
+            let body = Data(#"{"text":"\#(text)"}"#.utf8)
+            let answer = try? await client.execute(.json("\(worker.baseURL)/api/v1/threads/\(thread)/messages", body: body,
+                                                         headers: [(name: "Authorization", value: "Bearer \(settings.api.tokens.first ?? "")")]))
+            if answer?.status == 202 { outbound.queued.withLock { _ = $0.insert(text) } }
+        }
+    }
+
+    /// How often the fake Chatwoot received each soak text.
+    static func delivered(_ chat: FakeChat) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for message in chat.sent where message.platform == "chatwoot" {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(message.body.utf8)) as? [String: Any],
+                  let content = object["content"] as? String, content.hasPrefix("soak-out-") else { continue }
+            counts[content, default: 0] += 1
+        }
+        return counts
+    }
+
     /// A platform that drops its connection in the middle of a request: headers and half the body, then close.
     static func dropConnection(port: Int) {
         let fd = socket(AF_INET, Int32(truncatingIfNeeded: SOCK_STREAM.rawValue), 0)
@@ -267,6 +339,11 @@ actor Pacer {
     }
 }
 
+/// The operators' messages the worker took (answered 202).
+final class OutboundStats: Sendable {
+    let queued = Mutex(Set<String>())
+}
+
 /// The soak's counts.
 final class SoakStats: Sendable {
     struct Snapshot {
@@ -321,15 +398,19 @@ final class WorkerProcess: @unchecked Sendable {
     let port: Int
     let folder: String
     let settings: MisLinkSettings
+    let chatBaseURL: String
+    let chatToken: String
     private let lock = NSLock()
     private var process: Process?
 
-    init(binary: String, dsn: String, port: Int, folder: String, settings: MisLinkSettings) {
+    init(binary: String, dsn: String, port: Int, folder: String, settings: MisLinkSettings, chatBaseURL: String, chatToken: String) {
         self.binary = binary
         self.dsn = dsn
         self.port = port
         self.folder = folder
         self.settings = settings
+        self.chatBaseURL = chatBaseURL
+        self.chatToken = chatToken
     }
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
@@ -346,7 +427,8 @@ final class WorkerProcess: @unchecked Sendable {
             "MISLINK_MANGO_BASE_URL": "http://127.0.0.1:9/vpbx",
             "MISLINK_CHATWOOT_WEBHOOK_SECRET": settings.chat.chatwoot.webhookSecret,
             "MISLINK_EDNA_WEBHOOK_SECRET": settings.chat.edna.webhookSecret,
-            "MISLINK_CHATWOOT_BASE_URL": "http://127.0.0.1:9", "MISLINK_EDNA_BASE_URL": "http://127.0.0.1:9",
+            "MISLINK_CHATWOOT_BASE_URL": chatBaseURL, "MISLINK_CHATWOOT_API_TOKEN": chatToken, "MISLINK_EDNA_BASE_URL": "http://127.0.0.1:9",
+            "MISLINK_OUTBOUND_CLAIM_SECONDS": "10",
             "MISLINK_TELEPHONY_RECONCILE_MINUTES": "0", "MISLINK_SPOOL_DIR": "\(folder)/spool", "MISLINK_LOG_LEVEL": "notice",
         ]) { _, new in new }
         process.environment = environment
