@@ -47,4 +47,30 @@ import Testing
         #expect(chat.sent.map(\.platform) == ["chatwoot"])
         await server.stop()
     }
+
+    /// A platform that drops connections: the request is cut with no answer and not handled; the
+    /// worker's client sees an error, never a complete answer.
+    @Test func droppedConnectionsGetNoAnswerAndAreNotHandled() async throws {
+        let chat = FakeChat()
+        let server = try await RunningServer.start(router: chat.router())
+        let client = HTTPClient()
+        let url = "\(server.baseURL)/api/v1/accounts/1/conversations/12/messages"
+        let body = try JSONEncoder().encode(ChatwootOutgoingMessage(content: "cut"))
+        chat.dropConnections(fraction: 1)
+        var failures = 0
+        for _ in 0..<3 {
+            do {
+                let answer = try await client.execute(.json(url, body: body, headers: [("api_access_token", "chatwoot-token")]))
+                #expect((try? JSONDecoder().decode(ChatwootMessage.self, from: answer.body)) == nil, "a complete answer came: \(answer.status)")
+            } catch {
+                failures += 1
+            }
+        }
+        #expect(failures == 3)
+        #expect(chat.droppedConnections == 3 && chat.sent.isEmpty)
+        chat.dropConnections(fraction: 0)
+        let ok = try await client.execute(.json(url, body: body, headers: [("api_access_token", "chatwoot-token")]))
+        #expect(ok.status == 200 && chat.sent.count == 1)
+        await server.stop()
+    }
 }
