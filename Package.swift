@@ -62,6 +62,12 @@ let package = Package(
             name: "MisLinkReport",
             dependencies: ["Firebird", "MisLinkPatients"]
         ),
+        // MIS profiles: a folder per MIS schema (profile.json, statements.sql), the contract its named
+        // statements meet, and the check that prepares them against a live database without writing.
+        .target(
+            name: "MisLinkProfiles",
+            dependencies: ["Firebird"]
+        ),
         // libcurl (Debian's libcurl4-openssl-dev) for the HTTP client.
         .systemLibrary(
             name: "CCurl",
@@ -156,6 +162,7 @@ let package = Package(
                 "FirebirdMigrations",
                 "MisLinkDemoData",
                 "MisLinkPatients",
+                "MisLinkProfiles",
                 "MisLinkReport",
                 "MisLinkServer",
                 "MisLinkSettings",
@@ -233,6 +240,10 @@ let package = Package(
         .testTarget(
             name: "MisLinkReportTests",
             dependencies: ["MisLinkReport", "MisLinkDemoData", "Firebird", "MisLinkTestSupport"]
+        ),
+        .testTarget(
+            name: "MisLinkProfilesTests",
+            dependencies: ["MisLinkProfiles", "Firebird", "MisLinkTestSupport"]
         ),
         .testTarget(
             name: "MisLinkDemoDataTests",

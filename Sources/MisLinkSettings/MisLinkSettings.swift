@@ -39,6 +39,8 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
     public var recordings: Recordings
     /// The public HTTP listener's limits (timeouts, connections, header size).
     public var http: HTTP
+    /// The MIS the worker talks to (its profile).
+    public var mis: Mis
     /// This worker's name in claims and logs. Defaults to `<host>:<pid>`.
     public var workerName: String
     /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`. Defaults to `info`.
@@ -358,11 +360,20 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
         }
     }
 
+    /// The MIS schema MisLink works with: a profile (SQL/profiles/README.md).
+    public struct Mis: Codable, Sendable, Equatable {
+        /// A shipped profile's name (`reference`, …) or the folder of one (`/etc/mislink/profiles/clinic`);
+        /// `MISLINK_MIS_PROFILE` overrides it. Defaults to `reference` (SQL/clinic-schema.sql).
+        public var profile: String
+
+        public init(profile: String = "reference") { self.profile = profile }
+    }
+
     /// The defaults: the embedded demo database under the working directory on 127.0.0.1:8080.
     public init(database: Database = Database(), listen: String = "127.0.0.1:8080", clinicTimeZone: String = "Europe/Moscow",
                 mango: Mango = Mango(), chat: Chat = Chat(), api: API = API(), intake: Intake = Intake(),
                 outbound: Outbound = Outbound(), telephony: Telephony = Telephony(),
-                recordings: Recordings = Recordings(), http: HTTP = HTTP(), workerName: String? = nil,
+                recordings: Recordings = Recordings(), http: HTTP = HTTP(), mis: Mis = Mis(), workerName: String? = nil,
                 logLevel: String = "info") {
         self.database = database
         self.listen = listen
@@ -375,6 +386,7 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
         self.telephony = telephony
         self.recordings = recordings
         self.http = http
+        self.mis = mis
         self.workerName = workerName ?? Self.defaultWorkerName
         self.logLevel = logLevel
     }
