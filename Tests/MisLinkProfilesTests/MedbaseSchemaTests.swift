@@ -209,4 +209,54 @@ struct MedbaseSchemaTests {
         #expect(try status.decode(String.self, column: "STATUS") == "cancelled")
         // MisLink's role gets no INSERT on PRIEMY (migrations/V003); SYSDBA could, so that is not tried here.
     }
+
+    /// MisLink's own migrations do not fit МедБаза yet (README.md, "Before MisLink's migrations fit"), so
+    /// this stands in for them: Migrations/V001 as shipped (MISLINK_PHONE_KEYS) and MISLINK_PATIENT_PHONES
+    /// as it should become (BIGINT ids, a wider SOURCE_COLUMN, no CHECK). On that, the profile's V001
+    /// fills the phone keys from both KLIENTY and KONTAKTY, and `mislink mis check` finds every statement fits.
+    @Test func thePhoneKeysComeFromBothTablesAndEveryStatementFits() throws {
+        let path = try Self.database("check")
+        defer { ClinicDatabase.drop(path) }
+        try ClinicDatabase.isql(["-ch", "UTF8", "-bail", "-i",
+                                 ClinicDatabase.shippedMigrations.appendingPathComponent("V001__settings_and_phone_keys.sql").path, path])
+        try ClinicDatabase.runScript("""
+            CREATE TABLE MISLINK_PATIENT_PHONES (
+                PATIENT_ID BIGINT NOT NULL, SOURCE_COLUMN VARCHAR(63) CHARACTER SET ASCII NOT NULL,
+                ORDINAL SMALLINT NOT NULL, PHONE_KEY VARCHAR(20) CHARACTER SET ASCII NOT NULL,
+                EXTENSION VARCHAR(16) CHARACTER SET ASCII,
+                CONSTRAINT MISLINK_PATIENT_PHONES_PK PRIMARY KEY (PATIENT_ID, SOURCE_COLUMN, ORDINAL));
+            CREATE INDEX MISLINK_PATIENT_PHONES_KEY_IX ON MISLINK_PATIENT_PHONES (PHONE_KEY);
+            """, on: path)
+        try ClinicDatabase.isql(["-ch", "UTF8", "-bail", "-i",
+                                 Self.folder.appendingPathComponent("migrations/V001__phone_keys.sql").path, path])
+        let db = try Self.attach(path)
+        defer { try? db.close() }
+
+        func candidates(_ key: String) throws -> [String] {
+            try db.query(try Self.statement("identify_candidates", ["phone_key": .text(key)])).map {
+                "\(try $0.decode(Int64.self, column: "PATIENT_ID") - Self.branch) \(try $0.decode(String.self, column: "FULL_NAME")) "
+                    + (try $0.decode(String.self, column: "SOURCE_COLUMN"))
+            }.sorted()
+        }
+        // The Ivanovs' shared mobile, typed three ways; the deleted (39) and merged (40) cards are not found.
+        #expect(try candidates("79161234567") == [
+            "1 Иванова Анна Сергеевна TEL_MOB", "2 Иванов Пётр Алексеевич TEL_MOB",
+            "3 Иванова Мария Петровна KONTAKTY.ZNACHENIE", "3 Иванова Мария Петровна TEL_MOB",
+        ])
+        // A phone only in the contacts table; two numbers in one field; an extension.
+        #expect(try candidates("79267001122") == ["20 Тихонов Олег Евгеньевич KONTAKTY.ZNACHENIE"])
+        #expect(try candidates("79033002010") == ["15 Волкова Дарья Александровна TEL_MOB"])
+        #expect(try candidates("74957001020") == ["17 Лебедева Юлия Романовна TEL_RAB", "2 Иванов Пётр Алексеевич TEL_RAB"])
+        // The triggers follow edits of both tables.
+        try db.inTransaction { tx in
+            try db.execute("INSERT INTO KONTAKTY (KOD_KLIENTA, VID, ZNACHENIE) VALUES (77000000000012, 4, '+7 (926) 700-11-22')", in: tx)
+            try db.execute("UPDATE KLIENTY SET PRIZNAK_UDAL = 1 WHERE KOD = 77000000000002", in: tx)
+        }
+        #expect(try candidates("79267001122") == ["12 Новиков Андрей Сергеевич KONTAKTY.ZNACHENIE", "20 Тихонов Олег Евгеньевич KONTAKTY.ZNACHENIE"])
+        #expect(try candidates("79161234567").count == 3)
+
+        let report = ProfileCheck().run(directory: Self.folder, on: db)
+        #expect(report.problems.isEmpty, "\(report.text())")
+        #expect(report.profile == "medbase")
+    }
 }
