@@ -243,7 +243,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MisLinkProfilesTests",
-            dependencies: ["MisLinkProfiles", "Firebird", "MisLinkTestSupport"]
+            dependencies: ["MisLinkProfiles", "MisLinkSettings", "Firebird", "MisLinkTestSupport"]
         ),
         .testTarget(
             name: "MisLinkDemoDataTests",
