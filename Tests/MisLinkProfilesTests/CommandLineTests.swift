@@ -93,6 +93,17 @@ struct CommandLineTests {
         #expect(object["directory"] as? String == copy.directory.path)
     }
 
+    @Test func helpNamesTheCommandAndItsOptions() throws {
+        let root = try Self.mislink(["--help"])
+        #expect(root.output.contains("  mis ") || root.output.contains("\n  mis\n"), "\(root.output)")
+        let help = try Self.mislink(["mis", "check", "--help"])
+        #expect(help.status == 0)
+        for option in ["--profile <profile>", "--database <database>", "--user <user>", "--json"] {
+            #expect(help.output.contains(option), "\(help.output)")
+        }
+        #expect(help.output.contains("Every problem names its file and line."))
+    }
+
     @Test func anUnknownProfileNameExitsTwoAndSaysWhereItLooked() throws {
         let run = try Self.mislink(["mis", "check", "--profile", "no_such_mis", "--database", try Self.database()])
         #expect(run.status == 2)
