@@ -444,14 +444,39 @@ BEGIN
 END^
 
 /*
+ * BLOKIROVKA_VRACHA: serialises bookings of one doctor by locking the
+ * doctor's SOTRUDNIKI row (a dummy update) until the caller's transaction
+ * ends. A caller that had to wait for another booking of the same doctor
+ * gets an update conflict once that one commits; in a READ COMMITTED
+ * transaction the second attempt succeeds and the slot check then sees the
+ * other visit ("... уже занято"). In a SNAPSHOT transaction it cannot, and
+ * the caller is told to try again.
+ */
+CREATE PROCEDURE BLOKIROVKA_VRACHA (KOD_VRACHA BIGINT)
+AS
+BEGIN
+    BEGIN
+        UPDATE SOTRUDNIKI SET KOD = KOD WHERE KOD = :KOD_VRACHA;
+        WHEN GDSCODE UPDATE_CONFLICT, GDSCODE DEADLOCK, GDSCODE LOCK_CONFLICT DO
+        BEGIN
+            BEGIN
+                UPDATE SOTRUDNIKI SET KOD = KOD WHERE KOD = :KOD_VRACHA;
+                WHEN GDSCODE UPDATE_CONFLICT, GDSCODE DEADLOCK, GDSCODE LOCK_CONFLICT DO
+                    EXCEPTION E_ZAPIS _UTF8 'Расписание врача только что изменил другой пользователь, повторите запись';
+            END
+        END
+    END
+END^
+
+/*
  * ZAPIS_NA_PRIEM: books a visit and returns its code. Selectable (one row,
  * SELECT KOD_PRIEMA FROM ZAPIS_NA_PRIEM(...)) so that callers can name the
  * column; EXECUTE PROCEDURE works as well. DLIT_MIN NULL takes the
  * service's length (30 without a service). Checks the patient (exists,
  * not deleted), the service (active), then PROVERKA_SLOTA. Concurrent
- * bookings of the same slot: the later one waits for the earlier
- * transaction (the doctor's row is locked by a dummy update) and then
- * sees its visit and fails with "уже занято".
+ * bookings of one doctor are serialised by BLOKIROVKA_VRACHA: the later
+ * one waits for the earlier transaction and then fails with "уже занято"
+ * when they clash.
  */
 CREATE PROCEDURE ZAPIS_NA_PRIEM (
     KOD_KLIENTA BIGINT,
@@ -490,7 +515,7 @@ BEGIN
     DLIT = COALESCE(DLIT, 30);
 
     /* Serialise bookings of one doctor. */
-    UPDATE SOTRUDNIKI SET KOD = KOD WHERE KOD = :KOD_VRACHA;
+    EXECUTE PROCEDURE BLOKIROVKA_VRACHA(KOD_VRACHA);
 
     EXECUTE PROCEDURE PROVERKA_SLOTA(KOD_VRACHA, DATA_PRIEMA, CHAS, MINUTA, DLIT, NULL)
         RETURNING_VALUES KABINET;
@@ -538,7 +563,7 @@ BEGIN
         EXCEPTION E_ZAPIS _UTF8 'Запись на приём не найдена (код ' || COALESCE(CAST(KOD_PRIEMA AS VARCHAR(20)), 'NULL') || ')';
     IF (SOST <> 0) THEN
         EXCEPTION E_ZAPIS _UTF8 'Перенести можно только предстоящую запись (приём уже состоялся или отменён)';
-    UPDATE SOTRUDNIKI SET KOD = KOD WHERE KOD = :VRACH;
+    EXECUTE PROCEDURE BLOKIROVKA_VRACHA(VRACH);
     EXECUTE PROCEDURE PROVERKA_SLOTA(VRACH, DATA_PRIEMA, CHAS, MINUTA, DLIT, KOD_PRIEMA)
         RETURNING_VALUES KABINET;
     UPDATE PRIEMY SET DATA_PRIEMA = :DATA_PRIEMA, CHAS = :CHAS, MINUTA = :MINUTA,
@@ -580,12 +605,14 @@ GRANT SELECT ON GRAFIK TO PROCEDURE PROVERKA_SLOTA;
 GRANT SELECT ON PRIEMY TO PROCEDURE PROVERKA_SLOTA;
 GRANT SELECT ON KLIENTY TO PROCEDURE ZAPIS_NA_PRIEM;
 GRANT SELECT ON USLUGI TO PROCEDURE ZAPIS_NA_PRIEM;
-GRANT SELECT, UPDATE ON SOTRUDNIKI TO PROCEDURE ZAPIS_NA_PRIEM;
+GRANT EXECUTE ON PROCEDURE BLOKIROVKA_VRACHA TO PROCEDURE ZAPIS_NA_PRIEM;
 GRANT SELECT, INSERT ON PRIEMY TO PROCEDURE ZAPIS_NA_PRIEM;
 GRANT EXECUTE ON PROCEDURE PROVERKA_SLOTA TO PROCEDURE ZAPIS_NA_PRIEM;
 GRANT SELECT, UPDATE ON PRIEMY TO PROCEDURE OTMENA_PRIEMA;
 GRANT SELECT, UPDATE ON PRIEMY TO PROCEDURE PERENOS_PRIEMA;
-GRANT SELECT, UPDATE ON SOTRUDNIKI TO PROCEDURE PERENOS_PRIEMA;
+GRANT EXECUTE ON PROCEDURE BLOKIROVKA_VRACHA TO PROCEDURE PERENOS_PRIEMA;
+GRANT SELECT, UPDATE ON SOTRUDNIKI TO PROCEDURE BLOKIROVKA_VRACHA;
+GRANT USAGE ON EXCEPTION E_ZAPIS TO PROCEDURE BLOKIROVKA_VRACHA;
 GRANT EXECUTE ON PROCEDURE PROVERKA_SLOTA TO PROCEDURE PERENOS_PRIEMA;
 
 /* End of DDL. */
