@@ -17,6 +17,7 @@ public struct ProfileCheck: Sendable {
     /// The contract checked against. Defaults to ``ProfileContract/v1``.
     public var contract: ProfileContract
 
+    /// - Parameter contract: defaults to ``ProfileContract/v1``.
     public init(contract: ProfileContract = .v1) { self.contract = contract }
 
     /// Reads the profile in `directory` and checks it; a profile that cannot be read gives a report
@@ -26,13 +27,9 @@ public struct ProfileCheck: Sendable {
         do {
             let profile = try MISProfile(directory: directory)
             return run(profile, on: attachment)
-        } catch let error as ProfileError {
-            return ProfileCheckReport(profile: nil, directory: directory.path, contract: ProfileContract.version,
-                                      database: attachment != nil, statements: [], problems: error.issues, warnings: [])
         } catch {
             return ProfileCheckReport(profile: nil, directory: directory.path, contract: ProfileContract.version,
-                                      database: attachment != nil, statements: [],
-                                      problems: [ProfileIssue(file: directory.path, "cannot be read: \(error)")], warnings: [])
+                                      database: attachment != nil, statements: [], problems: error.issues, warnings: [])
         }
     }
 

@@ -21,7 +21,9 @@ public struct ProfileCheckReport: Sendable, Codable {
             case unused
         }
 
+        /// The statement's name.
         public var statement: String
+        /// What became of it.
         public var status: Status
         /// Its `-- name:` line, when present.
         public var line: Int?

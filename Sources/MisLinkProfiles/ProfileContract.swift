@@ -37,10 +37,13 @@ public struct ProfileContract: Sendable {
     public struct Column: Sendable, Hashable {
         /// The alias (upper case).
         public var name: String
+        /// The SQL types it may have.
         public var kind: Kind
         /// Whether MisLink accepts NULL in it.
         public var nullable: Bool
 
+        /// - Parameters:
+        ///   - nullable: defaults to false.
         public init(_ name: String, _ kind: Kind, nullable: Bool = false) {
             self.name = name
             self.kind = kind
@@ -56,6 +59,8 @@ public struct ProfileContract: Sendable {
         /// the appeal a visit came from); every other parameter must be used.
         public var mayBeUnused: Bool
 
+        /// - Parameters:
+        ///   - mayBeUnused: defaults to false.
         public init(_ name: String, mayBeUnused: Bool = false) {
             self.name = name
             self.mayBeUnused = mayBeUnused
@@ -64,13 +69,23 @@ public struct ProfileContract: Sendable {
 
     /// The part of MisLink a statement serves (the sections of CONTRACT.md).
     public enum Group: String, Sendable, Hashable, Codable, CaseIterable {
-        case callers, staff, appeals, booking
+        /// Patients: identification, the caller card, messages and mailings.
+        case callers
+        /// Employees by extension, SIP login and chat login.
+        case staff
+        /// The MIS's appeals (only with `"appeals": true`).
+        case appeals
+        /// Visits and services.
+        case booking
     }
 
     /// One named statement.
     public struct Statement: Sendable, Hashable {
+        /// The name after `-- name:`.
         public var name: String
+        /// The section of CONTRACT.md it is in.
         public var group: Group
+        /// The parameters MisLink binds, in the order CONTRACT.md lists them.
         public var parameters: [Parameter]
         /// The columns MisLink reads; empty for a statement whose result is not read.
         public var columns: [Column]
@@ -81,6 +96,11 @@ public struct ProfileContract: Sendable {
         /// What it must do, in one sentence (CONTRACT.md has the whole text).
         public var duty: String
 
+        /// The statements of the ``Group/appeals`` group are used only with appeals.
+        /// - Parameters:
+        ///   - parameters: defaults to none.
+        ///   - columns: defaults to none (the result is not read).
+        ///   - optional: defaults to false (required).
         public init(_ name: String, _ group: Group, parameters: [Parameter] = [], columns: [Column] = [], optional: Bool = false,
                     duty: String) {
             self.name = name
@@ -106,6 +126,7 @@ public struct ProfileContract: Sendable {
     /// Every statement, in the order of CONTRACT.md.
     public var statements: [Statement]
 
+    /// A contract of these statements (``v1`` is the one MisLink enforces).
     public init(statements: [Statement]) { self.statements = statements }
 
     /// The statement called `name`.

@@ -41,11 +41,14 @@ public struct ProfileError: Error, Sendable, CustomStringConvertible {
     /// What is wrong, each with its file and line.
     public var issues: [ProfileIssue]
 
+    /// An error made of these issues.
     public init(_ issues: [ProfileIssue]) { self.issues = issues }
 
+    /// An error of one problem.
     public init(file: String, line: Int? = nil, _ message: String) {
         self.init([ProfileIssue(file: file, line: line, message)])
     }
 
+    /// One issue a line, `file:line: message`.
     public var description: String { issues.map(\.description).joined(separator: "\n") }
 }

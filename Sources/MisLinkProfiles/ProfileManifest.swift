@@ -36,6 +36,7 @@ public struct ProfileManifest: Sendable, Hashable, Codable {
         /// Every table and column holding a patient's phones. Required, at least one.
         public var phones: [PhoneSource]
 
+        /// Every field is required.
         public init(table: String, key: String, name: [String], phones: [PhoneSource]) {
             self.table = table
             self.key = key
@@ -45,6 +46,7 @@ public struct ProfileManifest: Sendable, Hashable, Codable {
 
         enum CodingKeys: String, CodingKey { case table, key, name, phones }
 
+        /// Decodes with the documented defaults.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             table = try c.decode(String.self, forKey: .table)
@@ -68,6 +70,7 @@ public struct ProfileManifest: Sendable, Hashable, Codable {
         /// The phone columns. Required, at least one.
         public var columns: [String]
 
+        /// - Parameter key: defaults to nil (`patients.key`).
         public init(table: String, key: String? = nil, columns: [String]) {
             self.table = table
             self.key = key
@@ -91,6 +94,7 @@ public struct ProfileManifest: Sendable, Hashable, Codable {
         /// MisLink's own mapping table, created by the profile's migrations when the MIS keeps no such column.
         public static let mapTable = "MISLINK_STAFF_MAP"
 
+        /// - Parameters: `extension`, `sip`, `chatLogin` default to ``mapTable``.
         public init(table: String, key: String, extension: String = mapTable, sip: String = mapTable,
                     chatLogin: String = mapTable) {
             self.table = table
@@ -102,6 +106,7 @@ public struct ProfileManifest: Sendable, Hashable, Codable {
 
         enum CodingKeys: String, CodingKey { case table, key, `extension`, sip, chatLogin = "chat_login" }
 
+        /// Decodes with the documented defaults.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(
@@ -128,6 +133,7 @@ public struct ProfileManifest: Sendable, Hashable, Codable {
         case none
     }
 
+    /// A manifest; every parameter has the default documented on its property.
     public init(contract: Int = ProfileContract.version, name: String? = nil, title: String? = nil, charset: String = "WIN1251",
                 patients: Patients, staff: Staff, appeals: Bool = false, booking: Booking = .insert,
                 bookingChanges: BookingChanges = .none) {
@@ -146,6 +152,7 @@ public struct ProfileManifest: Sendable, Hashable, Codable {
         case contract, name, title, charset, patients, staff, appeals, booking, bookingChanges = "booking_changes"
     }
 
+    /// Decodes with the documented defaults (``read(_:file:)`` also names unknown keys and their lines).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
