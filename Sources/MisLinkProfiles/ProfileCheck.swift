@@ -76,7 +76,8 @@ public struct ProfileCheck: Sendable {
             outcomes[index].status = .failed
         }
         // By file and line; issues on the same line keep the order they were found in.
-        let sorted = issues.enumerated().sorted { ($0.element.file, $0.element.line ?? 0, $0.offset) < ($1.element.file, $1.element.line ?? 0, $1.offset) }
+        let sorted = issues.enumerated()
+            .sorted { ($0.element.file, $0.element.line ?? 0, $0.offset) < ($1.element.file, $1.element.line ?? 0, $1.offset) }
             .map(\.element)
         return ProfileCheckReport(
             profile: profile.name, directory: profile.directory.path, contract: ProfileContract.version,
