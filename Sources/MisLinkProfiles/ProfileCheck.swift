@@ -33,6 +33,12 @@ public struct ProfileCheck: Sendable {
         }
     }
 
+    /// Checks a profile on an async connection's executor: the call for the worker's start-up check.
+    public func run(_ profile: MISProfile, on connection: FirebirdConnection) async throws -> ProfileCheckReport {
+        let check = self
+        return try await connection.withAttachment { attachment in check.run(profile, on: attachment) }
+    }
+
     /// Checks a profile that has been read.
     /// - Parameter attachment: the database to prepare the statements on; nil checks the files alone.
     public func run(_ profile: MISProfile, on attachment: FirebirdAttachment?) -> ProfileCheckReport {

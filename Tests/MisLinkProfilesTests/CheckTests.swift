@@ -25,6 +25,18 @@ struct CheckTests {
             == before.map { try [$0.decode(Int.self, at: 0), $0.decode(Int.self, at: 1)] })
     }
 
+    @Test func theCheckRunsOnAnAsyncConnectionAsTheWorkerWillRunIt() async throws {
+        let connection = try await FirebirdConnection.connect(FirebirdConfiguration(database: try ProfileFixture.database(), user: "SYSDBA"))
+        let copy = try ProfileCopy()
+        defer { copy.remove() }
+        try copy.replace("AS EXTENSION\n  FROM STAFF S\n WHERE S.SIP_EXTENSION IS NOT NULL", with: "AS EXT\n  FROM STAFF S\n WHERE S.SIP_EXTENSION IS NOT NULL")
+        let reference = try await ProfileCheck().run(try MISProfile(directory: ProfileFixture.reference), on: connection)
+        let broken = try await ProfileCheck().run(try MISProfile(directory: copy.directory), on: connection)
+        try await connection.close()
+        #expect(reference.isClean)
+        #expect(broken.problems.map(\.statement) == ["staff_extensions"])
+    }
+
     @Test func aMissingRequiredStatementIsAProblemAndAnUnknownNameAWarning() throws {
         let copy = try ProfileCopy()
         defer { copy.remove() }
