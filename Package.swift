@@ -90,6 +90,7 @@ let package = Package(
         .target(
             name: "MisLinkIntake",
             dependencies: [
+                "MisLinkProfiles",
                 "Firebird",
                 "MisLinkExternalAPIs",
                 "MisLinkPatients",
@@ -104,6 +105,7 @@ let package = Package(
         .target(
             name: "MisLinkOutbound",
             dependencies: [
+                "MisLinkProfiles",
                 "Firebird",
                 "MisLinkExternalAPIs",
                 "MisLinkHTTP",
@@ -117,6 +119,7 @@ let package = Package(
         .target(
             name: "MisLinkServer",
             dependencies: [
+                "MisLinkProfiles",
                 "Firebird",
                 "FirebirdMigrations",
                 "MisLinkDemoData",

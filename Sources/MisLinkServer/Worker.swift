@@ -5,6 +5,7 @@ import Logging
 import Metrics
 import MisLinkHTTP
 import MisLinkIntake
+import MisLinkProfiles
 import MisLinkSettings
 import NIOCore
 import Prometheus
@@ -81,6 +82,10 @@ public struct Worker: Sendable {
         let registry = MetricsBootstrap.registry
         let configuration = databaseConfiguration
         try await StartupChecks(configuration: configuration, settings: settings, logger: logger, fixUTCOffset: fixUTCOffset).run()
+        // Every statement MisLink runs against MIS tables comes from the MIS profile; one that does not fit
+        // the database stops the start here, naming it, rather than failing on the first call or webhook.
+        let profile = try loadProfile()
+        try await checkProfile(profile, configuration: configuration)
         let pool = FirebirdPool(configuration: configuration, options: .init(maxConnections: max(1, settings.database.poolSize)))
         let directory = OperatorDirectory(agents: settings.chat.agentLogins)
         let intake = IntakePipeline(settings: settings.intake, timestampOffset: settings.mango.timestampOffset,
