@@ -1,5 +1,6 @@
 import Firebird
 import Foundation
+import MisLinkProfiles
 
 /// What an applier gets to change the database: the batch's transaction and statements prepared once
 /// per attachment.
@@ -21,13 +22,16 @@ public final class ApplyContext {
     public let lookups: CallLookups
     /// The attachment the batch runs on.
     public let attachment: FirebirdAttachment
+    /// The MIS profile: every statement that touches the MIS's tables (see ``misRows(_:_:)``).
+    public let profile: MISProfile
     private let statements: StatementCache
 
-    init(attachment: FirebirdAttachment, transaction: Transaction, statements: StatementCache, timestampOffset: Int,
-         ids: IDCache, lookups: CallLookups) {
+    init(attachment: FirebirdAttachment, transaction: Transaction, statements: StatementCache, profile: MISProfile,
+         timestampOffset: Int, ids: IDCache, lookups: CallLookups) {
         self.attachment = attachment
         self.transaction = transaction
         self.statements = statements
+        self.profile = profile
         self.timestampOffset = timestampOffset
         self.ids = ids
         self.lookups = lookups
@@ -49,6 +53,18 @@ public final class ApplyContext {
         let values = try (0..<statement.columns.count).map { try statement.readValue($0) }
         try statement.closeCursor()
         return values.allSatisfy(\.isNull) ? nil : values
+    }
+
+    /// Runs the MIS profile's statement `name` in the batch's transaction (prepared once per
+    /// attachment, like every other statement of the batch) and returns its rows, whose columns are
+    /// read by the aliases SQL/profiles/CONTRACT.md gives (`row["APPEAL_ID"]`), never by position.
+    /// - Parameter values: the statement's `:parameter` values by name (lower case).
+    /// - Throws: a ``ProfileError`` when the profile has no such statement or it uses a parameter not
+    ///   given (the event is stored `failed` with the reason), a ``FirebirdError`` from the database.
+    public func misRows(_ name: String, _ values: [String: FirebirdValue]) throws -> [Row] {
+        let query = try profile.statement(name).query(values)
+        let statement = try statements.statement(query.sql, in: transaction)
+        return try statement.rows(query.bindings, in: transaction)
     }
 
     /// Executes a SELECT and returns every row's values.

@@ -148,27 +148,30 @@ extension CallLogApplier {
             [context.now, .bigint(callID)])
     }
 
-    /// An answered incoming call has one appeal (the MIS's `APPEALS`, channel phone) for the operator who
-    /// answered, with the identified patient; when another operator connects later (a transfer), the
-    /// appeal moves to them with everything entered so far. Each step goes to `MISLINK_APPEAL_EVENTS`.
+    /// An answered incoming call has one appeal (the MIS's, through the profile's `appeal_create`, channel
+    /// phone) for the operator who answered, with the identified patient; when another operator connects
+    /// later (a transfer), the appeal moves to them (`appeal_assign`) with everything entered so far. Each
+    /// step goes to `MISLINK_APPEAL_EVENTS`. A MIS without appeals (`"appeals": false`) gets none yet.
     ///
     /// `latest` tells whether this connection is the call's latest so far. One that arrives late and
     /// happened before the appeal's creation becomes its creator, and the transfer to the operator who
     /// had created it is recorded at their connection time: the chain ends up as if delivered in order.
     func appealFollowsAnswer(callID: Int64, staff: Int32, latest: Bool, facts: CallLookups.CallFacts, at: FirebirdValue,
                              in context: ApplyContext) throws {
+        guard context.misHasAppeals else { return }
         if let row = try context.firstRow(
             """
-            SELECT A.APPEAL_ID, P.OPERATOR_ID, E.ID, E.STAFF_ID, E.EVENT_AT
-              FROM MISLINK_APPEALS A JOIN APPEALS P ON P.ID = A.APPEAL_ID
+            SELECT A.APPEAL_ID, E.ID, E.STAFF_ID, E.EVENT_AT
+              FROM MISLINK_APPEALS A
               LEFT JOIN MISLINK_APPEAL_EVENTS E ON E.APPEAL_ID = A.APPEAL_ID AND E.EVENT_TYPE = 'created'
              WHERE A.CALL_ID = ?
             """,
-            [.bigint(callID)]), let appeal = row[0].int64Value.map(Int32.init) {
-            let previous = row[1].int64Value.map(Int32.init)
+            [.bigint(callID)]), let appeal = row[0].int64Value.flatMap(Int32.init(exactly:)), let current = try context.misAppeal(appeal) {
+            // The operator the MIS shows now (someone may have moved the appeal in the MIS meanwhile).
+            let previous = current.operatorID
             if latest {
                 guard previous != staff else { return }
-                try context.execute("UPDATE APPEALS SET OPERATOR_ID = ? WHERE ID = ?", [.integer(staff), .integer(appeal)])
+                try context.assignAppeal(appeal, to: staff)
                 try context.execute(
                     "UPDATE MISLINK_APPEALS SET LAST_OPERATOR_ID = ?, UPDATED_AT = ? WHERE APPEAL_ID = ?",
                     [.integer(staff), context.now, .integer(appeal)])
@@ -176,8 +179,8 @@ extension CallLogApplier {
                 return
             }
             // A connection from before the latest one, delivered late.
-            guard let createdID = row[2].int64Value, let creator = row[3].int64Value.map(Int32.init),
-                  case .timestamp(let createdAt) = row[4], case .timestamp(let when) = at, when < createdAt, creator != staff
+            guard let createdID = row[1].int64Value, let creator = row[2].int64Value.flatMap(Int32.init(exactly:)),
+                  case .timestamp(let createdAt) = row[3], case .timestamp(let when) = at, when < createdAt, creator != staff
             else { return }
             try context.execute("UPDATE MISLINK_APPEAL_EVENTS SET STAFF_ID = ?, EVENT_AT = ? WHERE ID = ?",
                                 [.integer(staff), at, .bigint(createdID)])
@@ -186,15 +189,11 @@ extension CallLogApplier {
         }
         let who = facts.identification ?? context.lookups.identify(facts.phoneNumber, attachment: context.attachment)
         let patient = who?.ownNumber == true ? nil : who?.patient
-        guard let created = try context.firstRow(
-            """
-            INSERT INTO APPEALS (CHANNEL, DIRECTION, PATIENT_ID, OPERATOR_ID, CONTACT_PHONE, CONTACT_NAME, STATUS)
-            VALUES ('phone', 'in', ?, ?, ?, ?, 'open')
-            RETURNING ID
-            """,
-            [try patient.map { try FirebirdValue.checkedInteger($0.id, field: "patient id") } ?? .null, .integer(staff), .win1251(facts.phoneNumber, limit: 64),
-             .win1251(patient?.fullName, limit: 150)]), let appealID = created[0].int64Value.map(Int32.init)
-        else { throw ApplyError("INSERT INTO APPEALS … RETURNING ID gave no id") }
+        let appealID = try context.createAppeal(
+            channel: "phone", direction: "in",
+            patientID: try patient.map { try FirebirdValue.checkedInteger($0.id, field: "patient id") } ?? .null,
+            operatorID: staff, contactPhone: .win1251(facts.phoneNumber, limit: 64),
+            contactName: .win1251(patient?.fullName, limit: 150))
         try context.execute(
             """
             INSERT INTO MISLINK_APPEALS (APPEAL_ID, CHANNEL, SOURCE, CALL_ID, PHONE_KEY, CONTACT_NAME, PATIENT_OTHERS,

@@ -27,8 +27,8 @@ public final class CallLookups {
     public let directory: OperatorDirectory
     private var session: IdentificationSession?
     private var sessionFailed = false
-    private var extensions = StaffMap(column: "SIP_EXTENSION")
-    private var chatLogins = StaffMap(column: "CHAT_LOGIN")
+    private var extensions = StaffMap(statement: "staff_extensions", column: "EXTENSION")
+    private var chatLogins = StaffMap(statement: "staff_chat_logins", column: "CHAT_LOGIN")
     private var calls: [Int64: CallFacts] = [:]
 
     init(queries: NamedQueries?, directory: OperatorDirectory) {
@@ -41,13 +41,14 @@ public final class CallLookups {
         try staffID(extension: directory.extensionNumber(of: party), in: context)
     }
 
-    /// The active employee with this SIP extension.
+    /// The active employee with this SIP extension (the profile's `staff_extensions`).
     public func staffID(extension number: String?, in context: ApplyContext) throws -> Int32? {
         guard let number, !number.isEmpty else { return nil }
         return try extensions.id(of: number, in: context)
     }
 
-    /// The active employee a chat platform's agent is: by login (`STAFF.CHAT_LOGIN`, case ignored), else by
+    /// The active employee a chat platform's agent is: by login (the profile's `staff_chat_logins`, case
+    /// ignored), else by
     /// the agent id mapped in `chat.agents`, else by the agent id as the login.
     public func staffID(agent: ChatAgent, provider: String, in context: ApplyContext) throws -> Int32? {
         if let login = agent.login, let id = try chatLogins.id(of: login, in: context) { return id }
@@ -108,23 +109,32 @@ public final class CallLookups {
     }
 }
 
-/// Active employees by one `STAFF` column (lowercased), read again every minute.
+/// Active employees by one value the MIS profile's statement gives (lowercased), read again every minute.
 private struct StaffMap {
+    /// `staff_extensions` or `staff_chat_logins`.
+    let statement: String
+    /// The alias of the value: `EXTENSION` or `CHAT_LOGIN` (the id is `STAFF_ID`).
     let column: String
     var ids: [String: Int32] = [:]
     var loadedAt: Date = .distantPast
 
-    init(column: String) { self.column = column }
+    init(statement: String, column: String) {
+        self.statement = statement
+        self.column = column
+    }
 
-    /// The employee whose column holds `key` (case ignored).
+    /// The employee whose value is `key` (case ignored).
     mutating func id(of key: String, in context: ApplyContext) throws -> Int32? {
         if Date().timeIntervalSince(loadedAt) > 60 {
-            ids = [:]
-            // Newest first, so an older employee keeps a value two share (the columns are unique anyway).
-            for row in try context.rows(
-                "SELECT TRIM(\(column)), ID FROM STAFF WHERE \(column) IS NOT NULL AND IS_ACTIVE = 1 ORDER BY ID DESC", []) {
-                if let value = row[0].stringValue, case .integer(let id) = row[1] { ids[value.lowercased()] = id }
+            var loaded: [String: Int32] = [:]
+            // Newest first, so an older employee keeps a value two share (the statement's contract).
+            for row in try context.misRows(statement, [:]) {
+                guard let value = row[column] else { throw ApplyError("\(statement) returns no \(column) column") }
+                if let value = value.stringValue, let id = try ApplyContext.misID(row, "STAFF_ID", statement: statement) {
+                    loaded[value.lowercased()] = id
+                }
             }
+            ids = loaded
             loadedAt = Date()
         }
         return ids[key.lowercased()]

@@ -5,12 +5,13 @@ import MisLinkExternalAPIs
 /// Chat events, in MisLink's model (``ChatEvent``), into `MISLINK_CHAT_THREADS` (one row per platform
 /// thread), `MISLINK_CHAT_MESSAGES`, and the thread's appeal with Infoclinica's rules:
 ///
-/// 1. A new thread creates one appeal (`APPEALS`, channel = the messenger) with the patient identified
-///    from the thread's phone ("and N more patients" in `MISLINK_APPEALS`); it never makes a second.
+/// 1. A new thread creates one appeal (the MIS's, through the profile's `appeal_create`, channel = the
+///    messenger) with the patient identified from the thread's phone ("and N more patients" in
+///    `MISLINK_APPEALS`); it never makes a second.
 /// 2. Appeals are independent: an operator holds as many as the platform gives them; past
 ///    `chat.capacity` the assignment is still recorded, marked "over capacity" in the chain.
 /// 3. A thread that leaves an operator's queue unfinished (released, transferred) keeps its appeal with
-///    everything entered: a release detaches it (`IS_DETACHED = 1`, `APPEALS.OPERATOR_ID` NULL) until
+///    everything entered: a release detaches it (`IS_DETACHED = 1`, `appeal_assign` to NULL) until
 ///    the thread reaches an operator again, who gets the same appeal (`reopened`); a transfer moves it.
 /// 4. A thread that finishes (closed by the operator, the client or a timeout) leaves the appeal open
 ///    for its operator, who completes it by booking (`SCHEDULE.APPEAL_ID`) or cancelling.
@@ -84,8 +85,8 @@ public struct ChatThreadApplier: EventApplier {
              WHERE PROVIDER = ? AND EXTERNAL_ID = ?
             """, key) {
             let thread = ThreadRow(
-                id: row[0].int64Value ?? 0, status: row[1].stringValue ?? "queued", operatorID: row[2].int64Value.map(Int32.init),
-                appealID: row[3].int64Value.map(Int32.init), stateChangedAt: row[4].timestampValue)
+                id: row[0].int64Value ?? 0, status: row[1].stringValue ?? "queued", operatorID: row[2].int64Value.flatMap(Int32.init(exactly:)),
+                appealID: row[3].int64Value.flatMap(Int32.init(exactly:)), stateChangedAt: row[4].timestampValue)
             // A later event may name the client better (edna's thread gives the name, a message the phone).
             try context.execute(
                 """
@@ -122,17 +123,16 @@ public struct ChatThreadApplier: EventApplier {
             let id = row[0].int64Value
         else { throw ApplyError("INSERT INTO MISLINK_CHAT_THREADS … RETURNING ID gave no id") }
 
-        // Rule 1: one appeal per thread, created with it.
-        guard let created = try context.firstRow(
-            """
-            INSERT INTO APPEALS (CHANNEL, DIRECTION, PATIENT_ID, OPERATOR_ID, CONTACT_PHONE, CONTACT_NAME, STATUS)
-            VALUES (?, 'in', ?, NULL, ?, ?, 'open')
-            RETURNING ID
-            """,
-            [.text(Self.misChannel(ref.channel)), try patient.map { try FirebirdValue.checkedInteger($0.id, field: "patient id") } ?? .null,
-             .win1251(ref.contactPhone, limit: 64), .win1251(ref.contactName ?? patient?.fullName, limit: 150)]),
-            let appeal = created[0].int64Value.map(Int32.init)
-        else { throw ApplyError("INSERT INTO APPEALS … RETURNING ID gave no id") }
+        // Rule 1: one appeal per thread, created with it (none yet for a MIS without appeals).
+        guard context.misHasAppeals else {
+            return ThreadRow(id: id, status: "queued", operatorID: nil, appealID: nil, stateChangedAt: nil)
+        }
+        // The profile maps MisLink's channel to the MIS's list (the exact one is in MISLINK_APPEALS).
+        let appeal = try context.createAppeal(
+            channel: ref.channel, direction: "in",
+            patientID: try patient.map { try FirebirdValue.checkedInteger($0.id, field: "patient id") } ?? .null,
+            operatorID: nil, contactPhone: .win1251(ref.contactPhone, limit: 64),
+            contactName: .win1251(ref.contactName ?? patient?.fullName, limit: 150))
         try context.execute(
             """
             INSERT INTO MISLINK_APPEALS (APPEAL_ID, CHANNEL, SOURCE, THREAD_ID, EXTERNAL_ID, PHONE_KEY, CONTACT_NAME,
@@ -163,9 +163,8 @@ public struct ChatThreadApplier: EventApplier {
             [.ascii(who.phoneKey, limit: 20), .smallint(others), .text(patient == nil ? nil : who.cardTitle, limit: 200),
              context.now, .integer(appeal)])
         guard let patient else { return }
-        try context.execute(
-            "UPDATE APPEALS SET PATIENT_ID = COALESCE(PATIENT_ID, ?), CONTACT_PHONE = COALESCE(CONTACT_PHONE, ?) WHERE ID = ?",
-            [try .checkedInteger(patient.id, field: "patient id"), .win1251(phone, limit: 64), .integer(appeal)])
+        try context.setAppealPatient(appeal, patientID: try .checkedInteger(patient.id, field: "patient id"),
+                                     contactPhone: .win1251(phone, limit: 64))
         try appealEvent(appeal, "patient_set", actor: "system", thread: thread, detail: who.cardTitle, in: context)
     }
 
@@ -238,7 +237,7 @@ public struct ChatThreadApplier: EventApplier {
                                in context: ApplyContext) throws {
         let side = try context.firstRow("SELECT IS_DETACHED, LAST_OPERATOR_ID FROM MISLINK_APPEALS WHERE APPEAL_ID = ?",
                                         [.integer(appeal)])
-        let last = side?[1].int64Value.map(Int32.init)
+        let last = side?[1].int64Value.flatMap(Int32.init(exactly:))
         let type: String
         var from: Int32?
         if thread.status == "assigned", let previous = thread.operatorID {
@@ -257,7 +256,7 @@ public struct ChatThreadApplier: EventApplier {
                 [.integer(staff), .bigint(thread.id)])?[0].int64Value ?? 0
             if held + 1 > capacity { detail = "over capacity (\(held + 1)/\(capacity))" }
         }
-        try context.execute("UPDATE APPEALS SET OPERATOR_ID = ? WHERE ID = ?", [staff.map { .integer($0) } ?? .null, .integer(appeal)])
+        try context.assignAppeal(appeal, to: staff)
         try context.execute(
             "UPDATE MISLINK_APPEALS SET IS_DETACHED = 0, LAST_OPERATOR_ID = COALESCE(?, LAST_OPERATOR_ID), UPDATED_AT = ? WHERE APPEAL_ID = ?",
             [staff.map { .integer($0) } ?? .null, context.now, .integer(appeal)])
@@ -267,7 +266,7 @@ public struct ChatThreadApplier: EventApplier {
 
     /// Rule 3: the thread left its operator unfinished; the appeal waits, detached, with everything entered.
     private func detach(_ appeal: Int32, from thread: ThreadRow, at: FirebirdValue, in context: ApplyContext) throws {
-        try context.execute("UPDATE APPEALS SET OPERATOR_ID = NULL WHERE ID = ?", [.integer(appeal)])
+        try context.assignAppeal(appeal, to: nil)
         try context.execute(
             "UPDATE MISLINK_APPEALS SET IS_DETACHED = 1, LAST_OPERATOR_ID = COALESCE(?, LAST_OPERATOR_ID), UPDATED_AT = ? WHERE APPEAL_ID = ?",
             [thread.operatorID.map { .integer($0) } ?? .null, context.now, .integer(appeal)])
@@ -282,10 +281,11 @@ public struct ChatThreadApplier: EventApplier {
             holder = current
         } else {
             holder = try context.firstRow("SELECT LAST_OPERATOR_ID FROM MISLINK_APPEALS WHERE APPEAL_ID = ?",
-                                          [.integer(appeal)])?[0].int64Value.map(Int32.init)
+                                          [.integer(appeal)])?[0].int64Value.flatMap(Int32.init(exactly:))
         }
-        if let holder {
-            try context.execute("UPDATE APPEALS SET OPERATOR_ID = ? WHERE ID = ? AND STATUS = 'open'", [.integer(holder), .integer(appeal)])
+        // Only while the appeal is open in the MIS: a closed or cancelled one keeps whoever finished it.
+        if let holder, try context.misAppeal(appeal)?.status == "open" {
+            try context.assignAppeal(appeal, to: holder)
         }
         try context.execute("UPDATE MISLINK_APPEALS SET IS_DETACHED = 0, UPDATED_AT = ? WHERE APPEAL_ID = ?",
                             [context.now, .integer(appeal)])
@@ -342,15 +342,5 @@ public struct ChatThreadApplier: EventApplier {
             """,
             [at, at, at, .text(message.body, limit: 200), .integer(message.incoming ? 1 : 0), at, at,
              .integer(message.incoming ? 1 : 0), at, at, .integer(message.incoming ? 1 : 0), context.now, .bigint(thread.id)])
-    }
-
-    // MARK: - Mapping
-
-    /// The nearest channel the MIS's `APPEALS.CHANNEL` allows (the exact one is in `MISLINK_APPEALS`).
-    static func misChannel(_ channel: String) -> String {
-        switch channel {
-        case "whatsapp", "telegram", "vk", "webchat", "email", "sms": channel
-        default: "webchat"
-        }
     }
 }

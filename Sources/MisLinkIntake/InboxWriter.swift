@@ -1,6 +1,7 @@
 import Firebird
 import Foundation
 import MisLinkPatients
+import MisLinkProfiles
 
 /// Writes one batch of events in one transaction: each new event goes to `MISLINK_INBOX` and is
 /// applied to the domain tables; a repeated delivery key changes nothing.
@@ -27,6 +28,8 @@ final class InboxWriter {
     private var cache: (attachment: ObjectIdentifier, statements: StatementCache)?
     private let ids = IDCache()
     let lookups: CallLookups
+    /// The MIS profile the appliers' MIS statements come from.
+    let profile: MISProfile
     /// Attempts at a batch whose applier meets passing errors before the event is left for a retry.
     private let transientAttempts: Int
     /// Pause between those attempts.
@@ -39,10 +42,11 @@ final class InboxWriter {
     /// The batch transactions' options: READ COMMITTED, waiting `intake.lock_timeout_seconds` for a lock.
     let transactionOptions: TransactionOptions
 
-    init(appliers: [any EventApplier], timestampOffset: Int, queries: NamedQueries?, directory: OperatorDirectory,
-         transientAttempts: Int = 3, transientPause: Duration = .milliseconds(50), lockTimeoutSeconds: Int = 10) {
+    init(appliers: [any EventApplier], timestampOffset: Int, profile: MISProfile, queries: NamedQueries?,
+         directory: OperatorDirectory, transientAttempts: Int = 3, transientPause: Duration = .milliseconds(50), lockTimeoutSeconds: Int = 10) {
         transactionOptions = TransactionOptions(isolation: .readCommitted, lockResolution: .timeout(seconds: max(1, min(lockTimeoutSeconds, 3600))))
         self.appliers = appliers
+        self.profile = profile
         self.timestampOffset = timestampOffset
         self.transientAttempts = max(1, transientAttempts)
         self.transientPause = transientPause
@@ -158,7 +162,7 @@ final class InboxWriter {
     private func writeOnce(_ batch: [InboundEvent], decisions: [Int: Decision], statements: StatementCache,
                            transaction: Transaction) throws -> [IntakeOutcome] {
         let context = ApplyContext(attachment: statements.attachment, transaction: transaction, statements: statements,
-                                   timestampOffset: timestampOffset, ids: ids, lookups: lookups)
+                                   profile: profile, timestampOffset: timestampOffset, ids: ids, lookups: lookups)
         let known = try existingKeys(batch.map(\.deliveryKey), statements: statements, transaction: transaction)
         var seen = Set<String>()
         var outcomes: [IntakeOutcome] = []
@@ -263,7 +267,7 @@ final class InboxWriter {
     func reapply(_ event: InboundEvent, attachment: FirebirdAttachment, transaction: Transaction) throws -> IntakeOutcome {
         let statements = statementCache(for: attachment)
         let context = ApplyContext(attachment: attachment, transaction: transaction, statements: statements,
-                                   timestampOffset: timestampOffset, ids: ids, lookups: lookups)
+                                   profile: profile, timestampOffset: timestampOffset, ids: ids, lookups: lookups)
         return try appliers.lazy.compactMap { try $0.apply(event, in: context) }.first ?? .stored
     }
 

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Metrics
 import MisLinkPatients
+import MisLinkProfiles
 import MisLinkSettings
 import ServiceLifecycle
 import Synchronization
@@ -65,12 +66,14 @@ public final class IntakePipeline: Service, Sendable {
     ///   - settings: the `intake` settings (writers, batch size, linger, spool directory).
     ///   - timestampOffset: `mango.timestamp_offset`.
     ///   - configuration: the database.
+    ///   - profile: the MIS profile (`mis.profile`): every statement the appliers run against MIS tables
+    ///     (staff by extension and chat login, the MIS's appeals) comes from it.
     ///   - appliers: defaults to ``DefaultAppliers/all``.
     ///   - queries: the named queries that identify callers (`SQL/queries.sql`); defaults to the shipped
     ///     file, and without it calls are stored unidentified.
     ///   - directory: SIP URIs and chat agents of the operators, shared with whoever refreshes it.
     public init(settings: MisLinkSettings.Intake, timestampOffset: Int = 0, configuration: FirebirdConfiguration,
-                appliers: [any EventApplier] = DefaultAppliers.all,
+                profile: MISProfile, appliers: [any EventApplier] = DefaultAppliers.all,
                 queries: NamedQueries? = NamedQueries.defaultURL().flatMap { try? NamedQueries(contentsOf: $0) },
                 directory: OperatorDirectory = OperatorDirectory(),
                 logger: Logger = Logger(label: "mislink.intake")) {
@@ -78,12 +81,18 @@ public final class IntakePipeline: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         lanes = (0..<max(1, settings.writers)).map { index in
-            Lane(index: index, writer: InboxWriter(appliers: appliers, timestampOffset: timestampOffset, queries: queries, directory: directory,
+            Lane(index: index, writer: InboxWriter(appliers: appliers, timestampOffset: timestampOffset, profile: profile,
+                                                   queries: queries, directory: directory,
                                                    lockTimeoutSeconds: settings.lockTimeoutSeconds))
         }
-        retryLane = Lane(index: -1, writer: InboxWriter(appliers: appliers, timestampOffset: timestampOffset, queries: queries,
-                                                        directory: directory, lockTimeoutSeconds: settings.lockTimeoutSeconds))
+        retryLane = Lane(index: -1, writer: InboxWriter(appliers: appliers, timestampOffset: timestampOffset, profile: profile,
+                                                        queries: queries, directory: directory,
+                                                        lockTimeoutSeconds: settings.lockTimeoutSeconds))
         spool = SpoolBox()
+        if !profile.manifest.appeals {
+            logger.warning(
+                "the MIS profile \(profile.name) has no appeals table (\"appeals\": false); MisLink's own appeals are not built yet, so calls and chat threads are stored without an appeal")
+        }
     }
 
     /// Stores one event durably and returns what happened to it.

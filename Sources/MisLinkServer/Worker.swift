@@ -89,7 +89,7 @@ public struct Worker: Sendable {
         let pool = FirebirdPool(configuration: configuration, options: .init(maxConnections: max(1, settings.database.poolSize)))
         let directory = OperatorDirectory(agents: settings.chat.agentLogins)
         let intake = IntakePipeline(settings: settings.intake, timestampOffset: settings.mango.timestampOffset,
-                                    configuration: configuration,
+                                    configuration: configuration, profile: profile,
                                     appliers: [CallLogApplier(), ChatThreadApplier(capacity: settings.chat.capacity)],
                                     directory: directory, logger: logger)
         let router = Router(context: WorkerRequestContext.self)

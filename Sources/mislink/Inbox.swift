@@ -41,7 +41,7 @@ struct Inbox: AsyncParsableCommand {
 
         func run() async throws {
             let settings = try MisLinkSettings.load(file: config)
-            let intake = Worker(settings: settings).makeIntake()
+            let intake = try Worker(settings: settings).makeIntake()
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -2,6 +2,7 @@ import Firebird
 import Foundation
 import MisLinkExternalAPIs
 import MisLinkIntake
+import MisLinkServer
 import MisLinkSettings
 import MisLinkTestSupport
 import ServiceLifecycle
@@ -24,6 +25,7 @@ struct GroupCommitTests {
         settings.maxDelayMilliseconds = 50  // let the concurrent submissions meet in one batch
         settings.spoolDirectory = "\(ClinicDatabase.directory)/spool-group-\(UUID().uuidString.prefix(8))"
         let intake = IntakePipeline(settings: settings, configuration: FirebirdConfiguration(database: path),
+                                    profile: try Worker(settings: MisLinkSettings()).loadProfile(),
                                     appliers: [RefusingApplier()] + DefaultAppliers.all)
         let group = ServiceGroup(configuration: .init(services: [intake], logger: .init(label: "test")))
         let running = Task { try await group.run() }
