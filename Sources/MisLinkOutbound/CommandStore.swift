@@ -14,6 +14,8 @@ struct CommandStore: Sendable {
     let database: DispatcherDatabase
     let workerName: String
     let lease: Duration
+    /// The asking employee's extension, through the MIS profile's `staff_get`.
+    let mis: MISReads
 
     /// IDs of commands waiting (new, or with a lease that ran out), at most `limit`, oldest first.
     func dueIDs(limit: Int) async throws -> [Int64] {
@@ -31,7 +33,7 @@ struct CommandStore: Sendable {
 
     /// Claims one command; `nil` when another worker has it, or it was cancelled or done meanwhile.
     func claim(_ id: Int64) async throws -> CommandRow? {
-        let worker = workerName, lease = self.lease
+        let worker = workerName, lease = self.lease, mis = self.mis
         do {
             return try await database.transaction(.claim) { tx in
                 let now = try DatabaseClock.now(in: tx)
@@ -50,11 +52,13 @@ struct CommandStore: Sendable {
                     FirebirdQuery(
                         unsafeSQL: """
                             SELECT \(CommandRow.columns)
-                              FROM MISLINK_COMMANDS C LEFT JOIN STAFF S ON S.ID = C.STAFF_ID
+                              FROM MISLINK_COMMANDS C
                              WHERE C.ID = ?
                             """,
                         bindings: [.timestamp(now), .bigint(id)]), in: tx)
-                return try rows.first.map(CommandRow.init(row:))
+                guard var command = try rows.first.map(CommandRow.init(row:)) else { return nil }
+                command.staffExtension = try mis.staff(Int64(command.staffId), in: tx)?.extension
+                return command
             }
         } catch FirebirdError.Code.lockConflict {
             return nil

@@ -6,7 +6,7 @@ import MisLinkExternalAPIs
 ///
 /// | KIND | Mango | from the row |
 /// |---|---|---|
-/// | `call` | `commands/callback` | `from.extension` = the employee's `STAFF.SIP_EXTENSION`, `to_number` = `TARGET` (its phone key; extensions and groups as typed) |
+/// | `call` | `commands/callback` | `from.extension` = the employee's `EXTENSION` (the MIS profile's `staff_get`), `to_number` = `TARGET` (its phone key; extensions and groups as typed) |
 /// | `transfer` | `commands/transfer` (`method` from PAYLOAD, default `blind`), or `commands/route` while the leg still rings | the employee's live leg of `CALL_ID`, `TARGET`, `initiator` = the employee's extension |
 /// | `hangup` | `commands/call/hangup` | the live leg of `CALL_ID` |
 /// | `record` | `commands/recording/start` | the live leg of `CALL_ID`, `call_party_number` = the employee's extension |

@@ -14,7 +14,8 @@ struct ChatThread: Sendable, Hashable {
     var clientExternalId: String?
 }
 
-/// The reads the dispatcher makes besides its own rows. Each runs inside a caller's transaction.
+/// The reads of MisLink's own tables the dispatcher makes besides its rows (the MIS's are ``MISReads``).
+/// Each runs inside a caller's transaction.
 enum Lookups {
     /// The phone key of a free-text number (`MISLINK_PHONE_KEYS`, the same rules as every stored key);
     /// `nil` when the text holds no number.
@@ -73,12 +74,6 @@ enum Lookups {
             if let body, !body.trimmed.isEmpty { return body }
         }
         return nil
-    }
-
-    /// An employee's extension (`STAFF.SIP_EXTENSION`).
-    static func staffExtension(_ staffId: Int, in tx: Transaction) throws -> String? {
-        (try tx.attachment.queryValue(
-            "SELECT SIP_EXTENSION FROM STAFF WHERE ID = \(staffId)", as: String?.self, in: tx) ?? nil)?.trimmed.nilIfEmpty
     }
 
     /// A MisLink setting (`MISLINK_SETTING`), `nil` when unset or empty.

@@ -26,7 +26,7 @@ public struct NewMailing: Sendable {
     /// Who asked (written to `CREATED_BY`).
     public var createdBy: String
 
-    /// Makes a mailing request; ``MailingQueue/create(_:timeZone:in:)`` checks it.
+    /// Makes a mailing request; ``MailingQueue/create(_:profile:timeZone:in:)`` checks it.
     public init(title: String, kind: String, templateCode: String?, body: String?, channel: String, patientIds: [Int],
                 window: SendWindow, ratePerMinute: Int, staffId: Int? = nil, createdBy: String) {
         self.title = title

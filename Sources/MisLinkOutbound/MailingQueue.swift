@@ -1,5 +1,6 @@
 import Firebird
 import Foundation
+import MisLinkProfiles
 
 /// Creates mailings and reports on them, inside a caller's transaction (the API's pool).
 ///
@@ -18,9 +19,13 @@ public enum MailingQueue {
 
     /// Checks `mailing`, writes it and queues its recipients.
     /// - Parameters:
+    ///   - profile: The MIS profile whose `mailing_recipients` gives each patient's consents and number.
     ///   - timeZone: The clinic's zone, in which the window is read.
-    /// - Throws: ``MailingError`` for a request that cannot be used (answered as 400), database errors.
-    public static func create(_ mailing: NewMailing, timeZone: TimeZone, in tx: Transaction) throws -> MailingCreated {
+    /// - Throws: ``MailingError`` for a request that cannot be used (answered as 400), database errors,
+    ///   a `ProfileError` when the profile has no `mailing_recipients`.
+    public static func create(
+        _ mailing: NewMailing, profile: MISProfile, timeZone: TimeZone, in tx: Transaction
+    ) throws -> MailingCreated {
         try validate(mailing, in: tx)
         var seen = Set<Int>()
         let ids = mailing.patientIds.filter { seen.insert($0).inserted }
@@ -38,7 +43,7 @@ public enum MailingQueue {
                        .integer(Int32(ids.count)), mailing.staffId.map { .integer(Int32(clamping: $0)) } ?? .null,
                        .text(String(mailing.createdBy.prefix(63)))]), in: tx)[0].decode(Int64.self, at: 0)
 
-        let patients = try Recipient.read(ids, in: tx)
+        let patients = try MISReads(profile: profile).recipients(ids, in: tx)
         var due = mailing.window.nextOpening(atOrAfter: now, in: timeZone)
         let firstDue = due
         let spacing = mailing.ratePerMinute > 0 ? 60 / Double(mailing.ratePerMinute) : 0
@@ -66,6 +71,16 @@ public enum MailingQueue {
             "UPDATE MISLINK_MAILINGS SET QUEUED = \(queued), REFUSED = \(refused) WHERE ID = \(id)", in: tx)
         return MailingCreated(id: id, recipients: ids.count, queued: queued, refused: refused,
                               refusedByReason: refusedByReason, firstDueAt: queued > 0 ? firstDue : nil)
+    }
+
+    /// ``create(_:profile:timeZone:in:)`` with the shipped `reference` profile read from disk on each call.
+    ///
+    /// Only for `MailingRoutes` until it passes the worker's profile: with any other `mis.profile` this
+    /// reads the wrong MIS's statements.
+    @available(*, deprecated, message: "pass the worker's MIS profile: create(_:profile:timeZone:in:)")
+    public static func create(_ mailing: NewMailing, timeZone: TimeZone, in tx: Transaction) throws -> MailingCreated {
+        let profile = try MISProfile(directory: try MISProfile.resolve(MISProfile.defaultName))
+        return try create(mailing, profile: profile, timeZone: timeZone, in: tx)
     }
 
     /// Sets a mailing `cancelled` and cancels its messages still pending; `false` when there is no such mailing.
@@ -136,7 +151,9 @@ public enum MailingQueue {
     }
 }
 
-/// A patient as a mailing sees them: consents, deleted, the number messages go to.
+/// A patient as a mailing sees them (the MIS profile's `mailing_recipients`): consents, deleted, the
+/// number messages go to (the first mobile key, then home, then work, never one of the clinic's own
+/// numbers, as for booking messages).
 struct Recipient {
     var consentSMS: Int
     var consentMessengers: Int
@@ -162,28 +179,5 @@ struct Recipient {
         guard let allowed else { return .refused("no consent") }
         guard phoneKey != nil else { return .refused("no phone number") }
         return .send(allowed)
-    }
-
-    /// The patients among `ids` that exist, by id. The number is the first mobile key (then home,
-    /// then work), never one of the clinic's own numbers, as for booking messages.
-    static func read(_ ids: [Int], in tx: Transaction) throws -> [Int: Recipient] {
-        var found: [Int: Recipient] = [:]
-        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
-            let list = chunk.map(String.init).joined(separator: ",")
-            let rows = try tx.attachment.query(FirebirdQuery(unsafeSQL: """
-                SELECT P.ID, P.CONSENT_SMS, P.CONSENT_MESSENGERS, P.IS_DELETED,
-                       (SELECT FIRST 1 PP.PHONE_KEY FROM MISLINK_PATIENT_PHONES PP
-                         WHERE PP.PATIENT_ID = P.ID
-                           AND NOT EXISTS (SELECT 1 FROM MISLINK_OWN_NUMBERS O WHERE O.PHONE_KEY = PP.PHONE_KEY)
-                         ORDER BY IIF(PP.SOURCE_COLUMN = 'PHONE_MOBILE', 0, 1), PP.SOURCE_COLUMN, PP.ORDINAL)
-                  FROM PATIENTS P WHERE P.ID IN (\(list))
-                """), in: tx)
-            for row in rows {
-                found[try row.decode(Int.self, at: 0)] = Recipient(
-                    consentSMS: try row.decode(Int.self, at: 1), consentMessengers: try row.decode(Int.self, at: 2),
-                    deleted: try row.decode(Int.self, at: 3) != 0, phoneKey: try row.decode(String?.self, at: 4))
-            }
-        }
-        return found
     }
 }

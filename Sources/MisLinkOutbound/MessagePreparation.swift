@@ -32,6 +32,8 @@ struct Unsendable: Error, CustomStringConvertible {
 struct MessagePreparation: Sendable {
     /// `chat.platform`: the provider of threads found by phone key.
     let platform: String
+    /// The MIS's names and the employee's extension, through the MIS profile.
+    let mis: MISReads
 
     func route(for row: OutboxRow, in tx: Transaction) throws -> MessageRoute {
         if row.kind == "pbx_command" { return try PBXCommandRow.route(for: row) }
@@ -70,7 +72,7 @@ struct MessagePreparation: Sendable {
     private func sms(_ row: OutboxRow, text: String, in tx: Transaction) throws -> MessageRoute {
         let number = try row.phoneKey ?? row.recipient.flatMap { try Lookups.phoneKey($0, in: tx) }
         guard let number else { throw Unsendable("no phone number") }
-        let from = try row.staffId.flatMap { try Lookups.staffExtension($0, in: tx) }
+        let from = try row.staffId.flatMap { try mis.staff(Int64($0), in: tx)?.extension }
             ?? Lookups.setting("mango.sms_from_extension", in: tx)
         guard let from else { throw Unsendable("no extension to send the SMS from (STAFF_ID or mango.sms_from_extension)") }
         let command = MangoSMSCommand(commandId: row.idempotencyKey, text: text, fromExtension: from, toNumber: number)
@@ -94,22 +96,20 @@ struct MessagePreparation: Sendable {
         }
     }
 
-    /// Names for the placeholders from the MIS's tables, where PARAMS has only ids. Best effort: an
-    /// MIS whose tables differ still gets its messages, with the built-in wording.
+    /// Names for the placeholders from the MIS (the profile's `patient_message_name`, `staff_get`,
+    /// `service_get` and `visit_get`), where PARAMS has only ids. Best effort: a statement that fails or
+    /// finds nothing leaves its placeholder to the built-in wording.
     private func enrich(_ values: inout [String: String], in tx: Transaction) throws {
-        func fill(_ key: String, _ query: FirebirdQuery) {
-            guard values[key] == nil,
-                let value = (try? tx.attachment.queryValue(query, as: String?.self, in: tx)) ?? nil,
-                !value.trimmed.isEmpty
+        func fill(_ key: String, id idKey: String, _ read: (Int64) throws -> String?) {
+            guard values[key] == nil, let id = values[idKey].flatMap({ Int64($0) }),
+                let value = (try? read(id)) ?? nil
             else { return }
-            values[key] = value.trimmed
+            values[key] = value
         }
-        if let id = values["patient_id"].flatMap(Int.init) {
-            fill("patient_name", "SELECT TRIM(COALESCE(FIRST_NAME, '') || ' ' || COALESCE(MIDDLE_NAME, '')) FROM PATIENTS WHERE ID = \(id)")
-        }
-        if let id = values["doctor_id"].flatMap(Int.init) { fill("doctor_name", "SELECT FULL_NAME FROM STAFF WHERE ID = \(id)") }
-        if let id = values["service_id"].flatMap(Int.init) { fill("service_name", "SELECT NAME FROM SERVICES WHERE ID = \(id)") }
-        if let id = values["schedule_id"].flatMap(Int.init) { fill("cabinet", "SELECT CABINET FROM SCHEDULE WHERE ID = \(id)") }
+        fill("patient_name", id: "patient_id") { try mis.patientMessageName($0, in: tx) }
+        fill("doctor_name", id: "doctor_id") { try mis.staff($0, in: tx)?.fullName }
+        fill("service_name", id: "service_id") { try mis.serviceName($0, in: tx) }
+        fill("cabinet", id: "schedule_id") { try mis.visitCabinet($0, in: tx) }
         if values["clinic_name"] == nil, let name = try? Lookups.setting("clinic.name", in: tx) { values["clinic_name"] = name }
     }
 }

@@ -2,6 +2,7 @@ import Firebird
 import Logging
 import MisLinkExternalAPIs
 import MisLinkHTTP
+import MisLinkProfiles
 import MisLinkSettings
 import ServiceLifecycle
 import Foundation
@@ -11,7 +12,9 @@ import Foundation
 /// once however many workers run against the database, and writes the result back.
 ///
 /// ```swift
-/// let dispatcher = OutboundDispatcher(settings: settings, firebird: firebird, httpClient: HTTPClient(), logger: logger)
+/// let profile = try MISProfile(directory: try MISProfile.resolve(settings.mis.profile))
+/// let dispatcher = OutboundDispatcher(
+///     settings: settings, profile: profile, firebird: firebird, httpClient: HTTPClient(), logger: logger)
 /// try await ServiceGroup(services: [dispatcher], logger: logger).run()
 /// ```
 ///
@@ -90,6 +93,8 @@ public final class OutboundDispatcher: Service, Sendable {
     /// - Parameters:
     ///   - settings: `outbound.*`, `mango.*`, `chat.*` and `worker_name` (the name written to `CLAIMED_BY`,
     ///     fitted to its 63 characters by ``ClaimName``).
+    ///   - profile: The MIS profile: every read of the MIS's tables (employees' extensions and names,
+    ///     patients' names, services, visits, mailings' recipients) runs its named statements.
     ///   - firebird: The database (every worker attaches to the same one).
     ///   - httpClient: The client for the chat platforms.
     ///   - logger: Where the dispatcher logs.
@@ -97,7 +102,7 @@ public final class OutboundDispatcher: Service, Sendable {
     ///     1.1 and 1.3) with `outbound.concurrency` connections.
     ///   - tuning: Defaults to ``Tuning/init(batchSize:retryBaseDelay:retryMaxDelay:commandAttempts:commandRetryDelay:commandMaxAge:mangoPause:listenerRetryDelay:)``'s defaults.
     public init(
-        settings: MisLinkSettings, firebird: FirebirdConfiguration, httpClient: HTTPClient, logger: Logger,
+        settings: MisLinkSettings, profile: MISProfile, firebird: FirebirdConfiguration, httpClient: HTTPClient, logger: Logger,
         pbxClient: HTTPClient? = nil, tuning: Tuning = Tuning()
     ) {
         let outbound = settings.outbound
@@ -111,9 +116,10 @@ public final class OutboundDispatcher: Service, Sendable {
         self.database = DispatcherDatabase(configuration: firebird)
         let claimName = ClaimName.fitting(settings.workerName)
         self.outbox = OutboxStore(database: database, workerName: claimName, lease: lease)
-        self.commands = CommandStore(database: database, workerName: claimName, lease: lease)
+        let mis = MISReads(profile: profile)
+        self.commands = CommandStore(database: database, workerName: claimName, lease: lease, mis: mis)
         self.leases = Lease(database: database, workerName: claimName, duration: lease)
-        self.preparation = MessagePreparation(platform: settings.chat.platform)
+        self.preparation = MessagePreparation(platform: settings.chat.platform, mis: mis)
         self.retry = RetryPolicy(
             maxAttempts: outbound.maxAttempts, baseDelay: tuning.retryBaseDelay, maxDelay: tuning.retryMaxDelay)
         let pbx = pbxClient ?? HTTPClient(configuration: .init(

@@ -59,7 +59,7 @@ struct CommandRow: Sendable {
     /// `call`, `transfer`, `hangup`, `record`, `message`.
     var kind: String
     var staffId: Int
-    /// The asking employee's extension (`STAFF.SIP_EXTENSION`).
+    /// The asking employee's extension (the MIS profile's `staff_get`, read after the claim).
     var staffExtension: String?
     var target: String?
     var callId: Int64?
@@ -76,7 +76,7 @@ struct CommandRow: Sendable {
     var attempts: Int
 
     static let columns = """
-        C.ID, C.KIND, C.STAFF_ID, S.SIP_EXTENSION, C.TARGET, C.CALL_ID, C.THREAD_ID, C.PATIENT_ID, C.APPEAL_ID,
+        C.ID, C.KIND, C.STAFF_ID, C.TARGET, C.CALL_ID, C.THREAD_ID, C.PATIENT_ID, C.APPEAL_ID,
         C.SCHEDULE_ID, C.PAYLOAD, C.PBX_COMMAND_ID, DATEDIFF(SECOND, C.CREATED_AT, CAST(? AS TIMESTAMP)) AS AGE_SECONDS,
         C.ATTEMPTS
         """
@@ -85,7 +85,7 @@ struct CommandRow: Sendable {
         id = try row.decode(Int64.self, column: "ID")
         kind = try row.decode(String.self, column: "KIND")
         staffId = try row.decode(Int.self, column: "STAFF_ID")
-        staffExtension = try row.decode(String?.self, column: "SIP_EXTENSION")?.trimmed.nilIfEmpty
+        staffExtension = nil  // filled by the claim from the MIS profile's staff_get
         target = try row.decode(String?.self, column: "TARGET")?.trimmed.nilIfEmpty
         callId = try row.decode(Int64?.self, column: "CALL_ID")
         threadId = try row.decode(Int64?.self, column: "THREAD_ID")

@@ -41,11 +41,14 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "mislink")
         let final = settings
+        // The dispatcher reads the MIS through the same profile the worker checks against the database at start.
+        let profile = try Worker(settings: final, logger: logger).loadProfile()
         var worker = Worker(settings: final, logger: logger) { configuration in
             let settings = final
             let client = HTTPClient(configuration: .init(
                 maxConcurrentRequests: settings.outbound.concurrency, timeout: .seconds(settings.outbound.timeoutSeconds)))
-            return [OutboundDispatcher(settings: settings, firebird: configuration, httpClient: client, logger: logger)]
+            return [OutboundDispatcher(
+                settings: settings, profile: profile, firebird: configuration, httpClient: client, logger: logger)]
         }
         if embedded {
             let demo = MisLinkSettings.demoSecrets

@@ -29,7 +29,7 @@ import Testing
             var settings = h.settings(worker: "worker-a", claimSeconds: 1)
             settings.chat.chatwoot.baseURL = provider.baseURL
             let dispatcher = OutboundDispatcher(
-                settings: settings, firebird: h.firebird, httpClient: h.http, logger: .init(label: "test.long-id"), pbxClient: h.http)
+                settings: settings, profile: OutboundHarness.profile, firebird: h.firebird, httpClient: h.http, logger: .init(label: "test.long-id"), pbxClient: h.http)
 
             let id = try await h.insertMessage(body: "Длинный id", staffId: 11)
             #expect(try await dispatcher.drainOnce() == 1)

@@ -45,7 +45,7 @@ import Testing
                        window: SendWindow = allDay, rate: Int = 0) async throws -> MailingCreated {
         let mailing = NewMailing(title: "Анализы", kind: "results_ready", templateCode: nil, body: body, channel: "messenger",
                                  patientIds: ids, window: window, ratePerMinute: rate, staffId: 11, createdBy: "test")
-        return try await h.db.withTransaction { tx in try MailingQueue.create(mailing, timeZone: clinic, in: tx) }
+        return try await h.db.withTransaction { tx in try MailingQueue.create(mailing, profile: OutboundHarness.profile, timeZone: clinic, in: tx) }
     }
 
     static func report(_ h: OutboundHarness, _ id: Int64) async throws -> MailingReport {

@@ -4,6 +4,7 @@ import Logging
 import MisLinkEmulator
 import MisLinkExternalAPIs
 import MisLinkHTTP
+import MisLinkProfiles
 import MisLinkSettings
 import MisLinkTestSupport
 import ServiceLifecycle
@@ -25,6 +26,13 @@ final class OutboundHarness: Sendable {
     let pbx: FakePBX
     let pbxServer: RunningServer
     let http = HTTPClient()
+
+    /// The shipped `reference` profile, whose statements read `SQL/clinic-schema.sql`'s tables.
+    static let profile: MISProfile = {
+        do { return try MISProfile(directory: try MISProfile.resolve(MISProfile.defaultName)) } catch {
+            fatalError("the reference MIS profile cannot be read: \(error)")
+        }
+    }()
 
     /// Seeded: staff 11 (operator, extension 101) and 12 (doctor, 102), patient 1, a Chatwoot thread (conversation 77,
     /// WhatsApp) and an edna thread (thread 555, client 9001).
@@ -113,14 +121,14 @@ final class OutboundHarness: Sendable {
 
     func dispatcher(
         worker: String = "worker-a", sweep: Double = 60, maxAttempts: Int = 8, salt: String? = nil, platform: String = "chatwoot",
-        rates: MisLinkSettings.ChannelRates = .init(),
+        rates: MisLinkSettings.ChannelRates = .init(), profile: MISProfile = OutboundHarness.profile,
         tuning: OutboundDispatcher.Tuning = OutboundDispatcher.Tuning(retryBaseDelay: .milliseconds(300), commandRetryDelay: .milliseconds(100))
     ) -> OutboundDispatcher {
         var logger = Logger(label: "mislink.outbound.test.\(worker)")
         logger.logLevel = ProcessInfo.processInfo.environment["MISLINK_TEST_LOG"] != nil ? .debug : .error
         return OutboundDispatcher(
             settings: settings(worker: worker, sweep: sweep, maxAttempts: maxAttempts, salt: salt, platform: platform, rates: rates),
-            firebird: firebird, httpClient: http, logger: logger, pbxClient: http, tuning: tuning)
+            profile: profile, firebird: firebird, httpClient: http, logger: logger, pbxClient: http, tuning: tuning)
     }
 
     /// Inserts an outbox message and returns its ID.

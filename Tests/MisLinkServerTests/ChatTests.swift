@@ -259,7 +259,8 @@ struct ChatTests {
         // The outbound dispatcher sends it into the conversation; it joins the thread's messages, and
         // Chatwoot's echo of it (message_created, outgoing, the same id) adds nothing.
         let dispatcher = OutboundDispatcher(
-            settings: fixture.harness.settings, firebird: FirebirdConfiguration(database: fixture.harness.settings.database.dsn),
+            settings: fixture.harness.settings, profile: try Worker(settings: fixture.harness.settings).loadProfile(),
+            firebird: FirebirdConfiguration(database: fixture.harness.settings.database.dsn),
             httpClient: fixture.harness.client, logger: Logger(label: "test.outbound"))
         #expect(try await dispatcher.drainOnce() == 1)
         #expect(fixture.chat.sent.map(\.body).contains { $0.contains("Ждём вас 👋") })
