@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import MisLinkExternalAPIs
 import MisLinkIntake
+import MisLinkProfiles
 import MisLinkSettings
 
 /// The REST API for web MIS screens, under `/api/v1/`, described by `openapi.json` (served at
@@ -15,6 +16,8 @@ struct APIRoutes {
     let settings: MisLinkSettings
     let pool: FirebirdPool
     let intake: IntakePipeline
+    /// Where the statements on MIS tables come from (bookings, appeals, staff).
+    let profile: MISProfile
     let startedAt = Date()
 
     func add(to router: Router<WorkerRequestContext>) {
@@ -31,8 +34,8 @@ struct APIRoutes {
         InboxRoutes(intake: intake, pool: pool).add(to: secured)
         CallRoutes(pool: pool, timeZone: (try? settings.timeZone) ?? .utc, phoneKeys: PhoneKeys(pool: pool),
                    recordingsDirectory: settings.recordings.directory).add(to: secured)
-        CommandRoutes(pool: pool).add(to: secured)
-        ThreadRoutes(pool: pool, capacity: settings.chat.capacity).add(to: secured)
+        CommandRoutes(pool: pool, profile: profile).add(to: secured)
+        ThreadRoutes(pool: pool, capacity: settings.chat.capacity, profile: profile).add(to: secured)
         TemplateRoutes(pool: pool).add(to: secured)
         MailingRoutes(pool: pool, timeZone: (try? settings.timeZone) ?? .utc).add(to: secured)
         ReportRoutes(pool: pool).add(to: secured)

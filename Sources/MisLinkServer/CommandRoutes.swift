@@ -1,17 +1,25 @@
 import Firebird
 import Foundation
 import Hummingbird
+import MisLinkProfiles
 
 /// PBX commands and bookings for web MIS screens, the same as the rows desktop screens insert:
 ///
 /// - `POST /api/v1/commands` inserts a `MISLINK_COMMANDS` row (click-to-call, transfer, hangup, start
 ///   recording); its trigger posts `MISLINK_COMMAND`, the outbound dispatcher sends it, and
 ///   `GET /api/v1/commands/{id}` shows how it went (the PBX's result arrives by `command_id`).
-/// - `POST /api/v1/appeals/{id}/booking` books a visit from an appeal: a `SCHEDULE` row carrying the
-///   appeal id, so the MIS's own trigger records the booking on the appeal and queues the patient's
-///   confirmation, exactly as when the desktop MIS books it.
+/// - `POST /api/v1/appeals/{id}/booking` books a visit from an open appeal through the MIS profile's
+///   `book_visit` (on the reference schema a `SCHEDULE` row carrying the appeal id, so the MIS's own
+///   trigger records the booking on the appeal and queues the patient's confirmation, exactly as when
+///   the desktop MIS books it). A refusal the MIS raises is a 409 with its text.
 struct CommandRoutes {
     let pool: FirebirdPool
+    let mis: MISStatements
+
+    init(pool: FirebirdPool, profile: MISProfile) {
+        self.pool = pool
+        mis = MISStatements(profile: profile)
+    }
 
     struct NewCommand: Codable {
         /// `call`, `transfer`, `hangup`, `record`.
@@ -108,10 +116,10 @@ struct CommandRoutes {
                 """,
             bindings: [.text(command.kind), .integer(staff), target.map { .text($0) } ?? .null, call.map { .bigint($0) } ?? .null,
                        patient.map { .integer($0) } ?? .null, appeal.map { .integer($0) } ?? .null, payload.map { .text($0) } ?? .null])
+        let mis = self.mis
         let id = try await pool.withTransaction { transaction -> Int64? in
             let attachment = transaction.attachment
-            guard try attachment.query(FirebirdQuery(unsafeSQL: "SELECT 1 FROM STAFF WHERE ID = ?", bindings: [.integer(staff)]),
-                                       in: transaction).first != nil
+            guard try mis.staffExists(staff, in: transaction)
             else { throw HTTPError(.badRequest, message: "staff_id: no employee \(staff)") }
             if let call {
                 guard try attachment.query(FirebirdQuery(unsafeSQL: "SELECT 1 FROM MISLINK_CALLS WHERE ID = ?", bindings: [.bigint(call)]),
@@ -155,43 +163,45 @@ struct CommandRoutes {
         let doctor = try RequestInput.integer(booking.doctorId, "doctor_id")
         let service = try RequestInput.integer(booking.serviceId, "service_id")
         let minutes = try RequestInput.integer(booking.minutes, "minutes", in: 1...Self.maxMinutes)
-        let query = FirebirdQuery(
-            unsafeSQL: """
-                INSERT INTO SCHEDULE (PATIENT_ID, DOCTOR_ID, SERVICE_ID, START_AT, END_AT, STATUS, APPEAL_ID)
-                SELECT COALESCE(CAST(? AS INTEGER), A.PATIENT_ID), ?, CAST(? AS INTEGER), CAST(? AS TIMESTAMP),
-                    DATEADD(MINUTE, COALESCE(CAST(? AS INTEGER),
-                        (SELECT V.DURATION_MIN FROM SERVICES V WHERE V.ID = CAST(? AS INTEGER)), 30), CAST(? AS TIMESTAMP)),
-                    'booked', A.ID
-                FROM APPEALS A WHERE A.ID = ? AND A.STATUS = 'open' AND COALESCE(CAST(? AS INTEGER), A.PATIENT_ID) IS NOT NULL
-                RETURNING ID, PATIENT_ID
-                """,
-            bindings: [patient.map { .integer($0) } ?? .null, .integer(doctor), service.map { .integer($0) } ?? .null, .timestamp(start),
-                       minutes.map { .integer($0) } ?? .null, service.map { .integer($0) } ?? .null, .timestamp(start), .integer(appeal),
-                       patient.map { .integer($0) } ?? .null])
-        let rows = try await pool.withTransaction { transaction -> [Row] in
-            let attachment = transaction.attachment
+        let mis = self.mis
+        let outcome = try await pool.withTransaction { transaction -> BookingOutcome in
             // Each id the body names is looked up first: a wrong one is a 400 naming it, not a foreign key refused.
-            for (field, table, id) in [("doctor_id", "STAFF", doctor), ("patient_id", "PATIENTS", patient), ("service_id", "SERVICES", service)] {
+            for (field, table, id, exists) in [
+                ("doctor_id", "staff", doctor, mis.staffExists), ("patient_id", "patients", patient, mis.patientExists),
+                ("service_id", "services", service, mis.serviceExists),
+            ] as [(String, String, Int32?, (Int32, Transaction) throws -> Bool)] {
                 guard let id else { continue }
-                guard try attachment.query(FirebirdQuery(unsafeSQL: "SELECT 1 FROM \(table) WHERE ID = ?", bindings: [.integer(id)]),
-                                           in: transaction).first != nil
-                else { throw HTTPError(.badRequest, message: "\(field): there is no \(table.lowercased()) row \(id)") }
+                guard try exists(id, transaction) else { return .unknown(field: field, table: table, id: id) }
             }
-            let rows = try attachment.query(query, in: transaction)
-            if let id = try rows.first?.decode(Int32?.self, at: 0) {
-                _ = try attachment.execute(FirebirdQuery(
-                    unsafeSQL: "UPDATE MISLINK_APPEALS SET BOOKED_SCHEDULE_ID = ? WHERE APPEAL_ID = ?",
-                    bindings: [.integer(id), .integer(appeal)]), in: transaction)
-            }
-            return rows
+            guard let found = try mis.appeal(appeal, in: transaction), found.isOpen,
+                  let patient = patient.map(Int64.init) ?? found.patientId
+            else { return .noOpenAppeal }
+            let visit = try mis.bookVisit(
+                MISStatements.Visit(patientId: patient, doctorId: doctor, serviceId: service, startAt: start, minutes: minutes,
+                                    appealId: appeal, operatorId: nil), in: transaction)
+            // MisLink's own record of the booking (on the reference schema the SCHEDULE trigger writes it too).
+            _ = try transaction.attachment.execute(FirebirdQuery(
+                unsafeSQL: "UPDATE MISLINK_APPEALS SET BOOKED_SCHEDULE_ID = ? WHERE APPEAL_ID = ?",
+                bindings: [.bigint(visit), .integer(appeal)]), in: transaction)
+            return .booked(visit: visit, patient: patient)
         }
-        guard let row = rows.first, let id = try row.decode(Int?.self, at: 0) else {
+        switch outcome {
+        case .unknown(let field, let table, let id):
+            throw HTTPError(.badRequest, message: "\(field): there is no \(table) row \(id)")
+        case .noOpenAppeal:
             throw HTTPError(.notFound, message: "no open appeal \(appeal) (a booking needs an open appeal with a patient)")
+        case .booked(let visit, let patient):
+            return Booking(scheduleId: Int(visit), appealId: Int(appeal), patientId: Int(patient),
+                           startAt: String(start.description.prefix(19)))
         }
-        return Booking(scheduleId: id, appealId: Int(appeal), patientId: try row.decode(Int.self, at: 1),
-                       startAt: String(start.description.prefix(19)))
     }
 
+    /// What a booking's transaction found; a refusal by the MIS is thrown (``MISRefusal``) and rolls it back.
+    private enum BookingOutcome: Sendable {
+        case unknown(field: String, table: String, id: Int32)
+        case noOpenAppeal
+        case booked(visit: Int64, patient: Int64)
+    }
     /// `YYYY-MM-DDTHH:MM[:SS]` (or with a space) as a wall-clock timestamp: a real calendar day in years
     /// 1 to 9998 (within Firebird's range with the visit's end), nothing else in the text.
     static func wallClock(_ text: String) -> FirebirdTimestamp? {

@@ -2,6 +2,7 @@ import Firebird
 import Foundation
 import Hummingbird
 import MisLinkIntake
+import MisLinkProfiles
 
 /// Chat threads for web MIS screens:
 /// - `GET /api/v1/threads?operator=&status=&limit=&cursor=`: an operator's threads (newest activity
@@ -15,6 +16,13 @@ import MisLinkIntake
 struct ThreadRoutes {
     let pool: FirebirdPool
     let capacity: Int
+    let mis: MISStatements
+
+    init(pool: FirebirdPool, capacity: Int, profile: MISProfile) {
+        self.pool = pool
+        self.capacity = capacity
+        mis = MISStatements(profile: profile)
+    }
 
     struct Thread: Codable, ResponseEncodable {
         var id: Int64
@@ -241,23 +249,26 @@ struct ThreadRoutes {
         return Queued(outboxId: id, threadId: thread, status: "pending")
     }
 
-    /// Cancels an open appeal; the APPEALS trigger records `cancelled` in its chain.
+    /// Cancels an open appeal through the profile's `appeal_cancel` (on the reference schema the APPEALS
+    /// trigger records `cancelled` in its chain), then answers what `appeal_get` reads after it. The
+    /// appeal is read first too: `appeal_cancel` may be a MIS procedure, whose row count says nothing.
     private func cancel(appeal: Int32, reason: String?) async throws -> Appeal {
-        let (changed, rows) = try await pool.withConnection { connection in
-            let changed = try await connection.execute(FirebirdQuery(
-                unsafeSQL: """
-                    UPDATE APPEALS SET STATUS = 'cancelled', RESULT = COALESCE(?, RESULT), CLOSED_AT = COALESCE(CLOSED_AT, LOCALTIMESTAMP)
-                     WHERE ID = ? AND STATUS = 'open'
-                    """,
-                bindings: [FirebirdValue.win1251(reason, limit: 32), .integer(appeal)]))
-            return (changed, try await connection.query(FirebirdQuery(
-                unsafeSQL: "SELECT STATUS, RESULT FROM APPEALS WHERE ID = ?", bindings: [.integer(appeal)])))
+        let mis = self.mis
+        let reason = FirebirdValue.win1251(reason, limit: 32)
+        let (before, after) = try await pool.withTransaction { transaction -> (MISStatements.Appeal?, MISStatements.Appeal?) in
+            let before = try mis.appeal(appeal, in: transaction)
+            guard let before, before.isOpen else { return (before, nil) }
+            try mis.cancelAppeal(appeal, reason: reason, in: transaction)
+            return (before, try mis.appeal(appeal, in: transaction))
         }
-        guard let row = rows.first else { throw HTTPError(.notFound, message: "there is no appeal \(appeal)") }
-        let status = try row.decode(String.self, at: 0).trimmingCharacters(in: .whitespaces)
-        guard changed == 1 else {
+        guard let before else { throw HTTPError(.notFound, message: "there is no appeal \(appeal)") }
+        guard before.isOpen else {
+            let status = before.status.trimmingCharacters(in: .whitespaces)
             throw HTTPError(.conflict, message: "appeal \(appeal) is \(status), not open: it cannot be cancelled")
         }
-        return Appeal(id: Int(appeal), status: status, result: try row.decode(String?.self, at: 1))
+        guard let after, !after.isOpen else {
+            throw HTTPError(.conflict, message: "appeal \(appeal) is still open: the MIS did not cancel it")
+        }
+        return Appeal(id: Int(appeal), status: after.status.trimmingCharacters(in: .whitespaces), result: after.result)
     }
 }
