@@ -55,7 +55,7 @@ let package = Package(
         // Phone keys from what registrars typed, and patient identification by phone.
         .target(
             name: "MisLinkPatients",
-            dependencies: ["Firebird"]
+            dependencies: ["Firebird", "MisLinkProfiles"]
         ),
         // The appeals analysis report: runs SQL/report-appeals.sql, renders HTML (inline SVG), CSV and JSON.
         .target(

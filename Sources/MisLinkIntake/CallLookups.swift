@@ -1,7 +1,10 @@
 import Firebird
 import Foundation
+import Logging
+import Metrics
 import MisLinkExternalAPIs
 import MisLinkPatients
+import MisLinkProfiles
 
 /// What the call applier looks up beside the rows it writes: operators by SIP extension, the caller
 /// identified by phone (the issue on identification), and the facts of calls in progress.
@@ -9,6 +12,11 @@ import MisLinkPatients
 /// One per intake lane, used only on its queue. The staff map is read again every minute; the
 /// identification session (its own read-committed read-only transaction, statements prepared once)
 /// lives as long as the lane's attachment.
+///
+/// Identification that fails (the profile's `identify_candidates` or `last_visit` does not prepare or
+/// run, the numbering plan cannot be read) never switches itself off quietly: each failure is logged as
+/// an error and counted in `mislink_identification_failures_total`, the call or chat is stored
+/// unidentified, and the session is made again at most once a minute.
 public final class CallLookups {
     /// What the applier remembers of a call in progress.
     public struct CallFacts: Sendable {
@@ -23,17 +31,22 @@ public final class CallLookups {
     }
 
     private let queries: NamedQueries?
+    private let profile: MISProfile
+    private let logger: Logger
     /// SIP URIs to extensions (and chat agents to logins).
     public let directory: OperatorDirectory
     private var session: IdentificationSession?
-    private var sessionFailed = false
+    /// When making the session last failed: it is not tried again for a minute.
+    private var sessionFailedAt: Date?
     private var extensions = StaffMap(statement: "staff_extensions", column: "EXTENSION")
     private var chatLogins = StaffMap(statement: "staff_chat_logins", column: "CHAT_LOGIN")
     private var calls: [Int64: CallFacts] = [:]
 
-    init(queries: NamedQueries?, directory: OperatorDirectory) {
+    init(queries: NamedQueries?, profile: MISProfile, directory: OperatorDirectory, logger: Logger) {
         self.queries = queries
+        self.profile = profile
         self.directory = directory
+        self.logger = logger
     }
 
     /// The active employee a call party is: by its extension, or by the extension its SIP URI belongs to.
@@ -58,12 +71,20 @@ public final class CallLookups {
         return try chatLogins.id(of: agentID, in: context)
     }
 
-    /// The caller identified by number; nil for a hidden, internal or unparseable number, or when the
-    /// named queries are not available.
+    /// The caller identified by number; nil for a hidden, internal or unparseable number, when
+    /// `SQL/queries.sql` is not available, or when identification fails (logged and counted).
     public func identify(_ phone: String?, attachment: FirebirdAttachment) -> Identification? {
         guard let phone, !phone.isEmpty, phone.contains(where: \.isNumber), !phone.hasPrefix("sip:") else { return nil }
         guard let session = session(on: attachment) else { return nil }
-        return try? session.identify(phone)
+        do {
+            return try session.identify(phone)
+        } catch is PhoneInputError {
+            return nil  // text that is no number: nothing to look up
+        } catch {
+            failed("identifying a caller (the profile's identify_candidates, last_visit)", error)
+            self.session = nil  // its transaction may be gone with the error: made again next time
+            return nil
+        }
     }
 
     /// The facts of a call: remembered, else read from its row.
@@ -89,7 +110,7 @@ public final class CallLookups {
 
     func reset() {
         session = nil
-        sessionFailed = false
+        sessionFailedAt = nil
         extensions.loadedAt = .distantPast
         chatLogins.loadedAt = .distantPast
         calls = [:]
@@ -97,15 +118,25 @@ public final class CallLookups {
 
     private func session(on attachment: FirebirdAttachment) -> IdentificationSession? {
         if let session, session.attachment === attachment { return session }
-        guard let queries, !sessionFailed else { return nil }
+        guard let queries else { return nil }
+        if let failedAt = sessionFailedAt, Date().timeIntervalSince(failedAt) < 60 { return nil }
         do {
             let plan = try PatientIdentifier.numberingPlan(queries: queries, attachment: attachment)
-            session = try IdentificationSession(identifier: PatientIdentifier(plan: plan, queries: queries), attachment: attachment)
+            session = try IdentificationSession(
+                identifier: PatientIdentifier(plan: plan, queries: queries, profile: profile), attachment: attachment)
+            sessionFailedAt = nil
         } catch {
-            sessionFailed = true
+            failed("preparing caller identification (tried again in a minute)", error)
+            sessionFailedAt = Date()
             session = nil
         }
         return session
+    }
+
+    /// A failure of identification: an error in the log and `mislink_identification_failures_total`.
+    private func failed(_ what: String, _ error: any Error) {
+        Counter(label: "mislink_identification_failures_total").increment()
+        logger.error("\(what) failed, the event is stored unidentified (MIS profile \(profile.name)): \(error)")
     }
 }
 

@@ -1,5 +1,6 @@
 import Firebird
 import Foundation
+import Logging
 import MisLinkPatients
 import MisLinkProfiles
 
@@ -43,14 +44,15 @@ final class InboxWriter {
     let transactionOptions: TransactionOptions
 
     init(appliers: [any EventApplier], timestampOffset: Int, profile: MISProfile, queries: NamedQueries?,
-         directory: OperatorDirectory, transientAttempts: Int = 3, transientPause: Duration = .milliseconds(50), lockTimeoutSeconds: Int = 10) {
+         directory: OperatorDirectory, transientAttempts: Int = 3, transientPause: Duration = .milliseconds(50), lockTimeoutSeconds: Int = 10,
+         logger: Logger = Logger(label: "mislink.intake")) {
         transactionOptions = TransactionOptions(isolation: .readCommitted, lockResolution: .timeout(seconds: max(1, min(lockTimeoutSeconds, 3600))))
         self.appliers = appliers
         self.profile = profile
         self.timestampOffset = timestampOffset
         self.transientAttempts = max(1, transientAttempts)
         self.transientPause = transientPause
-        lookups = CallLookups(queries: queries, directory: directory)
+        lookups = CallLookups(queries: queries, profile: profile, directory: directory, logger: logger)
     }
 
     /// Writes the batch; returns one outcome per event, in order.

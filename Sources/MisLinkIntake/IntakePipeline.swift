@@ -83,12 +83,15 @@ public final class IntakePipeline: Service, Sendable {
         lanes = (0..<max(1, settings.writers)).map { index in
             Lane(index: index, writer: InboxWriter(appliers: appliers, timestampOffset: timestampOffset, profile: profile,
                                                    queries: queries, directory: directory,
-                                                   lockTimeoutSeconds: settings.lockTimeoutSeconds))
+                                                   lockTimeoutSeconds: settings.lockTimeoutSeconds, logger: logger))
         }
         retryLane = Lane(index: -1, writer: InboxWriter(appliers: appliers, timestampOffset: timestampOffset, profile: profile,
                                                         queries: queries, directory: directory,
-                                                        lockTimeoutSeconds: settings.lockTimeoutSeconds))
+                                                        lockTimeoutSeconds: settings.lockTimeoutSeconds, logger: logger))
         spool = SpoolBox()
+        if queries == nil {
+            logger.error("SQL/queries.sql (numbering_plan, own_numbers) is not found: calls and chats are stored with callers unidentified")
+        }
         if !profile.manifest.appeals {
             logger.warning(
                 "the MIS profile \(profile.name) has no appeals table (\"appeals\": false); MisLink's own appeals are not built yet, so calls and chat threads are stored without an appeal")

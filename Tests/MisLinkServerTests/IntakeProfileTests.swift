@@ -97,4 +97,27 @@ struct IntakeProfileTests {
         #expect(try await harness.count("SELECT COUNT(*) FROM MISLINK_APPEALS") == 0)
         #expect(try await harness.count("SELECT COUNT(*) FROM MISLINK_INBOX WHERE STATUS IN ('failed', 'retrying')") == 0)
     }
+
+    @Test func aFailingIdentificationQueryIsLoggedAndCountedAndTheThreadStoredUnidentified() async throws {
+        // Prepares (the start-up check passes) but fails when it runs: a division by zero.
+        let old = "WHERE PP.PHONE_KEY = :phone_key\n   AND P.IS_DELETED = 0;"
+        let profile = try Self.referenceCopy("identify-fails", statements: { text in
+            #expect(text.contains(old))
+            return text.replacingOccurrences(
+                of: old, with: "WHERE PP.PHONE_KEY = :phone_key\n   AND P.IS_DELETED = 0\n   AND 1 / (SELECT COUNT(*) FROM RDB$DATABASE WHERE 1 = 0) = 1;")
+        })
+        let (harness, _, chatServer) = try await Self.start("profile-identify-fails", profile: profile)
+        defer { Task { await harness.stop(); await chatServer.stop() } }
+        try await Self.play("chatwoot-closed-by-operator", on: harness)
+        let rows = try await harness.query(
+            "SELECT STATUS, PATIENT_ID, APPEAL_ID FROM MISLINK_CHAT_THREADS WHERE PROVIDER = 'chatwoot' AND EXTERNAL_ID = '420'")
+        let row = try #require(rows.first)
+        #expect(try row.decode(String.self, at: 0) == "closed")
+        #expect(try row.decode(Int?.self, at: 1) == nil)  // unidentified, but stored and with its appeal
+        #expect(try row.decode(Int?.self, at: 2) != nil)
+        let metrics = try await harness.api("/metrics", token: nil)
+        let line = metrics.text.split(separator: "\n").first { $0.hasPrefix("mislink_identification_failures_total") }
+        let count = try #require(line.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }, "\(metrics.text.prefix(2000))")
+        #expect(count >= 1)
+    }
 }
