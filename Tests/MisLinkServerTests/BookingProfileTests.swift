@@ -1,7 +1,7 @@
 import Firebird
 import Foundation
 import MisLinkHTTP
-import MisLinkServer
+@testable import MisLinkServer
 import MisLinkTestSupport
 import Testing
 
@@ -113,6 +113,16 @@ struct BookingProfileTests {
         let unknown = try await cancel(harness, appeal: 72)
         #expect(unknown.status == 404, "\(unknown.text)")
         expectDocumented("POST", "/api/v1/appeals/72/cancel", unknown)
+    }
+
+    @Test func onlyTheExceptionsTextIsKept() {
+        #expect(MISRefusal.text(of: "exception 3\n-SLOT_TAKEN\n-busy at 10:30\n-At procedure 'MIS_BOOK' line: 4, col: 5") == "busy at 10:30")
+        // A text of two lines, raised from a trigger the procedure fired.
+        #expect(MISRefusal.text(of: "exception 3\n-SLOT_TAKEN\n-busy\n-choose another\n-At trigger 'T' line: 2, col: 1\nAt procedure 'P' line: 4, col: 5")
+                == "busy\nchoose another")
+        // Only the name: the name is all there is to say.
+        #expect(MISRefusal.text(of: "exception 3\n-SLOT_TAKEN") == "SLOT_TAKEN")
+        #expect(MISRefusal.text(of: "violation of FOREIGN KEY constraint") == nil)
     }
 
     func cancel(_ harness: WorkerHarness, appeal: Int) async throws -> HTTPClientResponse {
