@@ -249,7 +249,7 @@ public struct ChatThreadApplier: EventApplier {
         } else {
             type = "assigned"
         }
-        var detail: String? = staff == nil ? "agent \(agent.login ?? agent.id ?? "?") is not in STAFF.CHAT_LOGIN" : nil
+        var detail: String? = staff == nil ? "agent \(agent.login ?? agent.id ?? "?") is not among the employees' chat logins (staff_chat_logins)" : nil
         if let staff {
             let held = try context.firstRow(
                 "SELECT COUNT(*) FROM MISLINK_CHAT_THREADS WHERE OPERATOR_ID = ? AND STATUS = 'assigned' AND ID <> ?",
