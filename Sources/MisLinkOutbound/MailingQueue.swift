@@ -73,16 +73,6 @@ public enum MailingQueue {
                               refusedByReason: refusedByReason, firstDueAt: queued > 0 ? firstDue : nil)
     }
 
-    /// ``create(_:profile:timeZone:in:)`` with the shipped `reference` profile read from disk on each call.
-    ///
-    /// Only for `MailingRoutes` until it passes the worker's profile: with any other `mis.profile` this
-    /// reads the wrong MIS's statements.
-    @available(*, deprecated, message: "pass the worker's MIS profile: create(_:profile:timeZone:in:)")
-    public static func create(_ mailing: NewMailing, timeZone: TimeZone, in tx: Transaction) throws -> MailingCreated {
-        let profile = try MISProfile(directory: try MISProfile.resolve(MISProfile.defaultName))
-        return try create(mailing, profile: profile, timeZone: timeZone, in: tx)
-    }
-
     /// Sets a mailing `cancelled` and cancels its messages still pending; `false` when there is no such mailing.
     public static func cancel(_ id: Int64, in tx: Transaction) throws -> Bool {
         let changed = try tx.attachment.execute(

@@ -2,6 +2,7 @@ import Firebird
 import Foundation
 import Hummingbird
 import MisLinkOutbound
+import MisLinkProfiles
 
 /// Mailings for web screens (see ``MailingQueue`` for what happens to each recipient):
 ///
@@ -12,6 +13,8 @@ import MisLinkOutbound
 /// - `POST /api/v1/mailings/{id}/cancel`: stops it; messages still pending are cancelled.
 struct MailingRoutes {
     let pool: FirebirdPool
+    /// The MIS profile: recipients' consent and phones come from its `mailing_recipients`.
+    let profile: MISProfile
     /// The clinic's zone: the window is clinic time.
     let timeZone: TimeZone
 
@@ -88,7 +91,7 @@ struct MailingRoutes {
             ratePerMinute: body.ratePerMinute ?? 0, staffId: body.staffId, createdBy: "api")
         let zone = timeZone
         do {
-            return try await pool.withTransaction { try MailingQueue.create(mailing, timeZone: zone, in: $0) }
+            return try await pool.withTransaction { try MailingQueue.create(mailing, profile: profile, timeZone: zone, in: $0) }
         } catch let error as MailingError {
             throw HTTPError(.badRequest, message: error.description)
         }
