@@ -209,7 +209,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MisLinkPatientsTests",
-            dependencies: ["MisLinkPatients", "Firebird", "FirebirdMigrations", "MisLinkTestSupport"]
+            dependencies: ["MisLinkPatients", "MisLinkProfiles", "Firebird", "FirebirdMigrations", "MisLinkTestSupport"]
         ),
         .testTarget(
             name: "MisLinkEmulatorTests",

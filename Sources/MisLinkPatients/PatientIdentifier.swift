@@ -112,18 +112,16 @@ extension Identification.Candidate {
 /// patient ID. The others are counted and listed in the same order.
 public struct PatientIdentifier: Sendable {
     public var normalizer: PhoneNormalizer
-    /// `numbering_plan` and `own_numbers` (and, without a profile, the MIS queries too).
+    /// `numbering_plan` and `own_numbers`: MisLink's own tables.
     public var queries: NamedQueries
     /// The MIS profile whose `identify_candidates` and `last_visit` find the patients, read by alias.
-    /// Without one, the queries of the same names in ``queries`` are read by position, as before
-    /// profiles existed; callers should pass the worker's profile.
-    public var profile: MISProfile?
+    public var profile: MISProfile
 
     /// - Parameters:
     ///   - plan: the numbering plan (``numberingPlan(queries:attachment:)``).
-    ///   - queries: the named queries (`SQL/queries.sql`).
-    ///   - profile: the MIS profile; defaults to nil (the MIS queries of `queries`, read by position).
-    public init(plan: PhoneNumberingPlan, queries: NamedQueries, profile: MISProfile? = nil) {
+    ///   - queries: the named queries of MisLink's own tables (`SQL/queries.sql`).
+    ///   - profile: the MIS profile (the worker's `mis.profile`).
+    public init(plan: PhoneNumberingPlan, queries: NamedQueries, profile: MISProfile) {
         normalizer = PhoneNormalizer(plan: plan)
         self.queries = queries
         self.profile = profile
@@ -196,8 +194,6 @@ public final class IdentificationSession {
     private let lastVisit: Statement
     private let candidatesQuery: Bindable
     private let lastVisitQuery: Bindable
-    /// True for the profile's statements (columns by alias), false for `SQL/queries.sql`'s (by position).
-    private let byAlias: Bool
 
     /// A statement's SQL and how its named values become the `?`s.
     private struct Bindable {
@@ -206,24 +202,15 @@ public final class IdentificationSession {
     }
 
     /// Prepares the two statements in a read-committed, read-only transaction of its own.
-    /// - Throws: a ``ProfileError`` or a ``NamedQueryError`` when a statement is missing, a
+    /// - Throws: a ``ProfileError`` when a statement is missing, a
     ///   ``FirebirdError`` when one does not prepare.
     public init(identifier: PatientIdentifier, attachment: FirebirdAttachment) throws {
         self.identifier = identifier
         self.attachment = attachment
-        if let profile = identifier.profile {
-            let candidates = try profile.statement("identify_candidates")
-            let last = try profile.statement("last_visit")
-            candidatesQuery = Bindable(sql: candidates.sql, bindings: candidates.bindings)
-            lastVisitQuery = Bindable(sql: last.sql, bindings: last.bindings)
-            byAlias = true
-        } else {
-            let candidates = try identifier.queries.query("identify_candidates")
-            let last = try identifier.queries.query("last_visit")
-            candidatesQuery = Bindable(sql: candidates.sql, bindings: candidates.bindings)
-            lastVisitQuery = Bindable(sql: last.sql, bindings: last.bindings)
-            byAlias = false
-        }
+        let identify = try identifier.profile.statement("identify_candidates")
+        let last = try identifier.profile.statement("last_visit")
+        candidatesQuery = Bindable(sql: identify.sql, bindings: identify.bindings)
+        lastVisitQuery = Bindable(sql: last.sql, bindings: last.bindings)
         transaction = try attachment.beginTransaction(.readOnly)
         candidates = try attachment.prepare(candidatesQuery.sql, in: transaction)
         lastVisit = try attachment.prepare(lastVisitQuery.sql, in: transaction)
@@ -246,24 +233,13 @@ public final class IdentificationSession {
         if result.ownNumber { return result }
         var found: [Identification.Candidate] = []
         for row in try candidates.rows(try candidatesQuery.bindings(["phone_key": .text(number.key)]), in: transaction) {
-            if byAlias {
-                found.append(
-                    Identification.Candidate(
-                        id: try row.decode(Int.self, column: "PATIENT_ID"),
-                        fullName: (try row.decode(String?.self, column: "FULL_NAME") ?? "").trimmingCharacters(in: .whitespaces),
-                        birthDate: try row.decode(FirebirdDate?.self, column: "BIRTH_DATE")?.description,
-                        matchedColumn: try row.decode(String.self, column: "SOURCE_COLUMN").trimmingCharacters(in: .whitespaces),
-                        lastVisit: try row.decode(FirebirdTimestamp?.self, column: "LAST_VISIT_AT").map { Self.format($0) }))
-                continue
-            }
-            let name = [try row.decode(String?.self, at: 1), try row.decode(String?.self, at: 2), try row.decode(String?.self, at: 3)]
-                .compactMap { $0?.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
             found.append(
                 Identification.Candidate(
-                    id: try row.decode(Int.self, at: 0), fullName: name,
-                    birthDate: try row.decode(FirebirdDate?.self, at: 4)?.description,
-                    matchedColumn: try row.decode(String.self, at: 5).trimmingCharacters(in: .whitespaces),
-                    lastVisit: try row.decode(FirebirdTimestamp?.self, at: 6).map { Self.format($0) }))
+                    id: try row.decode(Int.self, column: "PATIENT_ID"),
+                    fullName: (try row.decode(String?.self, column: "FULL_NAME") ?? "").trimmingCharacters(in: .whitespaces),
+                    birthDate: try row.decode(FirebirdDate?.self, column: "BIRTH_DATE")?.description,
+                    matchedColumn: try row.decode(String.self, column: "SOURCE_COLUMN").trimmingCharacters(in: .whitespaces),
+                    lastVisit: try row.decode(FirebirdTimestamp?.self, column: "LAST_VISIT_AT").map { Self.format($0) }))
         }
         let ranked = PatientIdentifier.ranked(found)
         result.candidates = ranked
@@ -272,16 +248,9 @@ public final class IdentificationSession {
         result.others = ranked.count - 1
         result.matchedColumn = best.matchedColumn
         if let row = try lastVisit.rows(try lastVisitQuery.bindings(["patient_id": .bigint(Int64(best.id))]), in: transaction).first {
-            if byAlias {
-                result.lastVisit = try row.decode(FirebirdTimestamp?.self, column: "START_AT").map { Self.format($0) }
-                result.lastService = try row.decode(String?.self, column: "SERVICE_NAME")
-                result.lastVisitID = try row.decode(Int?.self, column: "VISIT_ID")
-                return result
-            }
-            result.lastVisit = try row.decode(FirebirdTimestamp?.self, at: 0).map { Self.format($0) }
-            result.lastService = try row.decode(String?.self, at: 1)
-            // The third column came later: a clinic's own queries.sql may not select it.
-            result.lastVisitID = row.count > 2 ? try row.decode(Int?.self, at: 2) : nil
+            result.lastVisit = try row.decode(FirebirdTimestamp?.self, column: "START_AT").map { Self.format($0) }
+            result.lastService = try row.decode(String?.self, column: "SERVICE_NAME")
+            result.lastVisitID = try row.decode(Int?.self, column: "VISIT_ID")
         }
         return result
     }

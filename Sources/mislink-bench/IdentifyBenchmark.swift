@@ -4,6 +4,7 @@ import FirebirdMigrations
 import Foundation
 import MisLinkDemoData
 import MisLinkPatients
+import MisLinkProfiles
 
 /// `mislink-bench identify` (issue #4): on a new embedded WIN1251 clinic database, `--patients` demo
 /// patients, then MisLink's migrations (timing the backfill of MISLINK_PATIENT_PHONES), then
@@ -76,7 +77,9 @@ struct IdentifyBenchmark: ParsableCommand {
     func measureLookups(_ attachment: FirebirdAttachment, repository: URL) throws {
         let queries = try NamedQueries(contentsOf: repository.appendingPathComponent("SQL/queries.sql"))
         let plan = try PatientIdentifier.numberingPlan(queries: queries, attachment: attachment)
-        let session = try IdentificationSession(identifier: PatientIdentifier(plan: plan, queries: queries), attachment: attachment)
+        let profile = try MISProfile(directory: try MISProfile.resolve(MISProfile.defaultName))
+        let session = try IdentificationSession(identifier: PatientIdentifier(plan: plan, queries: queries, profile: profile),
+                                                attachment: attachment)
         var random = SystemRandomNumberGenerator()
         let (hits, shared) = try attachment.inTransaction(.readOnly) { tx in
             let hits = try attachment.query(

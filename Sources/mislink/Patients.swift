@@ -2,6 +2,7 @@ import ArgumentParser
 import Firebird
 import Foundation
 import MisLinkPatients
+import MisLinkProfiles
 
 /// `mislink patients`: the MIS's patients as MisLink sees them.
 struct Patients: ParsableCommand {
@@ -21,6 +22,8 @@ struct PatientsFind: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
     @Option(help: "The named-queries file (default: SQL/queries.sql shipped with MisLink, or $MISLINK_SQL/queries.sql).")
     var queries: String?
+    @Option(help: "The MIS profile: a shipped name or a folder (default: MISLINK_MIS_PROFILE, else reference).")
+    var profile: String?
 
     func run() throws {
         guard let url = queries.map({ URL(fileURLWithPath: $0) }) ?? NamedQueries.defaultURL() else {
@@ -31,7 +34,13 @@ struct PatientsFind: ParsableCommand {
             FirebirdConfiguration(database: connection.resolvedDatabase!, user: connection.user))
         defer { try? attachment.close() }
         let plan = try PatientIdentifier.numberingPlan(queries: namedQueries, attachment: attachment)
-        let identifier = PatientIdentifier(plan: plan, queries: namedQueries)
+        let name = profile ?? ProcessInfo.processInfo.environment["MISLINK_MIS_PROFILE"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? MISProfile.defaultName
+        let misProfile: MISProfile
+        do { misProfile = try MISProfile(directory: try MISProfile.resolve(name)) } catch {
+            throw ValidationError("--profile \(name): \(error)")
+        }
+        let identifier = PatientIdentifier(plan: plan, queries: namedQueries, profile: misProfile)
         let result: Identification
         do {
             result = try IdentificationSession(identifier: identifier, attachment: attachment).identify(phone)

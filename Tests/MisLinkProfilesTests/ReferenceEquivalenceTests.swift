@@ -5,13 +5,14 @@ import Testing
 
 @testable import MisLinkProfiles
 
-/// The reference profile's caller statements give what the worker's SQL/queries.sql gives today, read
-/// by position there and by alias here, on the same rows.
+/// The reference profile's caller statements give what the worker ran before MIS profiles (the
+/// `identify_candidates` and `last_visit` of SQL/queries.sql, kept below as they were), read by
+/// position there and by alias here, on the same rows.
 @Suite("The reference profile agrees with SQL/queries.sql")
 struct ReferenceEquivalenceTests {
     @Test func identificationAndLastVisitGiveTheSameAnswers() throws {
         let profile = try MISProfile(directory: ProfileFixture.reference)
-        let queries = try StatementFile(contentsOf: ClinicDatabase.repository.appendingPathComponent("SQL/queries.sql"))
+        let queries = StatementFile(text: Self.beforeProfiles, file: "queries.sql (before profiles)")
         let oldIdentify = try #require(queries["identify_candidates"])
         let oldLastVisit = try #require(queries["last_visit"])
         let attachment = try ProfileFixture.attach()
@@ -81,4 +82,32 @@ struct ReferenceEquivalenceTests {
             #expect(new == old, "patient \(patient)")
         }
     }
+
+    /// The two queries of SQL/queries.sql as the worker ran them before MIS profiles.
+    static let beforeProfiles = """
+-- name: identify_candidates
+-- Every patient (not deleted) with a stored phone whose key is :phone_key, with the column it was
+-- found in and the start of the patient's last visit. One row per (patient, column, ordinal).
+SELECT P.ID,
+       P.LAST_NAME,
+       P.FIRST_NAME,
+       P.MIDDLE_NAME,
+       P.BIRTH_DATE,
+       PP.SOURCE_COLUMN,
+       (SELECT MAX(S.START_AT) FROM SCHEDULE S
+         WHERE S.PATIENT_ID = P.ID AND S.STATUS = 'visited') AS LAST_VISIT_AT
+  FROM MISLINK_PATIENT_PHONES PP
+  JOIN PATIENTS P ON P.ID = PP.PATIENT_ID
+ WHERE PP.PHONE_KEY = :phone_key
+   AND P.IS_DELETED = 0;
+
+-- name: last_visit
+-- The patient's last visit (a SCHEDULE row with status 'visited'), the name of its service and its id.
+SELECT FIRST 1 S.START_AT, SV.NAME, S.ID
+  FROM SCHEDULE S
+  LEFT JOIN SERVICES SV ON SV.ID = S.SERVICE_ID
+ WHERE S.PATIENT_ID = :patient_id
+   AND S.STATUS = 'visited'
+ ORDER BY S.START_AT DESC;
+"""
 }
