@@ -86,6 +86,7 @@ struct BookingProfileTests {
 
         let refused = try await book(harness, appeal: 71, #"{"doctor_id":904,"start_at":"2030-03-14T10:30:00"}"#)
         #expect(refused.status == 409, "\(refused.text)")
+        expectDocumented("POST", "/api/v1/appeals/71/booking", refused)
         let error = (try? JSONSerialization.jsonObject(with: refused.body) as? [String: Any])?["error"] as? String
         #expect(error == Self.refusal, "only the MIS's text, not Firebird's lines: \(refused.text)")
         #expect(try await harness.count("SELECT COUNT(*) FROM SCHEDULE WHERE APPEAL_ID = 71") == 0)
