@@ -25,6 +25,8 @@ public final class ApplyContext {
     /// The MIS profile: every statement that touches the MIS's tables (see ``misRows(_:_:)``).
     public let profile: MISProfile
     private let statements: StatementCache
+    /// The appeals of the MIS (``appeals``), chosen once by the profile.
+    let appealBook: any AppealBook
 
     init(attachment: FirebirdAttachment, transaction: Transaction, statements: StatementCache, profile: MISProfile,
          timestampOffset: Int, ids: IDCache, lookups: CallLookups) {
@@ -32,10 +34,16 @@ public final class ApplyContext {
         self.transaction = transaction
         self.statements = statements
         self.profile = profile
+        appealBook = profile.appealBook
         self.timestampOffset = timestampOffset
         self.ids = ids
         self.lookups = lookups
         now = .timestamp(FirebirdTimestamp(Date(), in: .utc))  // the clock: never out of range
+    }
+
+    /// A statement prepared once on the batch's attachment.
+    func statement(_ sql: String) throws -> Statement {
+        try statements.statement(sql, in: transaction)
     }
 
     /// Executes a statement that returns nothing.

@@ -16,7 +16,7 @@ import MisLinkPatients
 extension CallLogApplier {
     /// The operator of a leg: the extension it rang for an inbound or internal call, the extension that
     /// dialled for an outbound one.
-    func operatorOfLeg(_ event: MangoCallEvent, callID: Int64, in context: ApplyContext) throws -> Int32? {
+    func operatorOfLeg(_ event: MangoCallEvent, callID: Int64, in context: ApplyContext) throws -> Int64? {
         if let staff = try context.lookups.staffID(party: event.to, in: context) { return staff }
         return try context.lookups.staffID(party: event.from, in: context)
     }
@@ -27,7 +27,7 @@ extension CallLogApplier {
     /// reordering give the same rows: a card's times only move earlier (`SHOWN_AT`, `ANSWERED_AT`,
     /// `CLOSED_AT` keep the earliest), its state is recomputed from the times of every card of the call,
     /// and the operator credited is the one whose leg connected last.
-    func followCards(callID: Int64, legID: Int64?, staff: Int32?, event: MangoCallEvent, at: FirebirdValue,
+    func followCards(callID: Int64, legID: Int64?, staff: Int64?, event: MangoCallEvent, at: FirebirdValue,
                      in context: ApplyContext) throws {
         guard let staff, [.appeared, .connected, .disconnected].contains(event.callState) else { return }
         let facts = try context.lookups.facts(of: callID, in: context)
@@ -41,7 +41,7 @@ extension CallLogApplier {
                         UPDATED_AT = ?
                     WHERE CALL_ID = ? AND STAFF_ID = ?
                     """,
-                    [at, at, context.now, .bigint(callID), .integer(staff)])
+                    [at, at, context.now, .bigint(callID), .bigint(staff)])
             }
             try recomputeCards(callID: callID, in: context)
         }
@@ -55,15 +55,15 @@ extension CallLogApplier {
                 AND L.STAFF_ID IS NOT NULL AND L.STAFF_ID <> ? AND L.ANSWERED_AT > ?)
             RETURNING C.ID
             """,
-            [.integer(staff), facts.direction == "in" ? .ascii(event.to?.extensionNumber, limit: 16) : .null, context.now,
-             .bigint(callID), .integer(staff), at])
+            [.bigint(staff), facts.direction == "in" ? .ascii(event.to?.extensionNumber, limit: 16) : .null, context.now,
+             .bigint(callID), .bigint(staff), at])
         try context.execute(
             """
             UPDATE MISLINK_CALLS C SET ANSWERED_BY_ID = ?, UPDATED_AT = ?
             WHERE C.ID = ? AND NOT EXISTS (SELECT 1 FROM MISLINK_CALL_LEGS L WHERE L.CALL_ID = C.ID
                 AND L.STAFF_ID IS NOT NULL AND L.STAFF_ID <> ? AND L.ANSWERED_AT < ?)
             """,
-            [.integer(staff), context.now, .bigint(callID), .integer(staff), at])
+            [.bigint(staff), context.now, .bigint(callID), .bigint(staff), at])
         if facts.direction == "in" {
             try appealFollowsAnswer(callID: callID, staff: staff, latest: latest != nil, facts: facts, at: at, in: context)
         }
@@ -89,13 +89,13 @@ extension CallLogApplier {
 
     /// The card of an operator whose phone rang: written at the first event of their leg (the ringing,
     /// normally), with whoever is calling; a later-arriving earlier event only moves `SHOWN_AT` back.
-    private func showCard(callID: Int64, legID: Int64?, staff: Int32, extension ext: String, facts: CallLookups.CallFacts,
+    private func showCard(callID: Int64, legID: Int64?, staff: Int64, extension ext: String, facts: CallLookups.CallFacts,
                           at: FirebirdValue, in context: ApplyContext) throws {
         let key = "card:\(callID):\(staff)"
         if context.ids[key] != nil {
             try context.execute(
                 "UPDATE MISLINK_CALL_CARDS SET SHOWN_AT = ?, UPDATED_AT = ? WHERE CALL_ID = ? AND STAFF_ID = ? AND SHOWN_AT > ?",
-                [at, context.now, .bigint(callID), .integer(staff), at])
+                [at, context.now, .bigint(callID), .bigint(staff), at])
             return
         }
         var who = facts.identification
@@ -121,12 +121,12 @@ extension CallLogApplier {
                 ?, ?, ?)
             RETURNING C.ID
             """,
-            [.bigint(callID), .integer(staff), at, at, legID.map { .bigint($0) } ?? .null, context.now,
-             .bigint(callID), legID.map { .bigint($0) } ?? .null, .integer(staff), .ascii(ext, limit: 16),
+            [.bigint(callID), .bigint(staff), at, at, legID.map { .bigint($0) } ?? .null, context.now,
+             .bigint(callID), legID.map { .bigint($0) } ?? .null, .bigint(staff), .ascii(ext, limit: 16),
              .ascii(facts.phoneNumber, limit: 128), .ascii(who?.phoneKey, limit: 20),
-             try patient.map { try FirebirdValue.checkedInteger($0.id, field: "patient id") } ?? .null, .smallint(Int16(clamping: patient == nil ? 0 : who?.others ?? 0)),
+             patient.map { .bigint(Int64($0.id)) } ?? .null, .smallint(Int16(clamping: patient == nil ? 0 : who?.others ?? 0)),
              .text(patient == nil ? nil : who?.cardTitle, limit: 200), .text(orNull: patient?.birthDate),
-             try (patient == nil ? nil : who?.lastVisitID).map { try FirebirdValue.checkedInteger($0, field: "last visit id") } ?? .null,
+             (patient == nil ? nil : who?.lastVisitID).map { .bigint(Int64($0)) } ?? .null,
              .text(orNull: patient == nil ? nil : who?.lastVisit), .text(patient == nil ? nil : who?.lastService, limit: 255),
              at, context.now])
         if let id = row?[0].int64Value { context.ids.remember(key, id) }
@@ -148,17 +148,16 @@ extension CallLogApplier {
             [context.now, .bigint(callID)])
     }
 
-    /// An answered incoming call has one appeal (the MIS's, through the profile's `appeal_create`, channel
-    /// phone) for the operator who answered, with the identified patient; when another operator connects
-    /// later (a transfer), the appeal moves to them (`appeal_assign`) with everything entered so far. Each
-    /// step goes to `MISLINK_APPEAL_EVENTS`. A MIS without appeals (`"appeals": false`) gets none yet.
+    /// An answered incoming call has one appeal (``ApplyContext/appeals``: the MIS's through the profile's
+    /// `appeal_create`, or MisLink's own when the MIS has no appeals table; channel phone) for the operator
+    /// who answered, with the identified patient; when another operator connects later (a transfer), the
+    /// appeal moves to them with everything entered so far. Each step goes to `MISLINK_APPEAL_EVENTS`.
     ///
     /// `latest` tells whether this connection is the call's latest so far. One that arrives late and
     /// happened before the appeal's creation becomes its creator, and the transfer to the operator who
     /// had created it is recorded at their connection time: the chain ends up as if delivered in order.
-    func appealFollowsAnswer(callID: Int64, staff: Int32, latest: Bool, facts: CallLookups.CallFacts, at: FirebirdValue,
+    func appealFollowsAnswer(callID: Int64, staff: Int64, latest: Bool, facts: CallLookups.CallFacts, at: FirebirdValue,
                              in context: ApplyContext) throws {
-        guard context.misHasAppeals else { return }
         if let row = try context.firstRow(
             """
             SELECT A.APPEAL_ID, E.ID, E.STAFF_ID, E.EVENT_AT
@@ -166,51 +165,41 @@ extension CallLogApplier {
               LEFT JOIN MISLINK_APPEAL_EVENTS E ON E.APPEAL_ID = A.APPEAL_ID AND E.EVENT_TYPE = 'created'
              WHERE A.CALL_ID = ?
             """,
-            [.bigint(callID)]), let appeal = row[0].int64Value.flatMap(Int32.init(exactly:)), let current = try context.misAppeal(appeal) {
-            // The operator the MIS shows now (someone may have moved the appeal in the MIS meanwhile).
+            [.bigint(callID)]), let appeal = row[0].int64Value, let current = try context.appeals.get(appeal, in: context) {
+            // The operator the appeal has now (someone may have moved the MIS's appeal meanwhile).
             let previous = current.operatorID
             if latest {
                 guard previous != staff else { return }
-                try context.assignAppeal(appeal, to: staff)
+                try context.appeals.assign(appeal, to: staff, in: context)
                 try context.execute(
                     "UPDATE MISLINK_APPEALS SET LAST_OPERATOR_ID = ?, UPDATED_AT = ? WHERE APPEAL_ID = ?",
-                    [.integer(staff), context.now, .integer(appeal)])
+                    [.bigint(staff), context.now, .bigint(appeal)])
                 try appealEvent(appeal, "transferred", staff: staff, from: previous, callID: callID, at: at, in: context)
                 return
             }
             // A connection from before the latest one, delivered late.
-            guard let createdID = row[1].int64Value, let creator = row[2].int64Value.flatMap(Int32.init(exactly:)),
+            guard let createdID = row[1].int64Value, let creator = row[2].int64Value,
                   case .timestamp(let createdAt) = row[3], case .timestamp(let when) = at, when < createdAt, creator != staff
             else { return }
             try context.execute("UPDATE MISLINK_APPEAL_EVENTS SET STAFF_ID = ?, EVENT_AT = ? WHERE ID = ?",
-                                [.integer(staff), at, .bigint(createdID)])
+                                [.bigint(staff), at, .bigint(createdID)])
             try appealEvent(appeal, "transferred", staff: creator, from: staff, callID: callID, at: .timestamp(createdAt), in: context)
             return
         }
         let who = facts.identification ?? context.lookups.identify(facts.phoneNumber, attachment: context.attachment)
         let patient = who?.ownNumber == true ? nil : who?.patient
-        let appealID = try context.createAppeal(
-            channel: "phone", direction: "in",
-            patientID: try patient.map { try FirebirdValue.checkedInteger($0.id, field: "patient id") } ?? .null,
-            operatorID: staff, contactPhone: .win1251(facts.phoneNumber, limit: 64),
-            contactName: .win1251(patient?.fullName, limit: 150))
-        try context.execute(
-            """
-            INSERT INTO MISLINK_APPEALS (APPEAL_ID, CHANNEL, SOURCE, CALL_ID, PHONE_KEY, CONTACT_NAME, PATIENT_OTHERS,
-                PATIENT_DISPLAY, LAST_OPERATOR_ID, CREATED_AT, UPDATED_AT)
-            VALUES (?, 'phone', 'call', ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [.integer(appealID), .bigint(callID), .ascii(facts.phoneKey, limit: 20), .text(patient?.fullName, limit: 150),
-             .smallint(Int16(clamping: patient == nil ? 0 : who?.others ?? 0)), .text(patient == nil ? nil : who?.cardTitle, limit: 200),
-             .integer(staff), context.now, context.now])
+        let appealID = try context.appeals.create(NewAppeal(
+            channel: "phone", source: "call", callID: callID, phoneKey: facts.phoneKey, patientID: patient.map { Int64($0.id) },
+            operatorID: staff, contactPhone: facts.phoneNumber, contactName: patient?.fullName, misContactName: patient?.fullName,
+            patientOthers: patient == nil ? 0 : who?.others ?? 0, patientDisplay: patient == nil ? nil : who?.cardTitle), in: context)
         try context.execute("UPDATE MISLINK_CALLS SET APPEAL_ID = ?, UPDATED_AT = ? WHERE ID = ?",
-                            [.integer(appealID), context.now, .bigint(callID)])
+                            [.bigint(appealID), context.now, .bigint(callID)])
         try context.execute("UPDATE MISLINK_CALL_CARDS SET APPEAL_ID = ?, UPDATED_AT = ? WHERE CALL_ID = ? AND STAFF_ID = ?",
-                            [.integer(appealID), context.now, .bigint(callID), .integer(staff)])
+                            [.bigint(appealID), context.now, .bigint(callID), .bigint(staff)])
         try appealEvent(appealID, "created", staff: staff, from: nil, callID: callID, at: at, in: context)
     }
 
-    private func appealEvent(_ appeal: Int32, _ type: String, staff: Int32, from: Int32?, callID: Int64, at: FirebirdValue,
+    private func appealEvent(_ appeal: Int64, _ type: String, staff: Int64, from: Int64?, callID: Int64, at: FirebirdValue,
                              in context: ApplyContext) throws {
         try context.execute(
             """
@@ -218,8 +207,8 @@ extension CallLogApplier {
                 EVENT_AT, CREATED_AT)
             VALUES (?, ?, 'system', ?, ?, ?, ?, COALESCE(CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP)), ?)
             """,
-            [.integer(appeal), .text(type), .integer(staff), from.map { .integer($0) } ?? .null,
-             type == "transferred" ? .integer(staff) : .null, .bigint(callID), at, context.now, context.now])
+            [.bigint(appeal), .text(type), .bigint(staff), from.map { .bigint($0) } ?? .null,
+             type == "transferred" ? .bigint(staff) : .null, .bigint(callID), at, context.now, context.now])
     }
 
     /// After the summary: every card still shown is closed; a missed call gets its responsible operator.
@@ -243,7 +232,7 @@ extension CallLogApplier {
                     UPDATED_AT = ?
                 WHERE ID = ?
                 """,
-                [staff.map { .integer($0) } ?? .null, context.now, .bigint(callID)])
+                [staff.map { .bigint($0) } ?? .null, context.now, .bigint(callID)])
         }
         context.lookups.forget(callID)
     }

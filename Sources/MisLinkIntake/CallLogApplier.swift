@@ -76,7 +76,7 @@ public struct CallLogApplier: EventApplier {
                  .ascii(event.to?.acdGroup, limit: 16), .text(state),
                  Self.outcome(state: state, answered: event.callState == .connected, location: event.location),
                  Self.transferType(event.transfer), reason, at, connectedAt, endedAt,
-                 context.now, context.now, staff.map { .integer($0) } ?? .null, Self.commandRow(event.commandId)])
+                 context.now, context.now, staff.map { .bigint($0) } ?? .null, Self.commandRow(event.commandId)])
             let newLeg = row?[0].int64Value
             if let newLeg { context.ids.remember(legKey, newLeg) }
             try updateCall(callID, from: event, state: state, at: at, in: context)
@@ -168,7 +168,7 @@ public struct CallLogApplier: EventApplier {
             RETURNING ID
             """,
             callInsertValues(entry: entry, direction: direction, event: event, at: at, now: context.now)
-                + (try Self.identificationColumns(who)) + [Self.commandRow(event.commandId)])
+                + Self.identificationColumns(who) + [Self.commandRow(event.commandId)])
         guard let id = row?[0].int64Value else { throw ApplyError("INSERT … RETURNING ID gave no id") }
         context.ids.remember(key, id)
         context.lookups.remember(id, .init(direction: direction, phoneKey: who?.phoneKey, phoneNumber: client, identification: who))
@@ -199,10 +199,10 @@ public struct CallLogApplier: EventApplier {
     }
 
     /// PHONE_KEY, PATIENT_ID, PATIENT_OTHERS, PATIENT_MATCH of an identification.
-    static func identificationColumns(_ who: Identification?) throws -> [FirebirdValue] {
+    static func identificationColumns(_ who: Identification?) -> [FirebirdValue] {
         guard let who, !who.ownNumber else { return [.null, .null, .integer(0), .null] }
         let match = who.matchedColumn.flatMap { ["PHONE_MOBILE", "PHONE_HOME", "PHONE_WORK"].contains($0) ? $0 : nil }
-        return [.ascii(who.phoneKey, limit: 20), try who.patient.map { try FirebirdValue.checkedInteger($0.id, field: "patient id") } ?? .null,
+        return [.ascii(who.phoneKey, limit: 20), who.patient.map { .bigint(Int64($0.id)) } ?? .null,
                 .smallint(Int16(clamping: who.others)), .ascii(match, limit: 12)]
     }
 
@@ -271,7 +271,7 @@ public struct CallLogApplier: EventApplier {
                       .ascii(summary.to?.number, limit: 128), .ascii(summary.to?.extensionNumber, limit: 16),
                       .ascii(summary.lineNumber, limit: 128), try context.utc(epoch: summary.createTime, field: "create_time"),
                       context.now, context.now,
-                      context.now] + (try Self.identificationColumns(who)))
+                      context.now] + Self.identificationColumns(who))
         if let callID = inserted?[0].int64Value {
             context.ids.remember("call:" + summary.entryId, callID)
             try closeCall(callID, summary: summary, result: result, in: context)

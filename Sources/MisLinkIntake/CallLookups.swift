@@ -50,12 +50,12 @@ public final class CallLookups {
     }
 
     /// The active employee a call party is: by its extension, or by the extension its SIP URI belongs to.
-    public func staffID(party: MangoCallParty?, in context: ApplyContext) throws -> Int32? {
+    public func staffID(party: MangoCallParty?, in context: ApplyContext) throws -> Int64? {
         try staffID(extension: directory.extensionNumber(of: party), in: context)
     }
 
     /// The active employee with this SIP extension (the profile's `staff_extensions`).
-    public func staffID(extension number: String?, in context: ApplyContext) throws -> Int32? {
+    public func staffID(extension number: String?, in context: ApplyContext) throws -> Int64? {
         guard let number, !number.isEmpty else { return nil }
         return try extensions.id(of: number, in: context)
     }
@@ -63,7 +63,7 @@ public final class CallLookups {
     /// The active employee a chat platform's agent is: by login (the profile's `staff_chat_logins`, case
     /// ignored), else by
     /// the agent id mapped in `chat.agents`, else by the agent id as the login.
-    public func staffID(agent: ChatAgent, provider: String, in context: ApplyContext) throws -> Int32? {
+    public func staffID(agent: ChatAgent, provider: String, in context: ApplyContext) throws -> Int64? {
         if let login = agent.login, let id = try chatLogins.id(of: login, in: context) { return id }
         guard let agentID = agent.id else { return nil }
         if let login = directory.chatLogin(provider: provider, agentID: agentID),
@@ -146,7 +146,7 @@ private struct StaffMap {
     let statement: String
     /// The alias of the value: `EXTENSION` or `CHAT_LOGIN` (the id is `STAFF_ID`).
     let column: String
-    var ids: [String: Int32] = [:]
+    var ids: [String: Int64] = [:]
     var loadedAt: Date = .distantPast
 
     init(statement: String, column: String) {
@@ -155,9 +155,9 @@ private struct StaffMap {
     }
 
     /// The employee whose value is `key` (case ignored).
-    mutating func id(of key: String, in context: ApplyContext) throws -> Int32? {
+    mutating func id(of key: String, in context: ApplyContext) throws -> Int64? {
         if Date().timeIntervalSince(loadedAt) > 60 {
-            var loaded: [String: Int32] = [:]
+            var loaded: [String: Int64] = [:]
             // Newest first, so an older employee keeps a value two share (the statement's contract).
             for row in try context.misRows(statement, [:]) {
                 guard let value = row[column] else { throw ApplyError("\(statement) returns no \(column) column") }

@@ -5,16 +5,18 @@ import MisLinkExternalAPIs
 /// Chat events, in MisLink's model (``ChatEvent``), into `MISLINK_CHAT_THREADS` (one row per platform
 /// thread), `MISLINK_CHAT_MESSAGES`, and the thread's appeal with Infoclinica's rules:
 ///
-/// 1. A new thread creates one appeal (the MIS's, through the profile's `appeal_create`, channel = the
-///    messenger) with the patient identified from the thread's phone ("and N more patients" in
+/// 1. A new thread creates one appeal (``ApplyContext/appeals``: the MIS's through the profile's
+///    `appeal_create`, or MisLink's own `MISLINK_APPEALS` row when the MIS has no appeals table; channel =
+///    the messenger) with the patient identified from the thread's phone ("and N more patients" in
 ///    `MISLINK_APPEALS`); it never makes a second.
 /// 2. Appeals are independent: an operator holds as many as the platform gives them; past
 ///    `chat.capacity` the assignment is still recorded, marked "over capacity" in the chain.
 /// 3. A thread that leaves an operator's queue unfinished (released, transferred) keeps its appeal with
-///    everything entered: a release detaches it (`IS_DETACHED = 1`, `appeal_assign` to NULL) until
+///    everything entered: a release detaches it (`IS_DETACHED = 1`, assigned to nobody) until
 ///    the thread reaches an operator again, who gets the same appeal (`reopened`); a transfer moves it.
 /// 4. A thread that finishes (closed by the operator, the client or a timeout) leaves the appeal open
-///    for its operator, who completes it by booking (`SCHEDULE.APPEAL_ID`) or cancelling.
+///    for its operator, who completes it by booking (the profile's `book_visit` with the appeal's id) or
+///    cancelling.
 /// 5. Every step goes to `MISLINK_APPEAL_EVENTS` with the thread's id.
 ///
 /// Thread states older than the one applied (the platform's `timestamp` / `stateChangeTime`) change
@@ -71,8 +73,8 @@ public struct ChatThreadApplier: EventApplier {
     struct ThreadRow {
         var id: Int64
         var status: String
-        var operatorID: Int32?
-        var appealID: Int32?
+        var operatorID: Int64?
+        var appealID: Int64?
         var stateChangedAt: FirebirdTimestamp?
     }
 
@@ -85,8 +87,8 @@ public struct ChatThreadApplier: EventApplier {
              WHERE PROVIDER = ? AND EXTERNAL_ID = ?
             """, key) {
             let thread = ThreadRow(
-                id: row[0].int64Value ?? 0, status: row[1].stringValue ?? "queued", operatorID: row[2].int64Value.flatMap(Int32.init(exactly:)),
-                appealID: row[3].int64Value.flatMap(Int32.init(exactly:)), stateChangedAt: row[4].timestampValue)
+                id: row[0].int64Value ?? 0, status: row[1].stringValue ?? "queued", operatorID: row[2].int64Value,
+                appealID: row[3].int64Value, stateChangedAt: row[4].timestampValue)
             // A later event may name the client better (edna's thread gives the name, a message the phone).
             try context.execute(
                 """
@@ -117,54 +119,41 @@ public struct ChatThreadApplier: EventApplier {
             """,
             key + [.text(ref.channel), .ascii(ref.clientID, limit: 128), .text(ref.externalClientID, limit: 128),
                    .text(ref.contactName, limit: 150), .text(ref.contactPhone, limit: 64), .text(ref.contactHandle, limit: 128),
-                   .ascii(who?.phoneKey, limit: 20), try patient.map { try FirebirdValue.checkedInteger($0.id, field: "patient id") } ?? .null,
+                   .ascii(who?.phoneKey, limit: 20), patient.map { .bigint(Int64($0.id)) } ?? .null,
                    .smallint(Int16(clamping: others)), .text(patient == nil ? nil : who?.cardTitle, limit: 200),
                    try openedAt.map { try context.utc($0, field: "opening time") } ?? context.now, context.now, context.now]),
             let id = row[0].int64Value
         else { throw ApplyError("INSERT INTO MISLINK_CHAT_THREADS … RETURNING ID gave no id") }
 
-        // Rule 1: one appeal per thread, created with it (none yet for a MIS without appeals).
-        guard context.misHasAppeals else {
-            return ThreadRow(id: id, status: "queued", operatorID: nil, appealID: nil, stateChangedAt: nil)
-        }
-        // The profile maps MisLink's channel to the MIS's list (the exact one is in MISLINK_APPEALS).
-        let appeal = try context.createAppeal(
-            channel: ref.channel, direction: "in",
-            patientID: try patient.map { try FirebirdValue.checkedInteger($0.id, field: "patient id") } ?? .null,
-            operatorID: nil, contactPhone: .win1251(ref.contactPhone, limit: 64),
-            contactName: .win1251(ref.contactName ?? patient?.fullName, limit: 150))
-        try context.execute(
-            """
-            INSERT INTO MISLINK_APPEALS (APPEAL_ID, CHANNEL, SOURCE, THREAD_ID, EXTERNAL_ID, PHONE_KEY, CONTACT_NAME,
-                PATIENT_OTHERS, PATIENT_DISPLAY, CREATED_AT, UPDATED_AT)
-            VALUES (?, ?, 'chat', ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [.integer(appeal), .text(ref.channel), .bigint(id), .ascii(ref.provider + ":" + ref.externalID, limit: 128),
-             .ascii(who?.phoneKey, limit: 20), .text(ref.contactName, limit: 150), .smallint(Int16(clamping: others)),
-             .text(patient == nil ? nil : who?.cardTitle, limit: 200), context.now, context.now])
+        // Rule 1: one appeal per thread, created with it. A MIS profile maps MisLink's channel to the MIS's
+        // list (the exact one is in MISLINK_APPEALS).
+        let appeal = try context.appeals.create(NewAppeal(
+            channel: ref.channel, source: "chat", threadID: id, externalID: ref.provider + ":" + ref.externalID,
+            phoneKey: who?.phoneKey, patientID: patient.map { Int64($0.id) }, contactPhone: ref.contactPhone,
+            contactName: ref.contactName, misContactName: ref.contactName ?? patient?.fullName, patientOthers: others,
+            patientDisplay: patient == nil ? nil : who?.cardTitle), in: context)
         try context.execute("UPDATE MISLINK_CHAT_THREADS SET APPEAL_ID = ?, UPDATED_AT = ? WHERE ID = ?",
-                            [.integer(appeal), context.now, .bigint(id)])
+                            [.bigint(appeal), context.now, .bigint(id)])
         try appealEvent(appeal, "created", actor: "client", thread: id, detail: who?.patient == nil ? nil : who?.cardTitle,
                         in: context)
         return ThreadRow(id: id, status: "queued", operatorID: nil, appealID: appeal, stateChangedAt: nil)
     }
 
     /// The patient, once a phone becomes known after the thread was opened.
-    private func identify(thread: Int64, appeal: Int32, phone: String?, in context: ApplyContext) throws {
+    private func identify(thread: Int64, appeal: Int64, phone: String?, in context: ApplyContext) throws {
         guard let who = context.lookups.identify(phone, attachment: context.attachment) else { return }
         let patient = who.ownNumber ? nil : who.patient
         let others = Int16(clamping: patient == nil ? 0 : who.others)
         try context.execute(
             "UPDATE MISLINK_CHAT_THREADS SET PHONE_KEY = ?, PATIENT_ID = ?, PATIENT_OTHERS = ?, PATIENT_DISPLAY = ? WHERE ID = ?",
-            [.ascii(who.phoneKey, limit: 20), try patient.map { try FirebirdValue.checkedInteger($0.id, field: "patient id") } ?? .null, .smallint(others),
+            [.ascii(who.phoneKey, limit: 20), patient.map { .bigint(Int64($0.id)) } ?? .null, .smallint(others),
              .text(patient == nil ? nil : who.cardTitle, limit: 200), .bigint(thread)])
         try context.execute(
             "UPDATE MISLINK_APPEALS SET PHONE_KEY = ?, PATIENT_OTHERS = ?, PATIENT_DISPLAY = ?, UPDATED_AT = ? WHERE APPEAL_ID = ?",
             [.ascii(who.phoneKey, limit: 20), .smallint(others), .text(patient == nil ? nil : who.cardTitle, limit: 200),
-             context.now, .integer(appeal)])
+             context.now, .bigint(appeal)])
         guard let patient else { return }
-        try context.setAppealPatient(appeal, patientID: try .checkedInteger(patient.id, field: "patient id"),
-                                     contactPhone: .win1251(phone, limit: 64))
+        try context.appeals.setPatient(appeal, patientID: Int64(patient.id), contactPhone: phone, in: context)
         try appealEvent(appeal, "patient_set", actor: "system", thread: thread, detail: who.cardTitle, in: context)
     }
 
@@ -224,22 +213,22 @@ public struct ChatThreadApplier: EventApplier {
                 UPDATED_AT = ?
             WHERE ID = ?
             """,
-            [.text(next.status), next.operatorID.map { .integer($0) } ?? .null, .ascii(providerStatus, limit: 32), stamp,
+            [.text(next.status), next.operatorID.map { .bigint($0) } ?? .null, .ascii(providerStatus, limit: 32), stamp,
              .text(next.status), .text(login, limit: 64),
-             .text(next.status), next.operatorID.map { .integer($0) } ?? .null, stamp,
+             .text(next.status), next.operatorID.map { .bigint($0) } ?? .null, stamp,
              .text(next.status), stamp, .text(next.status), .ascii(closeReason, limit: 32), context.now, .bigint(thread.id)])
         return next
     }
 
     /// The thread entered an operator's queue: its first operator, a transfer, or the same appeal back
     /// after a release or a close.
-    private func appealReaches(_ appeal: Int32, staff: Int32?, agent: ChatAgent, from thread: ThreadRow, at: FirebirdValue,
+    private func appealReaches(_ appeal: Int64, staff: Int64?, agent: ChatAgent, from thread: ThreadRow, at: FirebirdValue,
                                in context: ApplyContext) throws {
         let side = try context.firstRow("SELECT IS_DETACHED, LAST_OPERATOR_ID FROM MISLINK_APPEALS WHERE APPEAL_ID = ?",
-                                        [.integer(appeal)])
-        let last = side?[1].int64Value.flatMap(Int32.init(exactly:))
+                                        [.bigint(appeal)])
+        let last = side?[1].int64Value
         let type: String
-        var from: Int32?
+        var from: Int64?
         if thread.status == "assigned", let previous = thread.operatorID {
             type = "transferred"
             from = previous
@@ -253,48 +242,48 @@ public struct ChatThreadApplier: EventApplier {
         if let staff {
             let held = try context.firstRow(
                 "SELECT COUNT(*) FROM MISLINK_CHAT_THREADS WHERE OPERATOR_ID = ? AND STATUS = 'assigned' AND ID <> ?",
-                [.integer(staff), .bigint(thread.id)])?[0].int64Value ?? 0
+                [.bigint(staff), .bigint(thread.id)])?[0].int64Value ?? 0
             if held + 1 > capacity { detail = "over capacity (\(held + 1)/\(capacity))" }
         }
-        try context.assignAppeal(appeal, to: staff)
+        try context.appeals.assign(appeal, to: staff, in: context)
         try context.execute(
             "UPDATE MISLINK_APPEALS SET IS_DETACHED = 0, LAST_OPERATOR_ID = COALESCE(?, LAST_OPERATOR_ID), UPDATED_AT = ? WHERE APPEAL_ID = ?",
-            [staff.map { .integer($0) } ?? .null, context.now, .integer(appeal)])
+            [staff.map { .bigint($0) } ?? .null, context.now, .bigint(appeal)])
         try appealEvent(appeal, type, actor: "system", staff: staff, from: from, to: staff, thread: thread.id, detail: detail,
                         at: at, in: context)
     }
 
     /// Rule 3: the thread left its operator unfinished; the appeal waits, detached, with everything entered.
-    private func detach(_ appeal: Int32, from thread: ThreadRow, at: FirebirdValue, in context: ApplyContext) throws {
-        try context.assignAppeal(appeal, to: nil)
+    private func detach(_ appeal: Int64, from thread: ThreadRow, at: FirebirdValue, in context: ApplyContext) throws {
+        try context.appeals.assign(appeal, to: nil, in: context)
         try context.execute(
             "UPDATE MISLINK_APPEALS SET IS_DETACHED = 1, LAST_OPERATOR_ID = COALESCE(?, LAST_OPERATOR_ID), UPDATED_AT = ? WHERE APPEAL_ID = ?",
-            [thread.operatorID.map { .integer($0) } ?? .null, context.now, .integer(appeal)])
+            [thread.operatorID.map { .bigint($0) } ?? .null, context.now, .bigint(appeal)])
         try appealEvent(appeal, "released", actor: "system", staff: thread.operatorID, from: thread.operatorID, thread: thread.id,
                         detail: "left the operator's queue unfinished", at: at, in: context)
     }
 
     /// Rule 4: the thread finished; the appeal stays open for the operator who had it last.
-    private func finish(_ appeal: Int32, thread: ThreadRow, reason: String, at: FirebirdValue, in context: ApplyContext) throws {
-        let holder: Int32?
+    private func finish(_ appeal: Int64, thread: ThreadRow, reason: String, at: FirebirdValue, in context: ApplyContext) throws {
+        let holder: Int64?
         if let current = thread.operatorID {
             holder = current
         } else {
             holder = try context.firstRow("SELECT LAST_OPERATOR_ID FROM MISLINK_APPEALS WHERE APPEAL_ID = ?",
-                                          [.integer(appeal)])?[0].int64Value.flatMap(Int32.init(exactly:))
+                                          [.bigint(appeal)])?[0].int64Value
         }
-        // Only while the appeal is open in the MIS: a closed or cancelled one keeps whoever finished it.
-        if let holder, try context.misAppeal(appeal)?.status == "open" {
-            try context.assignAppeal(appeal, to: holder)
+        // Only while the appeal is open: a closed or cancelled one keeps whoever finished it.
+        if let holder, try context.appeals.get(appeal, in: context)?.isOpen == true {
+            try context.appeals.assign(appeal, to: holder, in: context)
         }
         try context.execute("UPDATE MISLINK_APPEALS SET IS_DETACHED = 0, UPDATED_AT = ? WHERE APPEAL_ID = ?",
-                            [context.now, .integer(appeal)])
+                            [context.now, .bigint(appeal)])
         try appealEvent(appeal, "closed", actor: reason.hasPrefix("CLIENT") ? "client" : "system", staff: holder, thread: thread.id,
                         detail: "thread closed: \(reason)", at: at, in: context)
     }
 
-    private func appealEvent(_ appeal: Int32, _ type: String, actor: String, staff: Int32? = nil, from: Int32? = nil,
-                             to: Int32? = nil, thread: Int64, detail: String? = nil, at: FirebirdValue? = nil,
+    private func appealEvent(_ appeal: Int64, _ type: String, actor: String, staff: Int64? = nil, from: Int64? = nil,
+                             to: Int64? = nil, thread: Int64, detail: String? = nil, at: FirebirdValue? = nil,
                              in context: ApplyContext) throws {
         try context.execute(
             """
@@ -302,8 +291,8 @@ public struct ChatThreadApplier: EventApplier {
                 DETAIL, EVENT_AT, CREATED_AT)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            [.integer(appeal), .text(type), .text(actor), staff.map { .integer($0) } ?? .null, from.map { .integer($0) } ?? .null,
-             to.map { .integer($0) } ?? .null, .bigint(thread), .text(detail, limit: 1000), at ?? context.now, context.now])
+            [.bigint(appeal), .text(type), .text(actor), staff.map { .bigint($0) } ?? .null, from.map { .bigint($0) } ?? .null,
+             to.map { .bigint($0) } ?? .null, .bigint(thread), .text(detail, limit: 1000), at ?? context.now, context.now])
     }
 
     // MARK: - Messages
@@ -325,7 +314,7 @@ public struct ChatThreadApplier: EventApplier {
             [.bigint(thread.id), .ascii(message.externalID, limit: 128),
              .bigint(thread.id), .ascii(message.externalID, limit: 128), .text(message.incoming ? "in" : "out"),
              .text(message.incoming ? "client" : "operator"), .text(message.authorName, limit: 150),
-             staff.map { .integer($0) } ?? .null, .text(orNull: message.body), .text(message.incoming ? "received" : "sent"),
+             staff.map { .bigint($0) } ?? .null, .text(orNull: message.body), .text(message.incoming ? "received" : "sent"),
              at, context.now, context.now])
         guard inserted != nil else { return }
         try context.execute(

@@ -67,7 +67,8 @@ public final class IntakePipeline: Service, Sendable {
     ///   - timestampOffset: `mango.timestamp_offset`.
     ///   - configuration: the database.
     ///   - profile: the MIS profile (`mis.profile`): every statement the appliers run against MIS tables
-    ///     (staff by extension and chat login, the MIS's appeals) comes from it.
+    ///     (staff by extension and chat login, the MIS's appeals) comes from it; without an appeals table
+    ///     (`"appeals": false`) MisLink's own `MISLINK_APPEALS` rows are the appeals.
     ///   - appliers: defaults to ``DefaultAppliers/all``.
     ///   - queries: the named queries that identify callers (`SQL/queries.sql`); defaults to the shipped
     ///     file, and without it calls are stored unidentified.
@@ -93,8 +94,7 @@ public final class IntakePipeline: Service, Sendable {
             logger.error("SQL/queries.sql (numbering_plan, own_numbers) is not found: calls and chats are stored with callers unidentified")
         }
         if !profile.manifest.appeals {
-            logger.warning(
-                "the MIS profile \(profile.name) has no appeals table (\"appeals\": false); MisLink's own appeals are not built yet, so calls and chat threads are stored without an appeal")
+            logger.info("the MIS profile \(profile.name) has no appeals table (\"appeals\": false): MisLink's own MISLINK_APPEALS rows are the appeals")
         }
     }
 

@@ -9,9 +9,10 @@ import MisLinkProfiles
 ///   recording); its trigger posts `MISLINK_COMMAND`, the outbound dispatcher sends it, and
 ///   `GET /api/v1/commands/{id}` shows how it went (the PBX's result arrives by `command_id`).
 /// - `POST /api/v1/appeals/{id}/booking` books a visit from an open appeal through the MIS profile's
-///   `book_visit` (on the reference schema a `SCHEDULE` row carrying the appeal id, so the MIS's own
-///   trigger records the booking on the appeal and queues the patient's confirmation, exactly as when
-///   the desktop MIS books it). A refusal the MIS raises is a 409 with its text.
+///   `book_visit`, given the appeal's id (on the reference schema a `SCHEDULE` row carrying it, so the
+///   MIS's own trigger records the booking on the appeal and queues the patient's confirmation, exactly as
+///   when the desktop MIS books it; МедБаза's procedure keeps it in `VNESH_ID`, and its trigger writes
+///   `booked`, which closes MisLink's own appeal). A refusal the MIS raises is a 409 with its text.
 struct CommandRoutes {
     let pool: FirebirdPool
     let mis: MISStatements
@@ -24,14 +25,14 @@ struct CommandRoutes {
     struct NewCommand: Codable {
         /// `call`, `transfer`, `hangup`, `record`.
         var kind: String
-        /// The operator (STAFF.ID) on whose behalf: their extension dials, or their call is acted on.
-        var staffId: Int
+        /// The operator (the MIS's employee id) on whose behalf: their extension dials, or their call is acted on.
+        var staffId: Int64
         /// A number in any format, an extension or a group: what to call or where to transfer.
         var target: String?
         /// MISLINK_CALLS.ID for transfer, hangup and record.
         var callId: Int64?
-        var patientId: Int?
-        var appealId: Int?
+        var patientId: Int64?
+        var appealId: Int64?
         /// `blind` (default) or `consultative`, for a transfer.
         var method: String?
     }
@@ -39,7 +40,7 @@ struct CommandRoutes {
     struct Command: Codable, ResponseEncodable {
         var id: Int64
         var kind: String
-        var staffId: Int
+        var staffId: Int64
         var target: String?
         var callId: Int64?
         var status: String
@@ -51,9 +52,9 @@ struct CommandRoutes {
     }
 
     struct NewBooking: Codable {
-        var patientId: Int?
-        var doctorId: Int
-        var serviceId: Int?
+        var patientId: Int64?
+        var doctorId: Int64
+        var serviceId: Int64?
         /// Clinic wall-clock time, as SCHEDULE.START_AT holds it: `2026-11-28T10:30:00` (no zone).
         var startAt: String
         /// Length of the visit; defaults to the service's DURATION_MIN, else 30.
@@ -61,9 +62,9 @@ struct CommandRoutes {
     }
 
     struct Booking: Codable, ResponseEncodable {
-        var scheduleId: Int
-        var appealId: Int
-        var patientId: Int
+        var scheduleId: Int64
+        var appealId: Int64
+        var patientId: Int64
         var startAt: String
     }
 
@@ -78,7 +79,7 @@ struct CommandRoutes {
             return command
         }
         group.post("appeals/:id/booking") { request, context in
-            let appeal = try RequestInput.integer(text: context.parameters.get("id") ?? "", "id")
+            let appeal = try RequestInput.id(text: context.parameters.get("id") ?? "", "id")
             let booking = try RequestInput.decode(NewBooking.self, from: try await request.body(limit: 16 * 1024))
             return try Response.json(try await book(appeal, booking), status: .created)
         }
@@ -88,9 +89,9 @@ struct CommandRoutes {
         guard ["call", "transfer", "hangup", "record"].contains(command.kind) else {
             throw HTTPError(.badRequest, message: "kind must be call, transfer, hangup or record")
         }
-        let staff = try RequestInput.integer(command.staffId, "staff_id")
-        let patient = try RequestInput.integer(command.patientId, "patient_id")
-        let appeal = try RequestInput.integer(command.appealId, "appeal_id")
+        let staff = try RequestInput.bigint(command.staffId, "staff_id")
+        let patient = try command.patientId.map { try RequestInput.bigint($0, "patient_id") }
+        let appeal = try command.appealId.map { try RequestInput.bigint($0, "appeal_id") }
         let call = try command.callId.map { try RequestInput.bigint($0, "call_id") }
         let target = try RequestInput.text(command.target, "target", max: 128)  // VARCHAR(128) CHARACTER SET UTF8
         if command.kind == "call" || command.kind == "transfer", (target ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
@@ -114,8 +115,8 @@ struct CommandRoutes {
                 VALUES (?, ?, ?, ?, ?, ?, ?, 'api')
                 RETURNING ID
                 """,
-            bindings: [.text(command.kind), .integer(staff), target.map { .text($0) } ?? .null, call.map { .bigint($0) } ?? .null,
-                       patient.map { .integer($0) } ?? .null, appeal.map { .integer($0) } ?? .null, payload.map { .text($0) } ?? .null])
+            bindings: [.text(command.kind), .bigint(staff), target.map { .text($0) } ?? .null, call.map { .bigint($0) } ?? .null,
+                       patient.map { .bigint($0) } ?? .null, appeal.map { .bigint($0) } ?? .null, payload.map { .text($0) } ?? .null])
         let mis = self.mis
         let id = try await pool.withTransaction { transaction -> Int64? in
             let attachment = transaction.attachment
@@ -144,7 +145,7 @@ struct CommandRoutes {
         }
         guard let row = rows.first else { return nil }
         return Command(
-            id: try row.decode(Int64.self, at: 0), kind: try row.decode(String.self, at: 1), staffId: try row.decode(Int.self, at: 2),
+            id: try row.decode(Int64.self, at: 0), kind: try row.decode(String.self, at: 1), staffId: try row.decode(Int64.self, at: 2),
             target: try row.decode(String?.self, at: 3), callId: try row.decode(Int64?.self, at: 4),
             status: try row.decode(String.self, at: 5), resultCode: try row.decode(String?.self, at: 6),
             result: try row.decode(String?.self, at: 7), pbxCommandId: try row.decode(String?.self, at: 8),
@@ -155,13 +156,16 @@ struct CommandRoutes {
     /// The longest visit a booking takes, in minutes (a week).
     static let maxMinutes = 7 * 24 * 60
 
-    private func book(_ appeal: Int32, _ booking: NewBooking) async throws -> Booking {
+    /// Books from an open appeal; the patient is the body's, else the appeal's. When the appeal is MisLink's
+    /// own and the profile's booking trigger did not enter `booked` in its chain (a profile with
+    /// `"booking_changes": "none"`), MisLink enters it, so the booking closes the appeal either way.
+    private func book(_ appeal: Int64, _ booking: NewBooking) async throws -> Booking {
         guard let start = Self.wallClock(booking.startAt) else {
             throw HTTPError(.badRequest, message: "start_at must be clinic wall-clock time such as 2026-11-28T10:30:00")
         }
-        let patient = try RequestInput.integer(booking.patientId, "patient_id")
-        let doctor = try RequestInput.integer(booking.doctorId, "doctor_id")
-        let service = try RequestInput.integer(booking.serviceId, "service_id")
+        let patient = try booking.patientId.map { try RequestInput.bigint($0, "patient_id") }
+        let doctor = try RequestInput.bigint(booking.doctorId, "doctor_id")
+        let service = try booking.serviceId.map { try RequestInput.bigint($0, "service_id") }
         let minutes = try RequestInput.integer(booking.minutes, "minutes", in: 1...Self.maxMinutes)
         let mis = self.mis
         let outcome = try await pool.withTransaction { transaction -> BookingOutcome in
@@ -169,12 +173,12 @@ struct CommandRoutes {
             for (field, table, id, exists) in [
                 ("doctor_id", "staff", doctor, mis.staffExists), ("patient_id", "patients", patient, mis.patientExists),
                 ("service_id", "services", service, mis.serviceExists),
-            ] as [(String, String, Int32?, (Int32, Transaction) throws -> Bool)] {
+            ] as [(String, String, Int64?, (Int64, Transaction) throws -> Bool)] {
                 guard let id else { continue }
                 guard try exists(id, transaction) else { return .unknown(field: field, table: table, id: id) }
             }
             guard let found = try mis.appeal(appeal, in: transaction), found.isOpen,
-                  let patient = patient.map(Int64.init) ?? found.patientId
+                  let patient = patient ?? found.patientID
             else { return .noOpenAppeal }
             let visit = try mis.bookVisit(
                 MISStatements.Visit(patientId: patient, doctorId: doctor, serviceId: service, startAt: start, minutes: minutes,
@@ -182,7 +186,10 @@ struct CommandRoutes {
             // MisLink's own record of the booking (on the reference schema the SCHEDULE trigger writes it too).
             _ = try transaction.attachment.execute(FirebirdQuery(
                 unsafeSQL: "UPDATE MISLINK_APPEALS SET BOOKED_SCHEDULE_ID = ? WHERE APPEAL_ID = ?",
-                bindings: [.bigint(visit), .integer(appeal)]), in: transaction)
+                bindings: [.bigint(visit), .bigint(appeal)]), in: transaction)
+            if mis.appeals.isOwn, try mis.appeal(appeal, in: transaction)?.isOpen == true {
+                try Self.enterBooked(appeal, visit: visit, in: transaction)
+            }
             return .booked(visit: visit, patient: patient)
         }
         switch outcome {
@@ -191,14 +198,21 @@ struct CommandRoutes {
         case .noOpenAppeal:
             throw HTTPError(.notFound, message: "no open appeal \(appeal) (a booking needs an open appeal with a patient)")
         case .booked(let visit, let patient):
-            return Booking(scheduleId: Int(visit), appealId: Int(appeal), patientId: Int(patient),
+            return Booking(scheduleId: visit, appealId: appeal, patientId: patient,
                            startAt: String(start.description.prefix(19)))
         }
     }
 
+    /// `booked` in the chain of MisLink's own appeal; V014's trigger closes the appeal with it.
+    private static func enterBooked(_ appeal: Int64, visit: Int64, in transaction: Transaction) throws {
+        _ = try transaction.attachment.execute(FirebirdQuery(
+            unsafeSQL: "INSERT INTO MISLINK_APPEAL_EVENTS (APPEAL_ID, EVENT_TYPE, ACTOR, SCHEDULE_ID) VALUES (?, 'booked', 'system', ?)",
+            bindings: [.bigint(appeal), .bigint(visit)]), in: transaction)
+    }
+
     /// What a booking's transaction found; a refusal by the MIS is thrown (``MISRefusal``) and rolls it back.
     private enum BookingOutcome: Sendable {
-        case unknown(field: String, table: String, id: Int32)
+        case unknown(field: String, table: String, id: Int64)
         case noOpenAppeal
         case booked(visit: Int64, patient: Int64)
     }

@@ -1,70 +1,75 @@
 import Firebird
+import MisLinkIntake
 import MisLinkProfiles
 
 /// The MIS profile's statements the REST API runs (SQL/profiles/CONTRACT.md), each inside the caller's
-/// transaction, with the columns read by their contract aliases.
+/// transaction, with the columns read by their contract aliases. Appeals go through the profile's
+/// ``AppealBook`` (the MIS's `appeal_*` statements, or MisLink's own `MISLINK_APPEALS` rows when the MIS
+/// has no appeals table). Every MIS id is an `Int64`.
 struct MISStatements: Sendable {
     let profile: MISProfile
+    let appeals: any AppealBook
 
-    /// An appeal as `appeal_get` returns it.
-    struct Appeal: Decodable, Sendable {
-        var appealId: Int64
-        /// `open`, `closed` or `cancelled`.
-        var status: String
-        var result: String?
-        var operatorId: Int64?
-        var patientId: Int64?
-
-        var isOpen: Bool { status.trimmingCharacters(in: .whitespaces) == "open" }
+    init(profile: MISProfile) {
+        self.profile = profile
+        appeals = profile.appealBook
     }
 
     /// What `book_visit` is given. Ids are the request's, already range-checked.
     struct Visit: Sendable {
         var patientId: Int64
-        var doctorId: Int32
-        var serviceId: Int32?
+        var doctorId: Int64
+        var serviceId: Int64?
         /// Clinic wall-clock time.
         var startAt: FirebirdTimestamp
         /// Nil: the service's own length.
         var minutes: Int32?
-        var appealId: Int32
+        var appealId: Int64
         /// Nil: nobody known (the REST API does not say who books).
         var operatorId: Int64?
     }
 
     /// Whether `staff_get` knows the employee.
-    func staffExists(_ id: Int32, in transaction: Transaction) throws -> Bool {
-        try !rows("staff_get", ["staff_id": .integer(id)], in: transaction).isEmpty
+    func staffExists(_ id: Int64, in transaction: Transaction) throws -> Bool {
+        try !rows("staff_get", ["staff_id": .bigint(id)], in: transaction).isEmpty
     }
 
     /// Whether `patient_message_name` knows the patient (it gives no row for an unknown id).
-    func patientExists(_ id: Int32, in transaction: Transaction) throws -> Bool {
-        try !rows("patient_message_name", ["patient_id": .integer(id)], in: transaction).isEmpty
+    func patientExists(_ id: Int64, in transaction: Transaction) throws -> Bool {
+        try !rows("patient_message_name", ["patient_id": .bigint(id)], in: transaction).isEmpty
     }
 
     /// Whether `service_get` knows the service.
-    func serviceExists(_ id: Int32, in transaction: Transaction) throws -> Bool {
-        try !rows("service_get", ["service_id": .integer(id)], in: transaction).isEmpty
+    func serviceExists(_ id: Int64, in transaction: Transaction) throws -> Bool {
+        try !rows("service_get", ["service_id": .bigint(id)], in: transaction).isEmpty
     }
 
-    /// The appeal, or nil when `appeal_get` gives no row.
-    func appeal(_ id: Int32, in transaction: Transaction) throws -> Appeal? {
-        try rows("appeal_get", ["appeal_id": .integer(id)], in: transaction).first?.decode(Appeal.self)
+    /// The appeal, or nil when there is none (or its id does not fit the column that keys appeals).
+    func appeal(_ id: Int64, in transaction: Transaction) throws -> Appeal? {
+        do {
+            return try appeals.get(id, in: AppealTransaction(profile: profile, transaction: transaction))
+        } catch let error as FirebirdError where error.isNumericOverflow {
+            return nil
+        }
     }
 
-    /// Runs `appeal_cancel` (the caller reads ``appeal(_:in:)`` after it).
+    /// Cancels an open appeal (the caller reads ``appeal(_:in:)`` after it).
     /// - Throws: ``MISRefusal`` when the MIS raises an exception.
-    func cancelAppeal(_ id: Int32, reason: FirebirdValue, in transaction: Transaction) throws {
-        _ = try rows("appeal_cancel", ["appeal_id": .integer(id), "reason": reason], in: transaction, refusable: true)
+    func cancelAppeal(_ id: Int64, reason: String?, in transaction: Transaction) throws {
+        do {
+            try appeals.cancel(id, reason: reason, in: AppealTransaction(profile: profile, transaction: transaction))
+        } catch let error as FirebirdError {
+            throw MISRefusal(error, statement: "appeal_cancel") ?? error
+        }
     }
 
     /// Books the visit through `book_visit`; its `VISIT_ID`.
     /// - Throws: ``MISRefusal`` when the MIS raises an exception (a slot taken, a doctor absent).
     func bookVisit(_ visit: Visit, in transaction: Transaction) throws -> Int64 {
         let rows = try rows("book_visit", [
-            "patient_id": .bigint(visit.patientId), "doctor_id": .integer(visit.doctorId),
-            "service_id": visit.serviceId.map { .integer($0) } ?? .null, "start_at": .timestamp(visit.startAt),
-            "minutes": visit.minutes.map { .integer($0) } ?? .null, "appeal_id": .integer(visit.appealId),
+            "patient_id": .bigint(visit.patientId), "doctor_id": .bigint(visit.doctorId),
+            "service_id": visit.serviceId.map { .bigint($0) } ?? .null, "start_at": .timestamp(visit.startAt),
+            "minutes": visit.minutes.map { .integer($0) } ?? .null, "appeal_id": .bigint(visit.appealId),
             "operator_id": visit.operatorId.map { .bigint($0) } ?? .null,
         ], in: transaction, refusable: true)
         guard let id = try rows.first?.decode(Int64?.self, column: "VISIT_ID") else {
@@ -74,7 +79,8 @@ struct MISStatements: Sendable {
     }
 
     /// The rows of the statement `name` with `values` bound. With `refusable`, an exception the MIS
-    /// raises becomes a ``MISRefusal``.
+    /// raises becomes a ``MISRefusal``; without, an id past what the MIS's key column holds (a BIGINT code
+    /// asked of an INTEGER key) finds no row.
     private func rows(_ name: String, _ values: [String: FirebirdValue], in transaction: Transaction,
                       refusable: Bool = false) throws -> [Row] {
         let query = try profile.statement(name).query(values)
@@ -82,6 +88,14 @@ struct MISStatements: Sendable {
             return try transaction.attachment.query(query, in: transaction)
         } catch let error as FirebirdError where refusable {
             throw MISRefusal(error, statement: name) ?? error
+        } catch let error as FirebirdError where error.isNumericOverflow {
+            return []
         }
     }
+}
+
+extension FirebirdError {
+    /// A bound number did not fit its parameter's type (SQLSTATE 22003, isc_numeric_out_of_range): an id of
+    /// 64 bits asked of an INTEGER column.
+    var isNumericOverflow: Bool { sqlState == "22003" || gdsCodes.contains(335_544_916) }
 }

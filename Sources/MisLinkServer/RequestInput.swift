@@ -6,7 +6,7 @@ import Hummingbird
 /// reaches a fixed-width type or a column: a value out of range is a 400 naming the field, never a trap
 /// and never the database's own refusal.
 ///
-/// Ids are positive (`1...Int32.max` for INTEGER keys, `1...Int64.max` for BIGINT ones); times lie within
+/// Ids are positive (`1...Int32.max` for INTEGER keys, `1...Int64.max` for BIGINT ones and every MIS id); times lie within
 /// Firebird's TIMESTAMP range (0001-01-01 to 9999-12-31); texts are counted in code points, as Firebird
 /// counts a `VARCHAR(n)`, and an ASCII column takes ASCII only.
 enum RequestInput {
@@ -33,6 +33,22 @@ enum RequestInput {
                          in range: ClosedRange<Int> = Int(Int16.min)...Int(Int16.max)) throws -> Int16 {
         guard range.contains(value), let narrow = Int16(exactly: value) else { throw outOfRange(field, range) }
         return narrow
+    }
+
+    /// A MIS id (patient, employee, appeal, service, visit), from JSON: any positive 64-bit integer, since a
+    /// MIS may key its rows with BIGINT codes (77000000000001).
+    static func id(_ value: Int, _ field: String) throws -> Int64 {
+        try bigint(Int64(value), field)
+    }
+
+    /// An optional MIS id, from JSON.
+    static func id(_ value: Int?, _ field: String) throws -> Int64? {
+        try value.map { try id($0, field) }
+    }
+
+    /// A MIS id from a query string or a path.
+    static func id(text: some StringProtocol, _ field: String) throws -> Int64 {
+        try bigint(text: text, field)
     }
 
     /// A BIGINT key, from JSON.

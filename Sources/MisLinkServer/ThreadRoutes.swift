@@ -30,13 +30,13 @@ struct ThreadRoutes {
         var externalId: String
         var channel: String
         var status: String
-        var operatorId: Int?
+        var operatorId: Int64?
         var contactName: String?
         var contactPhone: String?
-        var patientId: Int?
+        var patientId: Int64?
         var patientOthers: Int
         var patientDisplay: String?
-        var appealId: Int?
+        var appealId: Int64?
         var appealStatus: String?
         var appealDetached: Bool
         var unansweredCount: Int
@@ -50,7 +50,7 @@ struct ThreadRoutes {
     }
 
     struct Load: Codable {
-        var operatorId: Int
+        var operatorId: Int64
         var assigned: Int
         var capacity: Int
     }
@@ -67,7 +67,7 @@ struct ThreadRoutes {
         var direction: String
         var authorType: String
         var authorName: String?
-        var operatorId: Int?
+        var operatorId: Int64?
         var body: String?
         var status: String
         var sentAt: Date
@@ -95,7 +95,7 @@ struct ThreadRoutes {
     }
 
     struct Appeal: Codable, ResponseEncodable {
-        var id: Int
+        var id: Int64
         var status: String
         var result: String?
     }
@@ -114,10 +114,10 @@ struct ThreadRoutes {
             return try Response.json(try await send(message, thread: thread), status: .accepted)
         }
         group.post("appeals/:id/cancel") { request, context in
-            let id = try RequestInput.integer(text: context.parameters.get("id") ?? "", "id")
+            let id = try RequestInput.id(text: context.parameters.get("id") ?? "", "id")
             let body = try await request.body(limit: 16 * 1024)
             let cancel = body.isEmpty ? Cancel() : try RequestInput.decode(Cancel.self, from: body)
-            _ = try RequestInput.text(cancel.reason, "reason", max: 32)  // APPEALS.RESULT VARCHAR(32)
+            _ = try RequestInput.text(cancel.reason, "reason", max: 32)  // a MIS's RESULT may be VARCHAR(32) (the reference's is)
             return try await self.cancel(appeal: id, reason: cancel.reason)
         }
     }
@@ -128,23 +128,23 @@ struct ThreadRoutes {
 
     static let columns = """
         T.ID, T.PROVIDER, T.EXTERNAL_ID, T.CHANNEL, T.STATUS, T.OPERATOR_ID, T.CONTACT_NAME, T.CONTACT_PHONE, T.PATIENT_ID,
-        T.PATIENT_OTHERS, T.PATIENT_DISPLAY, T.APPEAL_ID, A.STATUS, M.IS_DETACHED, T.UNANSWERED_COUNT, T.LAST_MESSAGE_PREVIEW,
+        T.PATIENT_OTHERS, T.PATIENT_DISPLAY, T.APPEAL_ID, M.STATUS, M.IS_DETACHED, T.UNANSWERED_COUNT, T.LAST_MESSAGE_PREVIEW,
         T.OPENED_AT, T.ASSIGNED_AT, T.FIRST_RESPONSE_AT, T.LAST_MESSAGE_AT, T.CLOSED_AT, T.CLOSE_REASON,
         COALESCE(T.LAST_MESSAGE_AT, T.OPENED_AT)
         """
 
-    /// `operator` (STAFF.ID), `status` (queued, assigned, released, closed), `limit` (1–200, default 50), `cursor`.
+    /// `operator` (the MIS's employee id), `status` (queued, assigned, released, closed), `limit` (1–200, default 50), `cursor`.
     private func list(_ request: Request) async throws -> Page {
         let query = request.uri.queryParameters
         var conditions: [String] = []
         var bindings: [FirebirdValue] = []
-        var operatorID: Int32?
+        var operatorID: Int64?
         if let value = query["operator"].map(String.init), !value.isEmpty {
-            let id = try RequestInput.integer(text: value, "operator")
+            let id = try RequestInput.id(text: value, "operator")
             operatorID = id
             // An operator's threads: those in their queue now, and those that finished with their appeal open.
-            conditions.append("(T.OPERATOR_ID = ? OR (T.STATUS IN ('closed', 'released') AND A.OPERATOR_ID = ?))")
-            bindings += [.integer(id), .integer(id)]
+            conditions.append("(T.OPERATOR_ID = ? OR (T.STATUS IN ('closed', 'released') AND M.OPERATOR_ID = ?))")
+            bindings += [.bigint(id), .bigint(id)]
         }
         if let status = query["status"].map(String.init), !status.isEmpty {
             guard ["queued", "assigned", "released", "closed"].contains(status) else {
@@ -161,7 +161,6 @@ struct ThreadRoutes {
         let sql = """
             SELECT FIRST \(limit + 1) \(Self.columns)
               FROM MISLINK_CHAT_THREADS T
-              LEFT JOIN APPEALS A ON A.ID = T.APPEAL_ID
               LEFT JOIN MISLINK_APPEALS M ON M.APPEAL_ID = T.APPEAL_ID
             \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
             ORDER BY 23 DESC, T.ID DESC
@@ -172,7 +171,7 @@ struct ThreadRoutes {
             if let operatorID {
                 assigned = try await connection.query(FirebirdQuery(
                     unsafeSQL: "SELECT COUNT(*) FROM MISLINK_CHAT_THREADS WHERE OPERATOR_ID = ? AND STATUS = 'assigned'",
-                    bindings: [.integer(operatorID)])).first?.decode(Int.self, at: 0)
+                    bindings: [.bigint(operatorID)])).first?.decode(Int.self, at: 0)
             }
             return (rows, assigned)
         }
@@ -181,7 +180,7 @@ struct ThreadRoutes {
         if rows.count > limit, let last = rows.prefix(limit).last {
             next = KeysetCursor(at: try last.decode(FirebirdTimestamp.self, at: 22).date(in: .gmt), id: try last.decode(Int64.self, at: 0)).text
         }
-        let load = operatorID.map { Load(operatorId: Int($0), assigned: assigned ?? 0, capacity: capacity) }
+        let load = operatorID.map { Load(operatorId: $0, assigned: assigned ?? 0, capacity: capacity) }
         return Page(items: items, nextCursor: next, load: load)
     }
 
@@ -190,10 +189,10 @@ struct ThreadRoutes {
         return Thread(
             id: try row.decode(Int64.self, at: 0), provider: try row.decode(String.self, at: 1),
             externalId: try row.decode(String.self, at: 2), channel: try row.decode(String.self, at: 3),
-            status: try row.decode(String.self, at: 4), operatorId: try row.decode(Int?.self, at: 5),
+            status: try row.decode(String.self, at: 4), operatorId: try row.decode(Int64?.self, at: 5),
             contactName: try row.decode(String?.self, at: 6), contactPhone: try row.decode(String?.self, at: 7),
-            patientId: try row.decode(Int?.self, at: 8), patientOthers: try row.decode(Int.self, at: 9),
-            patientDisplay: try row.decode(String?.self, at: 10), appealId: try row.decode(Int?.self, at: 11),
+            patientId: try row.decode(Int64?.self, at: 8), patientOthers: try row.decode(Int.self, at: 9),
+            patientDisplay: try row.decode(String?.self, at: 10), appealId: try row.decode(Int64?.self, at: 11),
             appealStatus: try row.decode(String?.self, at: 12)?.trimmingCharacters(in: .whitespaces),
             appealDetached: try row.decode(Int?.self, at: 13) == 1, unansweredCount: try row.decode(Int.self, at: 14),
             lastMessagePreview: try row.decode(String?.self, at: 15), openedAt: try utc(16) ?? Date(timeIntervalSince1970: 0),
@@ -216,7 +215,7 @@ struct ThreadRoutes {
             Message(
                 id: try row.decode(Int64.self, at: 0), direction: try row.decode(String.self, at: 1),
                 authorType: try row.decode(String.self, at: 2), authorName: try row.decode(String?.self, at: 3),
-                operatorId: try row.decode(Int?.self, at: 4), body: try row.decode(String?.self, at: 5),
+                operatorId: try row.decode(Int64?.self, at: 4), body: try row.decode(String?.self, at: 5),
                 status: try row.decode(String.self, at: 6), sentAt: try row.decode(FirebirdTimestamp.self, at: 7).date(in: .gmt))
         }
         return Messages(threadId: thread, items: items)
@@ -224,7 +223,7 @@ struct ThreadRoutes {
 
     /// Queues the message; the dispatcher renders a template and sends it into the thread.
     private func send(_ message: NewMessage, thread: Int64) async throws -> Queued {
-        let staff = try RequestInput.integer(message.staffId, "staff_id")
+        let staff = try RequestInput.id(message.staffId, "staff_id")
         _ = try RequestInput.text(message.templateCode, "template_code", max: 63, charset: .ascii)  // VARCHAR(63) ASCII
         let id = try await pool.withTransaction { transaction -> Int64? in
             let attachment = transaction.attachment
@@ -241,21 +240,21 @@ struct ThreadRoutes {
                     """,
                 bindings: [.text(try row.decode(String.self, at: 0)), .bigint(thread), message.text.map { .text($0) } ?? .null,
                            message.templateCode.map { .text($0) } ?? .null,
-                           try row.decode(Int32?.self, at: 1).map { .integer($0) } ?? .null,
-                           try row.decode(Int32?.self, at: 2).map { .integer($0) } ?? .null,
-                           staff.map { .integer($0) } ?? .null]), in: transaction).first?.decode(Int64.self, at: 0)
+                           try row.decode(Int64?.self, at: 1).map { .bigint($0) } ?? .null,
+                           try row.decode(Int64?.self, at: 2).map { .bigint($0) } ?? .null,
+                           staff.map { .bigint($0) } ?? .null]), in: transaction).first?.decode(Int64.self, at: 0)
         }
         guard let id else { throw HTTPError(.internalServerError, message: "the outbox gave no id") }
         return Queued(outboxId: id, threadId: thread, status: "pending")
     }
 
-    /// Cancels an open appeal through the profile's `appeal_cancel` (on the reference schema the APPEALS
-    /// trigger records `cancelled` in its chain), then answers what `appeal_get` reads after it. The
-    /// appeal is read first too: `appeal_cancel` may be a MIS procedure, whose row count says nothing.
-    private func cancel(appeal: Int32, reason: String?) async throws -> Appeal {
+    /// Cancels an open appeal through the profile's ``AppealBook``: the MIS's `appeal_cancel` (on the
+    /// reference schema the APPEALS trigger records `cancelled` in its chain), or MisLink's own appeal's
+    /// STATUS (V014's trigger records it); then answers what the appeal reads after it. The appeal is read
+    /// first too: `appeal_cancel` may be a MIS procedure, whose row count says nothing.
+    private func cancel(appeal: Int64, reason: String?) async throws -> Appeal {
         let mis = self.mis
-        let reason = FirebirdValue.win1251(reason, limit: 32)
-        let (before, after) = try await pool.withTransaction { transaction -> (MISStatements.Appeal?, MISStatements.Appeal?) in
+        let (before, after) = try await pool.withTransaction { transaction -> (MisLinkIntake.Appeal?, MisLinkIntake.Appeal?) in
             let before = try mis.appeal(appeal, in: transaction)
             guard let before, before.isOpen else { return (before, nil) }
             try mis.cancelAppeal(appeal, reason: reason, in: transaction)
@@ -263,12 +262,11 @@ struct ThreadRoutes {
         }
         guard let before else { throw HTTPError(.notFound, message: "there is no appeal \(appeal)") }
         guard before.isOpen else {
-            let status = before.status.trimmingCharacters(in: .whitespaces)
-            throw HTTPError(.conflict, message: "appeal \(appeal) is \(status), not open: it cannot be cancelled")
+            throw HTTPError(.conflict, message: "appeal \(appeal) is \(before.status), not open: it cannot be cancelled")
         }
         guard let after, !after.isOpen else {
             throw HTTPError(.conflict, message: "appeal \(appeal) is still open: the MIS did not cancel it")
         }
-        return Appeal(id: Int(appeal), status: after.status.trimmingCharacters(in: .whitespaces), result: after.result)
+        return Appeal(id: appeal, status: after.status, result: after.result)
     }
 }

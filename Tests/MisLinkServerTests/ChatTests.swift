@@ -17,7 +17,8 @@ struct ChatFixture {
     let chatServer: RunningServer
     let poller: EdnaThreadPoller
 
-    static func start(_ label: String, capacity: Int = 5) async throws -> ChatFixture {
+    /// - Parameter profile: the MIS profile (`mis.profile`); nil for the worker's default, the reference.
+    static func start(_ label: String, capacity: Int = 5, profile: String? = nil) async throws -> ChatFixture {
         let chat = FakeChat()
         let chatServer = try await RunningServer.start(router: chat.router())
         let harness = try await WorkerHarness.start(label: label, configure: { settings in
@@ -29,6 +30,7 @@ struct ChatFixture {
             settings.chat.edna.pollSeconds = 0  // the test polls itself, after every step
             settings.chat.agents = ["chatwoot:11=ivanova", "chatwoot:12=petrov", "chatwoot:13=sidorova"]
             settings.chat.capacity = capacity
+            if let profile { settings.mis.profile = profile }
         })
         try await harness.execute([
             "INSERT INTO STAFF (ID, FULL_NAME, ROLE, CHAT_LOGIN) VALUES (901, 'Иванова Анна Сергеевна', 'operator', 'ivanova')",
@@ -80,7 +82,7 @@ struct ChatFixture {
     func chain(_ appeal: Int) async throws -> [String] {
         try await harness.query(
             "SELECT TRIM(EVENT_TYPE), COALESCE(FROM_STAFF_ID, 0), COALESCE(TO_STAFF_ID, STAFF_ID, 0) FROM MISLINK_APPEAL_EVENTS WHERE APPEAL_ID = ? ORDER BY ID",
-            [.integer(Int32(appeal))]).map { "\(try $0.decode(String.self, at: 0)):\(try $0.decode(Int.self, at: 1))>\(try $0.decode(Int.self, at: 2))" }
+            [.bigint(Int64(appeal))]).map { "\(try $0.decode(String.self, at: 0)):\(try $0.decode(Int.self, at: 1))>\(try $0.decode(Int.self, at: 2))" }
     }
 
     /// `APPEALS.STATUS`, `APPEALS.OPERATOR_ID`, `MISLINK_APPEALS.IS_DETACHED`, `LAST_OPERATOR_ID`.
@@ -89,7 +91,7 @@ struct ChatFixture {
             """
             SELECT TRIM(A.STATUS), A.OPERATOR_ID, M.IS_DETACHED, M.LAST_OPERATOR_ID
               FROM APPEALS A JOIN MISLINK_APPEALS M ON M.APPEAL_ID = A.ID WHERE A.ID = ?
-            """, [.integer(Int32(id))])[0]
+            """, [.bigint(Int64(id))])[0]
         return (try row.decode(String.self, at: 0), try row.decode(Int?.self, at: 1), try row.decode(Int.self, at: 2) == 1,
                 try row.decode(Int?.self, at: 3))
     }
@@ -125,7 +127,7 @@ struct ChatTests {
         #expect(try await fixture.chain(appeal) == ["created:0>0", "assigned:0>901", "closed:0>901"])
         let mis = try await fixture.harness.query(
             "SELECT TRIM(A.CHANNEL), A.PATIENT_ID, TRIM(M.CHANNEL), TRIM(M.SOURCE), M.PATIENT_DISPLAY FROM APPEALS A JOIN MISLINK_APPEALS M ON M.APPEAL_ID = A.ID WHERE A.ID = ?",
-            [.integer(Int32(appeal))])[0]
+            [.bigint(Int64(appeal))])[0]
         #expect(try mis.decode(String.self, at: 0) == "whatsapp" && mis.decode(Int?.self, at: 1) == 9010)
         #expect(try mis.decode(String.self, at: 2) == "whatsapp" && mis.decode(String.self, at: 3) == "chat")
         #expect(try mis.decode(String?.self, at: 4)?.contains("и ещё 1") == true)
@@ -135,7 +137,7 @@ struct ChatTests {
             "INSERT INTO SCHEDULE (PATIENT_ID, DOCTOR_ID, START_AT, END_AT, STATUS, APPEAL_ID, CREATED_BY) VALUES (9010, 904, DATEADD(DAY, 2, CURRENT_TIMESTAMP), DATEADD(MINUTE, 30, DATEADD(DAY, 2, CURRENT_TIMESTAMP)), 'booked', \(appeal), 901)",
         ])
         #expect(try await fixture.appeal(appeal).status == "closed")
-        #expect(try await fixture.harness.query("SELECT TRIM(RESULT) FROM APPEALS WHERE ID = ?", [.integer(Int32(appeal))])[0]
+        #expect(try await fixture.harness.query("SELECT TRIM(RESULT) FROM APPEALS WHERE ID = ?", [.bigint(Int64(appeal))])[0]
             .decode(String?.self, at: 0) == "booked")
         let booked = try await fixture.chain(appeal)
         #expect(booked.suffix(2) == ["booked:0>901", "closed:0>901"], "\(booked)")
@@ -241,7 +243,7 @@ struct ChatTests {
         #expect(bodies == texts && texts.count == 3)
         let names = try await fixture.harness.query(
             "SELECT A.CONTACT_NAME, M.CONTACT_NAME, T.CONTACT_NAME FROM APPEALS A JOIN MISLINK_APPEALS M ON M.APPEAL_ID = A.ID JOIN MISLINK_CHAT_THREADS T ON T.ID = M.THREAD_ID WHERE A.ID = ?",
-            [.integer(Int32(appeal))])[0]
+            [.bigint(Int64(appeal))])[0]
         #expect(try names.decode(String?.self, at: 0) == "Елена ? Смирнова")  // WIN1251: one '?' per character it cannot hold
         #expect(try names.decode(String?.self, at: 1) == "Елена 🌸 Смирнова" && names.decode(String?.self, at: 2) == "Елена 🌸 Смирнова")
 

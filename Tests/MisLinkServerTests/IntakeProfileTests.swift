@@ -7,7 +7,7 @@ import MisLinkTestSupport
 import Testing
 
 /// The intake writes the MIS only through the profile's statements: a copy of the reference profile
-/// with one statement changed changes what lands in the MIS, and one without appeals gets none.
+/// with one statement changed changes what lands in the MIS, and one without appeals gets MisLink's own.
 @Suite("Intake through the MIS profile")
 struct IntakeProfileTests {
     /// A copy of the reference profile in a new folder, its two files edited.
@@ -79,7 +79,7 @@ struct IntakeProfileTests {
         #expect(try row.decode(Int?.self, at: 2) == 901)  // staff_chat_logins, then appeal_get and appeal_assign
     }
 
-    @Test func withoutAnAppealsTableThreadsAreStoredWithoutAnAppeal() async throws {
+    @Test func withoutAnAppealsTableThreadsGetMisLinksOwnAppeal() async throws {
         let profile = try Self.referenceCopy("no-appeals", manifest: { text in
             #expect(text.contains("\"appeals\": true"))
             return text.replacingOccurrences(of: "\"appeals\": true", with: "\"appeals\": false")
@@ -91,10 +91,15 @@ struct IntakeProfileTests {
             "SELECT STATUS, APPEAL_ID, PATIENT_ID, OPERATOR_ID FROM MISLINK_CHAT_THREADS WHERE PROVIDER = 'chatwoot' AND EXTERNAL_ID = '420'")
         let row = try #require(rows.first)
         #expect(try row.decode(String.self, at: 0) == "closed")
-        #expect(try row.decode(Int?.self, at: 1) == nil)
-        #expect(try row.decode(Int?.self, at: 2) == 9010)
+        let appeal = try #require(try row.decode(Int64?.self, at: 1))
+        #expect(try row.decode(Int64?.self, at: 2) == 9010)
+        // The appeal is MisLink's own row, with the patient and the operator who had the thread; the MIS gets none.
+        let own = try await harness.query(
+            "SELECT IS_OWN, STATUS, PATIENT_ID, OPERATOR_ID FROM MISLINK_APPEALS WHERE APPEAL_ID = ?", [.bigint(appeal)])
+        let ownRow = try #require(own.first)
+        #expect(try ownRow.decode(Int.self, at: 0) == 1 && ownRow.decode(String.self, at: 1) == "open")
+        #expect(try ownRow.decode(Int64?.self, at: 2) == 9010 && ownRow.decode(Int64?.self, at: 3) == 901)
         #expect(try await harness.count("SELECT COUNT(*) FROM APPEALS") == 0)
-        #expect(try await harness.count("SELECT COUNT(*) FROM MISLINK_APPEALS") == 0)
         #expect(try await harness.count("SELECT COUNT(*) FROM MISLINK_INBOX WHERE STATUS IN ('failed', 'retrying')") == 0)
     }
 

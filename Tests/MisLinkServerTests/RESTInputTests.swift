@@ -39,31 +39,54 @@ struct RESTInputTests {
     }
 
     /// Past Int32 (INTEGER), Int16 (SMALLINT) and Int64: each of these trapped (`Int32(…)`) or was clamped to
-    /// another id, or came back as a bare "not the JSON this endpoint takes".
+    /// another id, or came back as a bare "not the JSON this endpoint takes". A MIS id (patient, employee,
+    /// appeal, service) is any positive Int64, since a MIS may key with BIGINT codes: past Int64 it is refused.
     @Test func hugeIdsAreRefusedNamingTheField() async throws {
         let harness = try await WorkerHarness.start(label: "input-huge")
         defer { Task { await harness.stop() } }
         try await harness.execute(Self.clinic)
         let huge = "3000000000"
-        try await expectRefused(harness, "POST", "/api/v1/commands", #"{"kind":"call","staff_id":901,"target":"101","patient_id":\#(huge)}"#, naming: "patient_id")
-        try await expectRefused(harness, "POST", "/api/v1/commands", #"{"kind":"call","staff_id":901,"target":"101","appeal_id":\#(huge)}"#, naming: "appeal_id")
-        try await expectRefused(harness, "POST", "/api/v1/commands", #"{"kind":"call","staff_id":\#(huge),"target":"101"}"#, naming: "staff_id")
+        let past64 = "99999999999999999999"
+        try await expectRefused(harness, "POST", "/api/v1/commands", #"{"kind":"call","staff_id":901,"target":"101","patient_id":\#(past64)}"#, naming: "patient_id")
+        try await expectRefused(harness, "POST", "/api/v1/commands", #"{"kind":"call","staff_id":901,"target":"101","appeal_id":\#(past64)}"#, naming: "appeal_id")
+        try await expectRefused(harness, "POST", "/api/v1/commands", #"{"kind":"call","staff_id":\#(past64),"target":"101"}"#, naming: "staff_id")
         try await expectRefused(harness, "POST", "/api/v1/commands", #"{"kind":"hangup","staff_id":901,"call_id":1e30}"#, naming: "call_id")
-        try await expectRefused(harness, "POST", "/api/v1/appeals/1/booking", #"{"doctor_id":904,"patient_id":\#(huge),"start_at":"2030-03-14T10:30"}"#, naming: "patient_id")
-        try await expectRefused(harness, "POST", "/api/v1/appeals/1/booking", #"{"doctor_id":904,"service_id":\#(huge),"start_at":"2030-03-14T10:30"}"#, naming: "service_id")
+        try await expectRefused(harness, "POST", "/api/v1/appeals/1/booking", #"{"doctor_id":904,"patient_id":\#(past64),"start_at":"2030-03-14T10:30"}"#, naming: "patient_id")
+        try await expectRefused(harness, "POST", "/api/v1/appeals/1/booking", #"{"doctor_id":904,"service_id":\#(past64),"start_at":"2030-03-14T10:30"}"#, naming: "service_id")
         try await expectRefused(harness, "POST", "/api/v1/appeals/1/booking", #"{"doctor_id":904,"minutes":\#(huge),"start_at":"2030-03-14T10:30"}"#, naming: "minutes")
-        try await expectRefused(harness, "POST", "/api/v1/appeals/\(huge)/booking", #"{"doctor_id":904,"start_at":"2030-03-14T10:30"}"#, naming: "id")
-        try await expectRefused(harness, "POST", "/api/v1/threads/1/messages", #"{"text":"hi","staff_id":\#(huge)}"#, naming: "staff_id")
+        try await expectRefused(harness, "POST", "/api/v1/appeals/\(past64)/booking", #"{"doctor_id":904,"start_at":"2030-03-14T10:30"}"#, naming: "id")
+        try await expectRefused(harness, "POST", "/api/v1/appeals/\(past64)/cancel", "{}", naming: "id")
+        try await expectRefused(harness, "POST", "/api/v1/threads/1/messages", #"{"text":"hi","staff_id":\#(past64)}"#, naming: "staff_id")
         try await expectRefused(harness, "POST", "/api/v1/mailings", #"{"title":"t","kind":"announcement","body":"b","patient_ids":[9010,\#(huge)]}"#, naming: "patient_ids[1]")
         try await expectRefused(harness, "POST", "/api/v1/mailings", #"{"title":"t","kind":"announcement","body":"b","patient_ids":[9010],"staff_id":\#(huge)}"#, naming: "staff_id")
         try await expectRefused(harness, "PUT", "/api/v1/templates/greeting", #"{"body":"Hello","sort_order":40000}"#, naming: "sort_order")
         try await expectRefused(harness, "GET", "/api/v1/calls?patient=\(huge)", naming: "patient")
-        try await expectRefused(harness, "GET", "/api/v1/threads?operator=\(huge)", naming: "operator")
+        try await expectRefused(harness, "GET", "/api/v1/threads?operator=\(past64)", naming: "operator")
         try await expectRefused(harness, "GET", "/api/v1/reports/appeals?from=2026-11-01&to=2026-11-02&operator=\(huge)", naming: "operator")
         try await expectRefused(harness, "GET", "/api/v1/commands/99999999999999999999", naming: "id")
         try await expectRefused(harness, "GET", "/api/v1/calls/77/recordings/99999999999", naming: "n")
         try await expectAlive(harness)
         #expect(try await harness.count("SELECT COUNT(*) FROM MISLINK_COMMANDS") == 0)
+    }
+
+    /// A 14-digit MIS code (МедБаза's 77000000000001) is an id like any other: asked of a MIS whose keys are
+    /// INTEGER it finds nothing (a 400 or 404 naming it), never a trap or a 500.
+    @Test func bigintMISIdsAreLookedUpNotRefused() async throws {
+        let harness = try await WorkerHarness.start(label: "input-bigint")
+        defer { Task { await harness.stop() } }
+        try await harness.execute(Self.clinic)
+        let code = "77000000000001"
+        let staff = try await send(harness, "POST", "/api/v1/commands", #"{"kind":"call","staff_id":\#(code),"target":"101"}"#)
+        #expect(staff.status == 400 && staff.text.contains("no employee \(code)"), "\(staff.status) \(staff.text)")
+        expectDocumented("POST", "/api/v1/commands", staff)
+        let doctor = try await send(harness, "POST", "/api/v1/appeals/1/booking", #"{"doctor_id":\#(code),"start_at":"2030-03-14T10:30"}"#)
+        #expect(doctor.status == 400 && doctor.text.contains("doctor_id"), "\(doctor.status) \(doctor.text)")
+        let appeal = try await send(harness, "POST", "/api/v1/appeals/\(code)/booking", #"{"doctor_id":904,"start_at":"2030-03-14T10:30"}"#)
+        #expect(appeal.status == 404, "\(appeal.status) \(appeal.text)")
+        expectDocumented("POST", "/api/v1/appeals/\(code)/booking", appeal)
+        let cancel = try await send(harness, "POST", "/api/v1/appeals/\(code)/cancel", "{}")
+        #expect(cancel.status == 404, "\(cancel.status) \(cancel.text)")
+        try await expectAlive(harness)
     }
 
     /// Ids are positive: a negative one is a 400, not an empty page or a lookup.

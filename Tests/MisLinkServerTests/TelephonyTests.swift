@@ -109,7 +109,7 @@ struct TelephonyTests {
         #expect(try call[0].decode(String.self, at: 1) == "talking")
         // The answer opened one phone appeal for 902 with the identified patient.
         let appealID = try #require(try call[0].decode(Int?.self, at: 2))
-        let appeal = try await harness.query("SELECT CHANNEL, DIRECTION, PATIENT_ID, OPERATOR_ID, STATUS FROM APPEALS WHERE ID = ?", [.integer(Int32(appealID))])
+        let appeal = try await harness.query("SELECT CHANNEL, DIRECTION, PATIENT_ID, OPERATOR_ID, STATUS FROM APPEALS WHERE ID = ?", [.bigint(Int64(appealID))])
         #expect(try appeal[0].decode(String.self, at: 0) == "phone" && appeal[0].decode(String.self, at: 4) == "open")
         #expect(try appeal[0].decode(Int?.self, at: 2) == 9010 && appeal[0].decode(Int?.self, at: 3) == 902)
 
@@ -117,10 +117,10 @@ struct TelephonyTests {
         _ = try await harness.mango("events/call", json: callEvent(entry: "R1", call: "R1-t903", seq: 1, state: "Appeared", timestamp: t + 60, toExtension: "103"))
         _ = try await harness.mango("events/call", json: callEvent(entry: "R1", call: "R1-t903", seq: 2, state: "Connected", timestamp: t + 70, toExtension: "103"))
         _ = try await harness.mango("events/call", json: callEvent(entry: "R1", call: "R1-102", seq: 3, state: "Disconnected", timestamp: t + 70, toExtension: "102"))
-        let moved = try await harness.query("SELECT OPERATOR_ID FROM APPEALS WHERE ID = ?", [.integer(Int32(appealID))])
+        let moved = try await harness.query("SELECT OPERATOR_ID FROM APPEALS WHERE ID = ?", [.bigint(Int64(appealID))])
         #expect(try moved[0].decode(Int?.self, at: 0) == 903)
         let chain = try await harness.query(
-            "SELECT EVENT_TYPE, STAFF_ID, FROM_STAFF_ID FROM MISLINK_APPEAL_EVENTS WHERE APPEAL_ID = ? ORDER BY ID", [.integer(Int32(appealID))])
+            "SELECT EVENT_TYPE, STAFF_ID, FROM_STAFF_ID FROM MISLINK_APPEAL_EVENTS WHERE APPEAL_ID = ? ORDER BY ID", [.bigint(Int64(appealID))])
         #expect(try chain.map { try $0.decode(String.self, at: 0) } == ["created", "transferred"])
         #expect(try chain[1].decode(Int?.self, at: 2) == 902 && chain[1].decode(Int?.self, at: 1) == 903)
         #expect(try await harness.count("SELECT COUNT(*) FROM APPEALS") == 1)
@@ -134,11 +134,11 @@ struct TelephonyTests {
             headers: [(name: "Authorization", value: "Bearer \(WorkerHarness.token)")]))
         #expect(booked.status == 201, "\(booked.text)")
         expectDocumented("POST", "/api/v1/appeals/\(appealID)/booking", booked)
-        let visit = try await harness.query("SELECT PATIENT_ID, APPEAL_ID, END_AT FROM SCHEDULE WHERE APPEAL_ID = ?", [.integer(Int32(appealID))])
+        let visit = try await harness.query("SELECT PATIENT_ID, APPEAL_ID, END_AT FROM SCHEDULE WHERE APPEAL_ID = ?", [.bigint(Int64(appealID))])
         #expect(try visit.count == 1 && visit[0].decode(Int.self, at: 0) == 9010)
         #expect(try visit[0].decode(FirebirdTimestamp.self, at: 2).description.hasPrefix("2030-03-14 11:00"))
         let events = try await harness.query(
-            "SELECT EVENT_TYPE FROM MISLINK_APPEAL_EVENTS WHERE APPEAL_ID = ? ORDER BY ID", [.integer(Int32(appealID))])
+            "SELECT EVENT_TYPE FROM MISLINK_APPEAL_EVENTS WHERE APPEAL_ID = ? ORDER BY ID", [.bigint(Int64(appealID))])
         // The booking completes the appeal (V009): booked, then closed with RESULT 'booked'.
         #expect(try events.map { try $0.decode(String.self, at: 0) } == ["created", "transferred", "booked", "closed"])
         #expect(try await harness.count("SELECT COUNT(*) FROM MISLINK_APPEALS WHERE BOOKED_SCHEDULE_ID IS NOT NULL") == 1)
