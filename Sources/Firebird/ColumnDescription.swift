@@ -20,6 +20,21 @@ public struct FirebirdType: Hashable, Sendable, CustomStringConvertible {
     public static let array = FirebirdType(rawValue: SQL_ARRAY)
     public static let boolean = FirebirdType(rawValue: SQL_BOOLEAN)
     public static let null = FirebirdType(rawValue: SQL_NULL)
+    // Firebird 4+ types (`sqlda_pub.h`); Firebird 3's ibase.h does not define them.
+    /// INT128, and NUMERIC/DECIMAL of 19 to 38 digits (`SQL_INT128`).
+    public static let int128 = FirebirdType(rawValue: 32752)
+    /// DECFLOAT(16) (`SQL_DEC16`).
+    public static let decfloat16 = FirebirdType(rawValue: 32760)
+    /// DECFLOAT(34) (`SQL_DEC34`).
+    public static let decfloat34 = FirebirdType(rawValue: 32762)
+    /// TIME WITH TIME ZONE (`SQL_TIME_TZ`).
+    public static let timeTZ = FirebirdType(rawValue: 32756)
+    /// TIMESTAMP WITH TIME ZONE (`SQL_TIMESTAMP_TZ`).
+    public static let timestampTZ = FirebirdType(rawValue: 32754)
+    /// TIME WITH TIME ZONE with the zone's offset added (`SQL_TIME_TZ_EX`).
+    public static let timeTZExtended = FirebirdType(rawValue: 32750)
+    /// TIMESTAMP WITH TIME ZONE with the zone's offset added (`SQL_TIMESTAMP_TZ_EX`).
+    public static let timestampTZExtended = FirebirdType(rawValue: 32748)
 
     public var description: String {
         switch rawValue {
@@ -37,6 +52,11 @@ public struct FirebirdType: Hashable, Sendable, CustomStringConvertible {
         case SQL_ARRAY: "ARRAY"
         case SQL_BOOLEAN: "BOOLEAN"
         case SQL_NULL: "NULL"
+        case 32752: "INT128"
+        case 32760: "DECFLOAT(16)"
+        case 32762: "DECFLOAT(34)"
+        case 32756, 32750: "TIME WITH TIME ZONE"
+        case 32754, 32748: "TIMESTAMP WITH TIME ZONE"
         default: "SQL type \(rawValue)"
         }
     }
@@ -63,7 +83,7 @@ public struct ColumnDescription: Hashable, Sendable {
 
     /// True for NUMERIC/DECIMAL columns (integer types with a negative scale).
     public var isDecimal: Bool {
-        scale < 0 && (type == .smallint || type == .integer || type == .bigint)
+        scale < 0 && (type == .smallint || type == .integer || type == .bigint || type == .int128)
     }
 
     /// The charset id of a CHAR/VARCHAR column, or of a text BLOB.

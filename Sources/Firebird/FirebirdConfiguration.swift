@@ -28,6 +28,10 @@ public struct FirebirdConfiguration: Sendable, Hashable {
     /// setting. The engine takes it from the first attachment that opens the database; bulk loads gain
     /// from a larger cache.
     public var pageBuffers: Int?
+    /// How a Firebird 4+ server describes its newer types to this attachment (`isc_dpb_set_bind`).
+    /// Defaults to ``FirebirdTypeBinding/native``: the binding reads INT128, DECFLOAT and the
+    /// WITH TIME ZONE types as they are.
+    public var typeBinding: FirebirdTypeBinding = .native
 
     /// Creates a configuration; see each property for its default.
     public init(
@@ -61,6 +65,7 @@ public struct FirebirdConfiguration: Sendable, Hashable {
         dpb.append(string: charset.name, tag: isc_dpb_lc_ctype)
         dpb.append(flag: isc_dpb_utf8_filename)
         if let pageBuffers { dpb.append(int: Int32(clamping: pageBuffers), tag: isc_dpb_num_buffers) }
+        if let rules = typeBinding.rules { dpb.append(string: rules, tag: FirebirdTypeBinding.dpbTag) }
         // A server DSN goes to the server only: without this, when the server is down the client
         // library falls back to its embedded engine and opens the file itself, behind the server's back.
         if !dsn.isEmbedded { dpb.append(string: "Providers=Remote", tag: isc_dpb_config) }

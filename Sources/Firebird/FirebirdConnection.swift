@@ -121,6 +121,11 @@ public final class FirebirdConnection: @unchecked Sendable {
         try await withAttachment { try $0.info() }
     }
 
+    /// The server's version and the database's ODS (see ``FirebirdAttachment/serverInfo()``).
+    public func serverInfo() async throws -> FirebirdServerInfo {
+        try await withAttachment { try $0.serverInfo() }
+    }
+
     /// Cancels whatever the connection is running now (`fb_cancel_operation`).
     public func cancelOperation() {
         cancelHandle.cancel()

@@ -1,7 +1,7 @@
 /// A value of a Firebird column or parameter, mirroring the SQL types exactly.
 ///
-/// NUMERIC and DECIMAL are ``FirebirdDecimal`` (a scaled integer, never a Double). Dates and times are
-/// wall-clock values with no zone. Text is always a Swift String (decoded from the column's charset);
+/// NUMERIC and DECIMAL are ``FirebirdDecimal`` (a scaled integer, never a Double). DATE, TIME and
+/// TIMESTAMP are wall-clock values with no zone; the Firebird 4+ types WITH TIME ZONE carry theirs. Text is always a Swift String (decoded from the column's charset);
 /// `OCTETS` strings and binary BLOBs are bytes.
 public enum FirebirdValue: Hashable, Sendable {
     case null
@@ -20,6 +20,14 @@ public enum FirebirdValue: Hashable, Sendable {
     case time(FirebirdTime)
     case timestamp(FirebirdTimestamp)
     case boolean(Bool)
+    /// INT128 (Firebird 4+).
+    case int128(Int128)
+    /// DECFLOAT(16) or DECFLOAT(34) (Firebird 4+), exact.
+    case decfloat(FirebirdDecFloat)
+    /// TIME WITH TIME ZONE (Firebird 4+).
+    case timeTZ(FirebirdTimeTZ)
+    /// TIMESTAMP WITH TIME ZONE (Firebird 4+).
+    case timestampTZ(FirebirdTimestampTZ)
 
     /// True for `.null`.
     public var isNull: Bool {
@@ -45,6 +53,10 @@ extension FirebirdValue: CustomStringConvertible, CustomDebugStringConvertible {
         case .time(let v): v.description
         case .timestamp(let v): v.description
         case .boolean(let v): v ? "TRUE" : "FALSE"
+        case .int128(let v): String(v)
+        case .decfloat(let v): v.description
+        case .timeTZ(let v): v.description
+        case .timestampTZ(let v): v.description
         }
     }
 

@@ -39,6 +39,10 @@ extension FirebirdValue: FirebirdValueConvertible {
         case .time: "TIME"
         case .timestamp: "TIMESTAMP"
         case .boolean: "BOOLEAN"
+        case .int128: "INT128"
+        case .decfloat: "DECFLOAT"
+        case .timeTZ: "TIME WITH TIME ZONE"
+        case .timestampTZ: "TIMESTAMP WITH TIME ZONE"
         }
     }
 }
@@ -57,7 +61,7 @@ extension Optional: FirebirdDecodable where Wrapped: FirebirdDecodable {
 extension FixedWidthInteger where Self: FirebirdDecodable {
     static func exactly(_ value: FirebirdValue) throws -> Self {
         guard let number = value.exactNumber, let whole = number.rescaled(to: 0), whole == number,
-            let result = Self(exactly: whole.unscaled)
+            let result = Self(exactly: whole.significand)
         else { throw conversionError(value, Self.self) }
         return result
     }
@@ -80,6 +84,11 @@ extension Int32: FirebirdValueConvertible {
 
 extension Int16: FirebirdValueConvertible {
     public var firebirdValue: FirebirdValue { .smallint(self) }
+    public init(firebirdValue: FirebirdValue) throws { self = try .exactly(firebirdValue) }
+}
+
+extension Int128: FirebirdValueConvertible {
+    public var firebirdValue: FirebirdValue { .int128(self) }
     public init(firebirdValue: FirebirdValue) throws { self = try .exactly(firebirdValue) }
 }
 
@@ -126,8 +135,43 @@ extension FirebirdDecimal: FirebirdValueConvertible {
             self = parsed
             return
         }
+        if case .decfloat(let number) = firebirdValue, let exact = number.exactDecimal {
+            self = exact
+            return
+        }
         guard let number = firebirdValue.exactNumber else { throw conversionError(firebirdValue, FirebirdDecimal.self) }
         self = number
+    }
+}
+
+extension FirebirdDecFloat: FirebirdValueConvertible {
+    public var firebirdValue: FirebirdValue { .decfloat(self) }
+    public init(firebirdValue: FirebirdValue) throws {
+        switch firebirdValue {
+        case .decfloat(let number): self = number
+        case .text(let text):
+            guard let parsed = FirebirdDecFloat(text) else { throw conversionError(firebirdValue, FirebirdDecFloat.self) }
+            self = parsed
+        default:
+            guard let number = firebirdValue.exactNumber else { throw conversionError(firebirdValue, FirebirdDecFloat.self) }
+            self = FirebirdDecFloat(number)
+        }
+    }
+}
+
+extension FirebirdTimestampTZ: FirebirdValueConvertible {
+    public var firebirdValue: FirebirdValue { .timestampTZ(self) }
+    public init(firebirdValue: FirebirdValue) throws {
+        guard case .timestampTZ(let value) = firebirdValue else { throw conversionError(firebirdValue, FirebirdTimestampTZ.self) }
+        self = value
+    }
+}
+
+extension FirebirdTimeTZ: FirebirdValueConvertible {
+    public var firebirdValue: FirebirdValue { .timeTZ(self) }
+    public init(firebirdValue: FirebirdValue) throws {
+        guard case .timeTZ(let value) = firebirdValue else { throw conversionError(firebirdValue, FirebirdTimeTZ.self) }
+        self = value
     }
 }
 

@@ -73,8 +73,26 @@ final class SQLDA {
     func indicator(_ index: Int) -> UnsafeMutablePointer<Int16> { indicators! + index }
 
     /// Records the descriptions and gives every variable its buffer and indicator.
-    func layOut() {
+    ///
+    /// With `extendedZones` (for output), TIME/TIMESTAMP WITH TIME ZONE columns are asked for in
+    /// their extended forms, so the server adds each value's offset from UTC and no tz database is
+    /// needed here to show a region's local time.
+    func layOut(extendedZones: Bool = false) {
         let count = self.count
+        if extendedZones {
+            for index in 0..<count {
+                let variable = self[index]
+                switch Int32(variable.pointee.sqltype & ~1) {
+                case FirebirdType.timeTZ.rawValue:
+                    variable.pointee.sqltype = Int16(FirebirdType.timeTZExtended.rawValue) | (variable.pointee.sqltype & 1)
+                    variable.pointee.sqllen = 8
+                case FirebirdType.timestampTZ.rawValue:
+                    variable.pointee.sqltype = Int16(FirebirdType.timestampTZExtended.rawValue) | (variable.pointee.sqltype & 1)
+                    variable.pointee.sqllen = 12
+                default: break
+                }
+            }
+        }
         columns = (0..<count).map { ColumnDescription(self[$0].pointee) }
         data?.deallocate()
         indicators?.deallocate()

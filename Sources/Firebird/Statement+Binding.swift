@@ -32,13 +32,14 @@ extension Statement {
             }
             switch column.type {
             case .smallint:
-                guard let small = Int16(exactly: scaled.unscaled) else { return try sendNatural(.decimal(scaled), at: index) }
+                guard let small = Int16(exactly: scaled.significand) else { return try sendNatural(.decimal(scaled), at: index) }
                 buffer.storeBytes(of: small, as: Int16.self)
             case .integer:
-                guard let int = Int32(exactly: scaled.unscaled) else { return try sendNatural(.decimal(scaled), at: index) }
+                guard let int = Int32(exactly: scaled.significand) else { return try sendNatural(.decimal(scaled), at: index) }
                 buffer.storeBytes(of: int, as: Int32.self)
             default:
-                buffer.storeBytes(of: scaled.unscaled, as: Int64.self)
+                guard let big = scaled.unscaled64 else { return try sendNatural(.decimal(scaled), at: index) }
+                buffer.storeBytes(of: big, as: Int64.self)
             }
         case .float, .double:
             guard let number = value.approximateNumber else { return try sendNatural(value, at: index) }
@@ -98,6 +99,8 @@ extension Statement {
         case .boolean:
             guard case .boolean(let flag) = value else { return try sendNatural(value, at: index) }
             buffer.storeBytes(of: flag ? 1 : 0, as: UInt8.self)
+        case .int128, .decfloat16, .decfloat34, .timeTZ, .timestampTZ, .timeTZExtended, .timestampTZExtended:
+            if try !bindExtended(value, to: column) { try sendNatural(value, at: index) }
         case .blob:
             let bytes: [UInt8]
             switch value {
@@ -130,7 +133,7 @@ extension Statement {
     }
 
     /// Sends the value as its own SQL type, from the parameter's overflow buffer, for the server to convert.
-    private func sendNatural(_ value: FirebirdValue, at index: Int, subtype: Int16? = nil) throws {
+    func sendNatural(_ value: FirebirdValue, at index: Int, subtype: Int16? = nil) throws {
         let variable = input[index]
         var type: Int32
         var length = 0
@@ -141,7 +144,9 @@ extension Statement {
         case .smallint: (type, length) = (SQL_SHORT, 2)
         case .integer: (type, length) = (SQL_LONG, 4)
         case .bigint: (type, length) = (SQL_INT64, 8)
-        case .decimal(let number): (type, length, scale) = (SQL_INT64, 8, Int16(number.scale))
+        case .decimal(let number) where number.unscaled64 == nil:
+            (type, length, scale) = (FirebirdType.int128.rawValue, 16, Int16(clamping: number.scale))
+        case .decimal(let number): (type, length, scale) = (SQL_INT64, 8, Int16(clamping: number.scale))
         case .float: (type, length) = (SQL_FLOAT, 4)
         case .double: (type, length) = (SQL_DOUBLE, 8)
         case .text(let string):
@@ -157,11 +162,19 @@ extension Statement {
         case .time: (type, length) = (SQL_TYPE_TIME, 4)
         case .timestamp: (type, length) = (SQL_TIMESTAMP, 8)
         case .boolean: (type, length) = (SQL_BOOLEAN, 1)
+        case .int128: (type, length) = (FirebirdType.int128.rawValue, 16)
+        case .decfloat(let number):
+            guard number.bits(format: .decimal128) != nil else {
+                throw FirebirdError.conversion("parameter \(index + 1) (\(number)) is out of DECFLOAT(34)'s range", sql: sql)
+            }
+            (type, length) = (FirebirdType.decfloat34.rawValue, 16)
+        case .timeTZ: (type, length) = (FirebirdType.timeTZ.rawValue, 8)
+        case .timestampTZ: (type, length) = (FirebirdType.timestampTZ.rawValue, 12)
         }
         guard length <= Int(Int16.max) else {
             throw FirebirdError.conversion("parameter \(index + 1) is longer than 32767 bytes; use a BLOB", sql: sql)
         }
-        let buffer = overflowBuffer(index, capacity: type == SQL_VARYING ? length + 2 : 8)
+        let buffer = overflowBuffer(index, capacity: type == SQL_VARYING ? length + 2 : max(length, 8))
         variable.pointee.sqltype = Int16(type) | 1
         variable.pointee.sqllen = Int16(length)
         variable.pointee.sqlscale = scale
@@ -171,7 +184,8 @@ extension Statement {
         case .smallint(let v): buffer.storeBytes(of: v, as: Int16.self)
         case .integer(let v): buffer.storeBytes(of: v, as: Int32.self)
         case .bigint(let v): buffer.storeBytes(of: v, as: Int64.self)
-        case .decimal(let v): buffer.storeBytes(of: v.unscaled, as: Int64.self)
+        case .decimal(let v):
+            if length == 16 { buffer.storeBytes(of: v.significand, as: Int128.self) } else { buffer.storeBytes(of: v.unscaled, as: Int64.self) }
         case .float(let v): buffer.storeBytes(of: v, as: Float.self)
         case .double(let v): buffer.storeBytes(of: v, as: Double.self)
         case .text(let v): writeVarying(Array(v.utf8), to: buffer)
@@ -182,6 +196,7 @@ extension Statement {
             buffer.storeBytes(of: v.date.iscDate, as: Int32.self)
             buffer.storeBytes(of: v.time.fractions, toByteOffset: 4, as: UInt32.self)
         case .boolean(let v): buffer.storeBytes(of: v ? 1 : 0, as: UInt8.self)
+        case .int128, .decfloat, .timeTZ, .timestampTZ: writeExtended(value, to: buffer)
         case .null: break
         }
     }
@@ -211,6 +226,7 @@ extension FirebirdValue {
         case .smallint(let v): FirebirdDecimal(unscaled: Int64(v), scale: 0)
         case .integer(let v): FirebirdDecimal(unscaled: Int64(v), scale: 0)
         case .bigint(let v): FirebirdDecimal(unscaled: v, scale: 0)
+        case .int128(let v): FirebirdDecimal(significand: v, scale: 0)
         case .decimal(let v): v
         case .boolean(let v): FirebirdDecimal(unscaled: v ? 1 : 0, scale: 0)
         default: nil
@@ -223,7 +239,9 @@ extension FirebirdValue {
         case .smallint(let v): Double(v)
         case .integer(let v): Double(v)
         case .bigint(let v): Double(v)
+        case .int128(let v): Double(v)
         case .decimal(let v): Double(v.description)
+        case .decfloat(let v): Double(v.description)
         case .float(let v): Double(v)
         case .double(let v): v
         default: nil

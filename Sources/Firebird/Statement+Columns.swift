@@ -23,11 +23,10 @@ extension Statement {
         case .integer: raw = Int64(buffer.load(as: Int32.self))
         case .bigint: raw = buffer.load(as: Int64.self)
         default:
-            if case .decimal(let d) = value(index) { return d.rescaled(to: 0).map(\.unscaled) }
-            return nil
+            return value(index).exactNumber?.rescaled(to: 0)?.unscaled64
         }
         if column.scale == 0 { return raw }
-        return FirebirdDecimal(unscaled: raw, scale: Int(column.scale)).rescaled(to: 0)?.unscaled
+        return FirebirdDecimal(unscaled: raw, scale: Int(column.scale)).rescaled(to: 0)?.unscaled64
     }
 
     /// An INTEGER column; nil when NULL or out of range.
@@ -116,6 +115,7 @@ extension Statement {
             }
             return .bytes(bytes)
         default:
+            if let value = readExtended(column, at: buffer) { return value }
             throw FirebirdError.conversion("column \(column.name) has the unsupported type \(column.type)", sql: sql)
         }
     }

@@ -105,7 +105,7 @@ public final class Statement {
             isc_dsql_describe(status.pointer, &handle, UInt16(SQL_DIALECT_V6), output.pointer)
             try status.check(sql: sql)
         }
-        output.layOut()
+        output.layOut(extendedZones: true)
         isc_dsql_describe_bind(status.pointer, &handle, UInt16(SQL_DIALECT_V6), input.pointer)
         try status.check(sql: sql)
         if input.needsMoreRoom {

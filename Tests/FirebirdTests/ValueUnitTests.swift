@@ -13,14 +13,15 @@ struct ValueUnitTests {
     }
 
     @Test func rejectsBadDecimals() {
-        for text in ["", "-", "1.2.3", "1e5", "abc", "99999999999999999999"] { #expect(FirebirdDecimal(text) == nil, "\(text)") }
+        for text in ["", "-", "1.2.3", "1e5", "abc", "1" + String(repeating: "0", count: 39)] { #expect(FirebirdDecimal(text) == nil, "\(text)") }
     }
 
     @Test func rescalesWithFirebirdRounding() {
         #expect(FirebirdDecimal("1.23456")!.rescaled(to: -4)?.description == "1.2346")
         #expect(FirebirdDecimal("-1.23455")!.rescaled(to: -4)?.description == "-1.2346")
         #expect(FirebirdDecimal("2.5")!.rescaled(to: -3)?.description == "2.500")
-        #expect(FirebirdDecimal(unscaled: .max, scale: 0).rescaled(to: -1) == nil)
+        #expect(FirebirdDecimal(significand: .max, scale: 0).rescaled(to: -1) == nil)
+        #expect(FirebirdDecimal(unscaled: .max, scale: 0).rescaled(to: -1)?.description == "9223372036854775807.0")
         #expect(FirebirdDecimal(unscaled: -5, scale: -3).description == "-0.005")
         #expect(FirebirdDecimal("12.30")!.decimal == Decimal(string: "12.3"))
     }
