@@ -101,11 +101,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // MisLink's own tables (MISLINK_*): every statement, rows decoded by name, statuses as enums, the one
+        // lease-claim of the outbox and the commands.
+        .target(
+            name: "MisLinkStore",
+            dependencies: ["Firebird"]
+        ),
         // Outbox rows and PBX commands out: claimed safely by one of several workers, sent, retried, recorded.
         .target(
             name: "MisLinkOutbound",
             dependencies: [
                 "MisLinkProfiles",
+                "MisLinkStore",
                 "Firebird",
                 "MisLinkExternalAPIs",
                 "MisLinkHTTP",
@@ -125,6 +132,7 @@ let package = Package(
                 "MisLinkDemoData",
                 "MisLinkIntake",
                 "MisLinkOutbound",
+                "MisLinkStore",
                 "MisLinkPatients",
                 "MisLinkReport",
                 "MisLinkSettings",
@@ -224,12 +232,16 @@ let package = Package(
         .testTarget(
             name: "MisLinkOutboundTests",
             dependencies: [
-                "MisLinkOutbound", "MisLinkEmulator", "MisLinkSettings", "Firebird", "MisLinkTestSupport", "MisLinkHTTP",
+                "MisLinkOutbound", "MisLinkStore", "MisLinkEmulator", "MisLinkSettings", "Firebird", "MisLinkTestSupport", "MisLinkHTTP",
                 "MisLinkExternalAPIs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        .testTarget(
+            name: "MisLinkStoreTests",
+            dependencies: ["MisLinkStore", "Firebird", "MisLinkTestSupport"]
         ),
         .testTarget(
             name: "MisLinkServerTests",

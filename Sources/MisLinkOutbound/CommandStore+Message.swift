@@ -1,4 +1,5 @@
 import Firebird
+import MisLinkStore
 
 extension CommandStore {
     /// A `message` command becomes a `MISLINK_OUTBOX` row (`SOURCE = 'worker'`, `COMMAND_ID` set,
@@ -10,8 +11,8 @@ extension CommandStore {
     /// SMS to `TARGET`.
     /// - Returns: the outbox row's ID, or `nil` when the command was no longer ours.
     func queueMessage(_ command: CommandRow) async throws -> Int64? {
-        let worker = workerName
-        return try await database.transaction(.writeBack) { tx in
+        let claim = command.claim(by: workerName)
+        return try await database.withTransaction(.writeBack) { tx in
             let options = CommandTranslation.options(command.payload)
             let text = (options.isEmpty ? command.payload : options["text"])?.trimmed.nilIfEmpty
             guard let text else { throw Unsendable("пустое сообщение") }
@@ -19,7 +20,7 @@ extension CommandStore {
             guard Self.channels.contains(channel) else { throw Unsendable("неизвестный канал \(channel)") }
             var phoneKey: String?
             if let threadId = command.threadId {
-                guard let thread = try Lookups.thread(id: threadId, in: tx) else { throw Unsendable("чат \(threadId) не найден") }
+                guard let thread = try ChatThreads.thread(id: threadId, in: tx) else { throw Unsendable("чат \(threadId) не найден") }
                 channel = thread.channel == "other" ? "messenger" : thread.channel
             } else {
                 guard let target = command.target, let key = try Lookups.phoneKey(target, in: tx) else {
@@ -27,30 +28,9 @@ extension CommandStore {
                 }
                 phoneKey = key
             }
-            let key = "command:\(command.id)"
-            var outboxId: Int64?
-            do {
-                outboxId = try tx.attachment.query(
-                    """
-                    INSERT INTO MISLINK_OUTBOX (KIND, CHANNEL, RECIPIENT, PHONE_KEY, THREAD_ID, BODY, IDEMPOTENCY_KEY,
-                                                PATIENT_ID, APPEAL_ID, SCHEDULE_ID, COMMAND_ID, STAFF_ID, SOURCE)
-                    VALUES ('message', \(channel), \(phoneKey), \(phoneKey), \(command.threadId), \(text), \(key),
-                            \(command.patientId), \(command.appealId), \(command.scheduleId), \(command.id),
-                            \(command.staffId), 'worker')
-                    RETURNING ID
-                    """, in: tx
-                ).first?.decode(Int64?.self, at: 0)
-            } catch FirebirdError.Code.uniqueViolation {
-                outboxId = try tx.attachment.queryValue(
-                    "SELECT ID FROM MISLINK_OUTBOX WHERE IDEMPOTENCY_KEY = \(key)", as: Int64.self, in: tx)
-            }
-            let changed = try tx.attachment.execute(
-                """
-                UPDATE MISLINK_COMMANDS SET STATUS = 'sent', RESULT = 'Сообщение поставлено в очередь', CLAIMED_UNTIL = NULL
-                 WHERE ID = \(command.id) AND STATUS = 'processing' AND CLAIMED_BY = \(worker)
-                   AND ATTEMPTS = \(command.attempts)
-                """, in: tx)
-            return changed == 1 ? outboxId : nil
+            let outboxId = try Outbox.queueCommandMessage(
+                command, channel: channel, phoneKey: phoneKey, text: text, key: "command:\(command.id)", in: tx)
+            return try Commands.markQueued(claim, in: tx) ? outboxId : nil
         }
     }
 

@@ -1,6 +1,7 @@
 import Firebird
 import Foundation
 import MisLinkExternalAPIs
+import MisLinkStore
 
 /// A `MISLINK_COMMANDS` row as the Mango command that carries it out, with our `command_id`.
 ///
@@ -15,14 +16,14 @@ enum CommandTranslation {
         let commandId = command.pbxCommandId ?? "mislink-cmd-\(command.id)"
         let options = Self.options(command.payload)
         switch command.kind {
-        case "call":
+        case .call:
             let from = try extensionOf(command)
             let number = try destination(command, in: tx)
             let json = try MangoJSON.encode(MangoCallbackCommand(
                 commandId: commandId, from: MangoCommandParty(extension: from), toNumber: number,
                 lineNumber: options["line_number"]))
             return (.callback, json)
-        case "transfer":
+        case .transfer:
             let leg = try liveLeg(command, in: tx)
             let number = try destination(command, in: tx)
             if leg.state == "ringing" {
@@ -32,16 +33,16 @@ enum CommandTranslation {
             let json = try MangoJSON.encode(MangoTransferCommand(
                 commandId: commandId, callId: leg.legId, method: method, toNumber: number, initiator: try extensionOf(command)))
             return (.transfer, json)
-        case "hangup":
+        case .hangup:
             let leg = try liveLeg(command, in: tx)
             return (.hangup, try MangoJSON.encode(MangoHangupCommand(commandId: commandId, callId: leg.legId)))
-        case "record":
+        case .record:
             let leg = try liveLeg(command, in: tx)
             let json = try MangoJSON.encode(MangoRecordingStartCommand(
                 commandId: commandId, callId: leg.legId, callPartyNumber: try extensionOf(command)))
             return (.recordingStart, json)
-        default:
-            throw Unsendable("unknown command kind \(command.kind)")
+        case .message:
+            throw Unsendable("a message command is queued as an outbox row, not sent to the PBX")
         }
     }
 

@@ -41,12 +41,12 @@ struct MISReads: Sendable {
 
     /// The patients among `ids` that exist, by id (`mailing_recipients`, prepared once and executed per
     /// patient): consents, the deletion mark and the phone key messages go to.
-    func recipients(_ ids: [Int], in tx: Transaction) throws -> [Int: Recipient] {
+    func recipients(_ ids: [Int64], in tx: Transaction) throws -> [Int64: Recipient] {
         let statement = try profile.statement("mailing_recipients")
         let prepared = try tx.attachment.prepare(statement.sql, in: tx)
-        var found: [Int: Recipient] = [:]
+        var found: [Int64: Recipient] = [:]
         for id in ids {
-            guard let row = try prepared.rows(try statement.bindings(["patient_id": .bigint(Int64(id))]), in: tx).first
+            guard let row = try prepared.rows(try statement.bindings(["patient_id": .bigint(id)]), in: tx).first
             else { continue }
             found[id] = Recipient(
                 consentSMS: try row.decode(Int.self, column: "CONSENT_SMS"),

@@ -1,4 +1,5 @@
 import Foundation
+import MisLinkStore
 
 /// A mailing to create: one text (an `auto` template or a body with placeholders) to a list of
 /// patients, on one channel, within a daily send window, at most `ratePerMinute` a minute.
@@ -17,18 +18,19 @@ public struct NewMailing: Sendable {
     public var body: String?
     /// One of ``channels``.
     public var channel: String
-    public var patientIds: [Int]
+    /// The MIS's patient ids.
+    public var patientIds: [Int64]
     public var window: SendWindow
     /// Messages per minute; 0 leaves only the channel's limit.
     public var ratePerMinute: Int
     /// The employee on whose behalf (SMS go from their extension), optional.
-    public var staffId: Int?
+    public var staffId: Int64?
     /// Who asked (written to `CREATED_BY`).
     public var createdBy: String
 
     /// Makes a mailing request; ``MailingQueue/create(_:profile:timeZone:in:)`` checks it.
-    public init(title: String, kind: String, templateCode: String?, body: String?, channel: String, patientIds: [Int],
-                window: SendWindow, ratePerMinute: Int, staffId: Int? = nil, createdBy: String) {
+    public init(title: String, kind: String, templateCode: String?, body: String?, channel: String, patientIds: [Int64],
+                window: SendWindow, ratePerMinute: Int, staffId: Int64? = nil, createdBy: String) {
         self.title = title
         self.kind = kind
         self.templateCode = templateCode
@@ -55,46 +57,6 @@ public struct MailingCreated: Codable, Sendable {
     public var refusedByReason: [String: Int]
     /// When the first message is due (UTC): now, or the next opening of the window.
     public var firstDueAt: Date?
-}
-
-/// A mailing with how its messages stand, as `GET /api/v1/mailings/{id}` shows it.
-public struct MailingReport: Codable, Sendable {
-    public var id: Int64
-    public var title: String
-    public var kind: String
-    public var templateCode: String?
-    public var body: String?
-    public var channel: String
-    /// `HH:MM`, clinic time.
-    public var windowStart: String
-    /// `HH:MM`, clinic time.
-    public var windowEnd: String
-    public var ratePerMinute: Int
-    /// `sending` (messages still pending), `done` or `cancelled`.
-    public var status: String
-    public var recipients: Int
-    public var queued: Int
-    public var refused: Int
-    public var staffId: Int?
-    public var createdBy: String?
-    public var createdAt: Date
-    /// Outbox rows by status: `pending`, `sending`, `sent`, `failed`, `cancelled` (every key present).
-    public var counts: [String: Int]
-    /// When the next pending message is due (UTC), if any.
-    public var nextDueAt: Date?
-    /// Rows not sent (`failed`, `cancelled`) with the reason; only in the report of one mailing.
-    public var failures: [MailingFailure]?
-}
-
-/// A recipient whose message was not sent.
-public struct MailingFailure: Codable, Sendable {
-    public var outboxId: Int64
-    public var patientId: Int?
-    /// `failed` or `cancelled`.
-    public var status: String
-    /// Why: `no consent`, `no phone number`, the provider's error …
-    public var error: String?
-    public var attempts: Int
 }
 
 /// A mailing request that cannot be carried out, with what is wrong (answered as 400).

@@ -1,6 +1,7 @@
 import Firebird
 import Foundation
 import MisLinkProfiles
+import MisLinkStore
 
 /// Creates mailings and reports on them, inside a caller's transaction (the API's pool).
 ///
@@ -27,21 +28,15 @@ public enum MailingQueue {
         _ mailing: NewMailing, profile: MISProfile, timeZone: TimeZone, in tx: Transaction
     ) throws -> MailingCreated {
         try validate(mailing, in: tx)
-        var seen = Set<Int>()
+        var seen = Set<Int64>()
         let ids = mailing.patientIds.filter { seen.insert($0).inserted }
         let now = try DatabaseClock.now(in: tx).date(in: DatabaseClock.utc)
 
-        let id = try tx.attachment.query(FirebirdQuery(
-            unsafeSQL: """
-                INSERT INTO MISLINK_MAILINGS (TITLE, KIND, TEMPLATE_CODE, BODY, CHANNEL, WINDOW_START, WINDOW_END,
-                                              RATE_PER_MINUTE, RECIPIENTS, STAFF_ID, CREATED_BY)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ID
-                """,
-            bindings: [.text(mailing.title), .text(mailing.kind), mailing.templateCode.map(FirebirdValue.text) ?? .null,
-                       mailing.body.map(FirebirdValue.text) ?? .null, .text(mailing.channel), .text(mailing.window.startText),
-                       .text(mailing.window.endText), .integer(Int32(clamping: mailing.ratePerMinute)),
-                       .integer(Int32(ids.count)), mailing.staffId.map { .integer(Int32(clamping: $0)) } ?? .null,
-                       .text(String(mailing.createdBy.prefix(63)))]), in: tx)[0].decode(Int64.self, at: 0)
+        let row = Mailings.New(
+            title: mailing.title, kind: mailing.kind, templateCode: mailing.templateCode, body: mailing.body,
+            channel: mailing.channel, windowStart: mailing.window.startText, windowEnd: mailing.window.endText,
+            ratePerMinute: mailing.ratePerMinute, recipients: ids.count, staffId: mailing.staffId, createdBy: mailing.createdBy)
+        let id = try Mailings.insert(row, in: tx)
 
         let patients = try MISReads(profile: profile).recipients(ids, in: tx)
         var due = mailing.window.nextOpening(atOrAfter: now, in: timeZone)
@@ -55,35 +50,28 @@ public enum MailingQueue {
             switch verdict {
             case .refused(let reason):
                 refusedByReason[reason, default: 0] += 1
-                try insert(mailing, id: id, patientId: patientId, recipient: recipient, channel: mailing.channel,
-                           status: "cancelled", error: reason, due: now, in: tx)
+                try Mailings.insertMessage(
+                    message(id: id, patientId: patientId, recipient: recipient, channel: mailing.channel, status: .cancelled,
+                            error: reason, due: now), of: row, id: id, in: tx)
             case .send(let channel):
                 if queued > 0, spacing > 0 {
                     due = mailing.window.nextOpening(atOrAfter: due.addingTimeInterval(spacing), in: timeZone)
                 }
                 queued += 1
-                try insert(mailing, id: id, patientId: patientId, recipient: recipient, channel: channel,
-                           status: "pending", error: nil, due: due, in: tx)
+                try Mailings.insertMessage(
+                    message(id: id, patientId: patientId, recipient: recipient, channel: channel, status: .pending,
+                            error: nil, due: due), of: row, id: id, in: tx)
             }
         }
         let refused = ids.count - queued
-        _ = try tx.attachment.execute(
-            "UPDATE MISLINK_MAILINGS SET QUEUED = \(queued), REFUSED = \(refused) WHERE ID = \(id)", in: tx)
+        try Mailings.setCounts(id, queued: queued, refused: refused, in: tx)
         return MailingCreated(id: id, recipients: ids.count, queued: queued, refused: refused,
                               refusedByReason: refusedByReason, firstDueAt: queued > 0 ? firstDue : nil)
     }
 
     /// Sets a mailing `cancelled` and cancels its messages still pending; `false` when there is no such mailing.
     public static func cancel(_ id: Int64, in tx: Transaction) throws -> Bool {
-        let changed = try tx.attachment.execute(
-            "UPDATE MISLINK_MAILINGS SET STATUS = 'cancelled' WHERE ID = \(id)", in: tx)
-        guard changed == 1 else { return false }
-        _ = try tx.attachment.execute(
-            """
-            UPDATE MISLINK_OUTBOX SET STATUS = 'cancelled', ERROR = 'mailing cancelled'
-             WHERE BATCH_ID = \(String(id)) AND SOURCE = 'mailing' AND STATUS = 'pending'
-            """, in: tx)
-        return true
+        try Mailings.cancel(id, in: tx)
     }
 
     private static func validate(_ mailing: NewMailing, in tx: Transaction) throws {
@@ -108,36 +96,24 @@ public enum MailingQueue {
         case (nil, nil): throw MailingError("give template_code or body")
         case (.some, .some): throw MailingError("give template_code or body, not both")
         case (.some(let code), nil):
-            let found = try tx.attachment.queryValue(
-                """
-                SELECT COUNT(*) FROM MISLINK_TEMPLATES
-                 WHERE CODE = \(code) AND KIND = 'auto' AND IS_ACTIVE = 1 AND CHANNEL IN ('any', \(mailing.channel))
-                """, as: Int.self, in: tx) ?? 0
-            guard found > 0 || MessageText.builtIn(code, values: [:]) != nil else {
+            guard try Templates.hasActiveAuto(code: code, channel: mailing.channel, in: tx)
+                || MessageText.builtIn(code, values: [:]) != nil
+            else {
                 throw MailingError("unknown template \"\(code)\": no active auto template with that code for channel any or \(mailing.channel)")
             }
         case (nil, .some): break
         }
     }
 
-    private static func insert(_ mailing: NewMailing, id: Int64, patientId: Int, recipient: Recipient?, channel: String,
-                               status: String, error: String?, due: Date, in tx: Transaction) throws {
+    /// One recipient's outbox row; PARAMS carries the ids and consents the message text is filled from.
+    private static func message(id: Int64, patientId: Int64, recipient: Recipient?, channel: String, status: OutboxStatus,
+                                error: String?, due: Date) -> Mailings.Message {
         let params = recipient.map {
             #"{"mailing_id":\#(id),"patient_id":\#(patientId),"consent_sms":\#($0.consentSMS),"consent_messengers":\#($0.consentMessengers)}"#
         } ?? #"{"mailing_id":\#(id),"patient_id":\#(patientId)}"#
-        let key = recipient?.phoneKey
-        _ = try tx.attachment.execute(FirebirdQuery(
-            unsafeSQL: """
-                INSERT INTO MISLINK_OUTBOX (KIND, CHANNEL, RECIPIENT, PHONE_KEY, TEMPLATE_CODE, BODY, PARAMS, STATUS, ERROR,
-                                            NEXT_ATTEMPT_AT, PATIENT_ID, STAFF_ID, BATCH_ID, SOURCE, IDEMPOTENCY_KEY)
-                VALUES ('message', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'mailing', ?)
-                """,
-            bindings: [.text(channel), key.map(FirebirdValue.text) ?? .null, key.map(FirebirdValue.text) ?? .null,
-                       mailing.templateCode.map(FirebirdValue.text) ?? .null, mailing.body.map(FirebirdValue.text) ?? .null,
-                       .text(params), .text(status), error.map(FirebirdValue.text) ?? .null,
-                       .timestamp(FirebirdTimestamp(due, in: DatabaseClock.utc)), .integer(Int32(clamping: patientId)),
-                       mailing.staffId.map { .integer(Int32(clamping: $0)) } ?? .null, .text(String(id)),
-                       .text("mailing:\(id):\(patientId)")]), in: tx)
+        return Mailings.Message(
+            patientId: patientId, channel: channel, phoneKey: recipient?.phoneKey, params: params, status: status, error: error,
+            due: FirebirdTimestamp(due, in: DatabaseClock.utc))
     }
 }
 

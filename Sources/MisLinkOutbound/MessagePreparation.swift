@@ -1,6 +1,7 @@
 import Firebird
 import Foundation
 import MisLinkExternalAPIs
+import MisLinkStore
 
 /// Where one outbox row goes, with its final text in the request.
 enum MessageRoute: Sendable {
@@ -36,17 +37,17 @@ struct MessagePreparation: Sendable {
     let mis: MISReads
 
     func route(for row: OutboxRow, in tx: Transaction) throws -> MessageRoute {
-        if row.kind == "pbx_command" { return try PBXCommandRow.route(for: row) }
+        if row.kind == .pbxCommand { return try PBXCommandRow.route(for: row) }
         guard row.channel != "email" else { throw Unsendable("e-mail is not supported by the worker") }
         var values = MessageText.parameters(row.params)
         try? enrich(&values, in: tx)
 
         var thread: ChatThread?
         if let threadId = row.threadId {
-            guard let found = try Lookups.thread(id: threadId, in: tx) else { throw Unsendable("chat thread \(threadId) not found") }
+            guard let found = try ChatThreads.thread(id: threadId, in: tx) else { throw Unsendable("chat thread \(threadId) not found") }
             thread = found
         } else if row.channel != "sms", let key = row.phoneKey {
-            thread = try Lookups.thread(phoneKey: key, provider: platform, in: tx)
+            thread = try ChatThreads.thread(phoneKey: key, provider: platform, in: tx)
         }
         let viaSMS = thread == nil && (row.channel == "sms" || (row.channel == "messenger" && values["consent_sms"] == "1"))
         guard thread != nil || viaSMS else { throw Unsendable("no chat thread for the recipient and no SMS consent") }
@@ -58,9 +59,9 @@ struct MessagePreparation: Sendable {
 
     private func text(for row: OutboxRow, channel: String, values: [String: String], in tx: Transaction) throws -> String {
         // A mailing's text has placeholders ({patient_name} …); other bodies go as they were written.
-        if let body = row.body?.trimmed.nilIfEmpty { return row.source == "mailing" ? MessageText.render(body, values: values) : body }
+        if let body = row.body?.trimmed.nilIfEmpty { return row.source == .mailing ? MessageText.render(body, values: values) : body }
         guard let code = row.templateCode else { throw Unsendable("neither BODY nor TEMPLATE_CODE") }
-        if let template = try Lookups.template(code: code, channels: [channel, row.channel], in: tx) {
+        if let template = try Templates.autoBody(code: code, channels: [channel, row.channel], in: tx) {
             return MessageText.render(template, values: values)
         }
         guard let text = MessageText.builtIn(code, values: values) else {
@@ -72,7 +73,7 @@ struct MessagePreparation: Sendable {
     private func sms(_ row: OutboxRow, text: String, in tx: Transaction) throws -> MessageRoute {
         let number = try row.phoneKey ?? row.recipient.flatMap { try Lookups.phoneKey($0, in: tx) }
         guard let number else { throw Unsendable("no phone number") }
-        let from = try row.staffId.flatMap { try mis.staff(Int64($0), in: tx)?.extension }
+        let from = try row.staffId.flatMap { try mis.staff($0, in: tx)?.extension }
             ?? Lookups.setting("mango.sms_from_extension", in: tx)
         guard let from else { throw Unsendable("no extension to send the SMS from (STAFF_ID or mango.sms_from_extension)") }
         let command = MangoSMSCommand(commandId: row.idempotencyKey, text: text, fromExtension: from, toNumber: number)

@@ -1,5 +1,6 @@
 import Firebird
 import Foundation
+import MisLinkStore
 
 extension OutboundDispatcher {
     /// Why a claimed row must not go now, or `nil` to send it. Only mailing rows are held back:
@@ -9,23 +10,19 @@ extension OutboundDispatcher {
     /// - the channel's `outbound.rate_per_minute` or the mailing's `RATE_PER_MINUTE` has no free slot:
     ///   the row waits for the slot it was given (``RateLimiter``), holding nothing meanwhile.
     func holdBack(_ row: OutboxRow) async -> SendOutcome? {
-        guard row.source == "mailing", let batch = row.batchId, let mailingId = Int64(batch) else { return nil }
-        let pace: (status: String, window: SendWindow?, rate: Int, now: Date)?
+        guard row.source == .mailing, let batch = row.batchId, let mailingId = Int64(batch) else { return nil }
+        let pace: (status: MailingStatus, window: SendWindow?, rate: Int, now: Date)?
         do {
-            pace = try await database.transaction(.read) { tx in
+            pace = try await database.withTransaction(.read) { tx in
                 let now = try DatabaseClock.now(in: tx).date(in: DatabaseClock.utc)
-                let rows = try tx.attachment.query(
-                    "SELECT STATUS, WINDOW_START, WINDOW_END, RATE_PER_MINUTE FROM MISLINK_MAILINGS WHERE ID = \(mailingId)",
-                    in: tx)
-                guard let row = rows.first else { return nil }
-                let window = try? SendWindow(start: try row.decode(String.self, at: 1), end: try row.decode(String.self, at: 2))
-                return (try row.decode(String.self, at: 0), window, try row.decode(Int.self, at: 3), now)
+                guard let mailing = try Mailings.pace(mailingId, in: tx) else { return nil }
+                return (mailing.status, try? SendWindow(start: mailing.windowStart, end: mailing.windowEnd), mailing.ratePerMinute, now)
             }
         } catch {
             return .deferred(error: "could not read mailing \(mailingId): \(error)", after: .seconds(5))
         }
         guard let pace else { return nil }  // the mailing row is gone (U010): send as a plain row
-        if pace.status == "cancelled" { return .cancelled(error: "mailing cancelled") }
+        if pace.status == .cancelled { return .cancelled(error: "mailing cancelled") }
         if let window = pace.window {
             let opening = window.nextOpening(atOrAfter: pace.now, in: clinicZone)
             if opening > pace.now {
@@ -58,18 +55,9 @@ extension OutboundDispatcher {
         let interval = Int64(60_000 / Double(perMinute))
         for attempt in 0..<50 {
             do {
-                return try await database.transaction(.claim) { tx in
+                return try await database.withTransaction(.claim) { tx in
                     let now = try DatabaseClock.now(in: tx)
-                    let previous = try tx.attachment.query(
-                        """
-                        UPDATE MISLINK_MAILINGS
-                           SET NEXT_SLOT_AT = IIF(NEXT_SLOT_AT IS NULL OR NEXT_SLOT_AT <= DATEADD(MILLISECOND, 20, CAST(\(now) AS TIMESTAMP)),
-                                 DATEADD(MILLISECOND, \(interval), IIF(NEXT_SLOT_AT IS NULL OR NEXT_SLOT_AT < CAST(\(now) AS TIMESTAMP), CAST(\(now) AS TIMESTAMP), NEXT_SLOT_AT)),
-                                 NEXT_SLOT_AT)
-                         WHERE ID = \(mailingId)
-                        RETURNING OLD.NEXT_SLOT_AT
-                        """, in: tx
-                    ).first?.decode(FirebirdTimestamp?.self, at: 0) ?? nil
+                    let previous = try Mailings.takeSlot(mailingId, intervalMilliseconds: interval, now: now, in: tx)
                     guard let previous, DatabaseClock.adding(.milliseconds(20), to: now) < previous else { return .zero }
                     return DatabaseClock.interval(from: now, to: previous)
                 }

@@ -1,5 +1,6 @@
 import Firebird
 import Logging
+import MisLinkStore
 
 extension OutboundDispatcher {
     /// Sends one claimed outbox row and writes what came of it. Never throws: a failure to write the
@@ -7,7 +8,7 @@ extension OutboundDispatcher {
     func process(_ row: OutboxRow) async {
         var log = logger
         log[metadataKey: "outbox_id"] = "\(row.id)"
-        log[metadataKey: "kind"] = "\(row.kind)"
+        log[metadataKey: "kind"] = "\(row.kind.rawValue)"
         log[metadataKey: "channel"] = "\(row.channel)"
         log[metadataKey: "recipient"] = "\(Redaction.recipient(row.phoneKey ?? row.recipient))"
         log[metadataKey: "attempt"] = "\(row.attempts)"
@@ -29,14 +30,14 @@ extension OutboundDispatcher {
             log.notice("not sent: the claim was lost before the send (its lease ran out, or another worker took the row over)")
             return
         }
-        metrics.sendDuration(ContinuousClock.now - started, kind: row.kind)
+        metrics.sendDuration(ContinuousClock.now - started, kind: row.kind.rawValue)
 
         // A passing failure is retried after a backoff while attempts remain; without one it is final.
         var retryAfter: Duration?
         if case .retry(_, _, let hint) = outcome, retry.allowsAnother(after: row.attempts) {
             retryAfter = retry.delay(after: row.attempts, hint: hint)
         }
-        metrics.record(outcome, givenUp: retryAfter == nil, kind: row.kind)
+        metrics.record(outcome, givenUp: retryAfter == nil, kind: row.kind.rawValue)
         do {
             let mine = try await outbox.record(row, outcome, retryAfter: retryAfter, chatText: chatText)
             if !mine { log.warning("the row was taken over by another worker before its result was written") }
@@ -60,18 +61,18 @@ extension OutboundDispatcher {
 
     /// Prepares the route (thread, template, recipient) and sends it; with the text sent into a chat
     /// thread, which joins the thread's messages once the platform took it. Nil, and nothing sent, when
-    /// the claim could not be renewed right before the request (see ``Lease``).
+    /// the claim could not be renewed right before the request (see ``Leases``).
     private func send(_ row: OutboxRow, log: Logger) async -> (SendOutcome, chatText: String?)? {
         let route: MessageRoute
         do {
             let preparation = self.preparation
-            route = try await database.transaction(.read) { tx in try preparation.route(for: row, in: tx) }
+            route = try await database.withTransaction(.read) { tx in try preparation.route(for: row, in: tx) }
         } catch let problem as Unsendable {
             return (.failed(resultCode: nil, error: problem.description), nil)
         } catch {
             return (.retry(resultCode: nil, error: "database: \(error)", after: nil), nil)
         }
-        guard await holdsLease(row.id, attempts: row.attempts, in: .outbox, log: log) else { return nil }
+        guard await holdsLease(row.claim(by: leases.worker), log: log) else { return nil }
         log.debug("sending", metadata: ["route": "\(route.summary)"])
         switch route {
         case .chatwoot(let conversation, let text):
@@ -89,9 +90,9 @@ extension OutboundDispatcher {
 extension OutboundDispatcher {
     /// Renews the claim of a row or command right before its send; false (logged) when it is lost or
     /// cannot be checked, and the send must not happen.
-    func holdsLease(_ id: Int64, attempts: Int, in table: Lease.Table, log: Logger) async -> Bool {
+    func holdsLease(_ claim: Claim, log: Logger) async -> Bool {
         do {
-            return try await leases.renew(table, id: id, attempts: attempts)
+            return try await leases.renew(claim)
         } catch {
             log.error("could not renew the claim, not sending: \(error)")
             return false

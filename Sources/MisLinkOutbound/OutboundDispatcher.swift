@@ -4,6 +4,7 @@ import MisLinkExternalAPIs
 import MisLinkHTTP
 import MisLinkProfiles
 import MisLinkSettings
+import MisLinkStore
 import ServiceLifecycle
 import Foundation
 
@@ -77,8 +78,8 @@ public final class OutboundDispatcher: Service, Sendable {
     let database: DispatcherDatabase
     let outbox: OutboxStore
     let commands: CommandStore
-    /// Renews a claim right before its send.
-    let leases: Lease
+    /// Claims rows and commands, and renews a claim right before its send.
+    let leases: Leases
     let preparation: MessagePreparation
     let mango: MangoSender
     let chat: ChatSender
@@ -114,11 +115,11 @@ public final class OutboundDispatcher: Service, Sendable {
         self.tuning = tuning
         self.logger = logger
         self.database = DispatcherDatabase(configuration: firebird)
-        let claimName = ClaimName.fitting(settings.workerName)
-        self.outbox = OutboxStore(database: database, workerName: claimName, lease: lease)
+        let leases = Leases(database: database, worker: settings.workerName, duration: lease)
+        self.leases = leases
+        self.outbox = OutboxStore(database: database, leases: leases)
         let mis = MISReads(profile: profile)
-        self.commands = CommandStore(database: database, workerName: claimName, lease: lease, mis: mis)
-        self.leases = Lease(database: database, workerName: claimName, duration: lease)
+        self.commands = CommandStore(database: database, leases: leases, mis: mis)
         self.preparation = MessagePreparation(platform: settings.chat.platform, mis: mis)
         self.retry = RetryPolicy(
             maxAttempts: outbound.maxAttempts, baseDelay: tuning.retryBaseDelay, maxDelay: tuning.retryMaxDelay)

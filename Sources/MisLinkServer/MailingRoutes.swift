@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import MisLinkOutbound
 import MisLinkProfiles
+import MisLinkStore
 
 /// Mailings for web screens (see ``MailingQueue`` for what happens to each recipient):
 ///
@@ -25,14 +26,15 @@ struct MailingRoutes {
         var body: String?
         /// Defaults to `messenger`.
         var channel: String?
-        var patientIds: [Int]
+        /// The MIS's patient ids (BIGINT in the MIS profiles that use 14-digit ids).
+        var patientIds: [Int64]
         /// Clinic time `HH:MM`; defaults to 09:00.
         var windowStart: String?
         /// Clinic time `HH:MM`; defaults to 21:00.
         var windowEnd: String?
         /// Defaults to 0 (only the channel's limit).
         var ratePerMinute: Int?
-        var staffId: Int?
+        var staffId: Int64?
     }
 
     struct MailingList: Codable {
@@ -73,9 +75,11 @@ struct MailingRoutes {
     }
 
     private func create(_ body: MailingRequest) async throws -> MailingCreated {
-        // What reaches INTEGER and text columns is checked here, with the field's name; the queue checks the rest.
-        for (index, id) in body.patientIds.enumerated() { _ = try RequestInput.integer(id, "patient_ids[\(index)]") }
-        _ = try RequestInput.integer(body.staffId, "staff_id")
+        // Ids, numbers and texts are checked here, with the field's name; the queue checks the rest. The ids are
+        // Int64 through the queue and the store, but MISLINK_OUTBOX.PATIENT_ID and STAFF_ID (V007) and
+        // MISLINK_MAILINGS.STAFF_ID (V010) are still INTEGER columns: ids past them are refused here.
+        for (index, id) in body.patientIds.enumerated() { _ = try RequestInput.integer(Int(id), "patient_ids[\(index)]") }
+        _ = try RequestInput.integer(body.staffId.map { Int($0) }, "staff_id")
         _ = try RequestInput.integer(body.ratePerMinute ?? 0, "rate_per_minute", in: 0...RequestInput.maxInteger)
         _ = try RequestInput.text(body.title, "title", max: 200)  // VARCHAR(200) CHARACTER SET UTF8
         _ = try RequestInput.text(body.templateCode, "template_code", max: 63, charset: .ascii)

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import MisLinkEmulator
 import MisLinkSettings
+import MisLinkStore
 import Testing
 
 @testable import MisLinkOutbound

@@ -1,6 +1,7 @@
 import Firebird
 import Foundation
 import MisLinkEmulator
+import MisLinkStore
 import Testing
 
 @testable import MisLinkOutbound
@@ -41,7 +42,7 @@ import Testing
         }
     }
 
-    static func create(_ h: OutboundHarness, ids: [Int], body: String = "{patient_name}, ваши анализы готовы.",
+    static func create(_ h: OutboundHarness, ids: [Int64], body: String = "{patient_name}, ваши анализы готовы.",
                        window: SendWindow = allDay, rate: Int = 0) async throws -> MailingCreated {
         let mailing = NewMailing(title: "Анализы", kind: "results_ready", templateCode: nil, body: body, channel: "messenger",
                                  patientIds: ids, window: window, ratePerMinute: rate, staffId: 11, createdBy: "test")
