@@ -27,6 +27,12 @@ public enum MigrationError: Error, CustomStringConvertible {
     case unknownVersion(String)
     /// `baseline` on a database that already has history.
     case alreadyBaselined(String)
+    /// A namespace (profile name) that cannot be part of a history VERSION.
+    case invalidNamespace(String)
+    /// A profile's migrations need the core applied first.
+    case corePending(profile: String, versions: [String])
+    /// `down` of the core while profiles' migrations are applied.
+    case profilesApplied([String: [String]])
 
     public var description: String {
         switch self {
@@ -67,6 +73,17 @@ public enum MigrationError: Error, CustomStringConvertible {
             return "version \(version) is not a migration in the folder"
         case .alreadyBaselined(let detail):
             return "the database already has migration history (\(detail)); `baseline --force` records a new fingerprint"
+        case .invalidNamespace(let name):
+            return "\(name) cannot name a profile's migrations (letters, digits, _ and - only, at most 40)"
+        case .corePending(let profile, let versions):
+            return "profile \(profile)'s migrations need MisLink's core migrations applied first; pending: "
+                + versions.joined(separator: ", ") + ". Run `mislink migrate up` (with --profile it applies the core first)."
+        case .profilesApplied(let profiles):
+            let list = profiles.keys.sorted().map { "\($0) (\(profiles[$0]!.joined(separator: ", ")))" }
+            return "the core cannot be undone while profile migrations are applied: " + list.joined(separator: "; ")
+                + ". Undo the profile first: " + profiles.keys.sorted().map {
+                    "`mislink migrate down --profile \($0) --to 0`"
+                }.joined(separator: ", ")
         }
     }
 }

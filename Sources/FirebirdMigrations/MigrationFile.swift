@@ -108,17 +108,34 @@ enum CRC32 {
 }
 
 /// The migration files of one folder.
+///
+/// A source has a namespace: nil for MisLink's core scripts (`Migrations/`), a MIS profile's name for
+/// the profile's `migrations/` folder. The history records a namespaced version as
+/// `<namespace>:<version>` (`medbase:001`), so a profile's V001 and the core's V001 do not collide and
+/// core rows (bare `001`) read as they always did.
 public struct MigrationSource: Sendable {
     /// The folder.
     public let directory: URL
+    /// nil for the core scripts; the profile's name for a profile's `migrations/` folder.
+    public let namespace: String?
     /// The apply scripts, by version.
     public let migrations: [MigrationFile]
     /// The undo scripts, by version.
     public let undos: [MigrationVersion: MigrationFile]
+    /// Checksums of earlier texts of applied files that still count as that file (the folder's
+    /// `superseded-checksums`, see ``SupersededChecksums``).
+    public let superseded: SupersededChecksums
 
-    /// Reads every `V*__*.sql` and `U*__*.sql` of `directory`; two files with one version are an error.
-    public init(directory: URL) throws {
+    /// Reads every `V*__*.sql` and `U*__*.sql` of `directory` (and its `superseded-checksums`); two
+    /// files with one version are an error. `namespace` must be letters, digits, `_` or `-`.
+    public init(directory: URL, namespace: String? = nil) throws {
         self.directory = directory
+        if let namespace {
+            guard !namespace.isEmpty, namespace.count <= 40,
+                namespace.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") })
+            else { throw MigrationError.invalidNamespace(namespace) }
+        }
+        self.namespace = namespace
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue
         else { throw MigrationError.noMigrations(directory.path) }
@@ -142,6 +159,21 @@ public struct MigrationSource: Sendable {
         }
         migrations = applies.values.sorted { $0.version < $1.version }
         self.undos = undos
+        superseded = try SupersededChecksums(directory: directory)
+    }
+
+    /// The VERSION the history records for `version`: `001`, or `medbase:001` in a namespace.
+    public func historyVersion(_ version: MigrationVersion) -> String {
+        namespace.map { "\($0):\(version.text)" } ?? version.text
+    }
+
+    /// A name for messages: `core` or `profile medbase`.
+    public var label: String { namespace.map { "profile \($0)" } ?? "core" }
+
+    /// True when `checksum`, recorded for `version`, is the file's now or one its folder lists as superseded.
+    public func accepts(checksum: Int32?, for version: MigrationVersion) -> Bool {
+        guard let checksum, let file = migrations.first(where: { $0.version == version }) else { return false }
+        return checksum == file.checksum || superseded.reason(version: version, checksum: checksum) != nil
     }
 
     /// The folder of scripts shipped with MisLink: `$MISLINK_MIGRATIONS`, else `share/mislink/migrations`
@@ -167,4 +199,41 @@ public struct MigrationSource: Sendable {
             (try? FileManager.default.contentsOfDirectory(atPath: url.path))?.contains { $0.hasPrefix("V") } == true
         }
     }
+}
+
+/// The `superseded-checksums` file of a migrations folder: checksums of earlier texts of applied files
+/// that MisLink edited on purpose (the one exception to "never edit an applied file", see
+/// `Migrations/README.md`). A database that recorded one of them validates as if it had the file's
+/// current checksum; `status` shows it as `superseded`.
+///
+/// One line per old text: `<version> <checksum> <reason>`; `#` starts a comment line.
+/// ```
+/// 002 -1234567890 the PATIENTS trigger and backfill moved to the reference profile (issue 16)
+/// ```
+public struct SupersededChecksums: Sendable {
+    public static let fileName = "superseded-checksums"
+    /// Reason by version and checksum.
+    public private(set) var entries: [MigrationVersion: [Int32: String]] = [:]
+
+    public init(entries: [MigrationVersion: [Int32: String]] = [:]) { self.entries = entries }
+
+    /// Reads `directory/superseded-checksums`; an absent file is an empty list, a malformed line an error.
+    public init(directory: URL) throws {
+        let url = directory.appendingPathComponent(Self.fileName)
+        guard FileManager.default.fileExists(atPath: url.path) else { return }
+        let text = MigrationFile.normalise(try Data(contentsOf: url))
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
+            guard parts.count >= 2, let version = MigrationVersion(String(parts[0])), let checksum = Int32(parts[1]) else {
+                throw MigrationError.invalidScript(
+                    file: Self.fileName, line: index + 1, message: "expected `<version> <checksum> <reason>`")
+            }
+            entries[version, default: [:]][checksum] = parts.count > 2 ? String(parts[2]) : ""
+        }
+    }
+
+    /// Why `checksum` is accepted for `version`, or nil when it is not listed.
+    public func reason(version: MigrationVersion, checksum: Int32) -> String? { entries[version]?[checksum] }
 }

@@ -17,10 +17,14 @@ public struct MigrationStatus: Sendable {
 
         public enum ChecksumState: String, Sendable, Encodable {
             case ok, changed
+            /// The recorded checksum is an earlier text the folder's `superseded-checksums` accepts.
+            case superseded
             case none = "-"
         }
 
         public var version: String
+        /// The profile's name for a profile's migration; nil for the core's.
+        public var namespace: String?
         public var description: String
         public var state: State
         public var checksum: ChecksumState
@@ -33,6 +37,8 @@ public struct MigrationStatus: Sendable {
     }
 
     public var lines: [Line]
+    /// nil for the core; the profile's name.
+    public var namespace: String?
     /// The fingerprint recorded by the baseline, if any.
     public var recordedFingerprint: DatabaseFingerprint?
     /// The database's fingerprint now.
@@ -41,15 +47,17 @@ public struct MigrationStatus: Sendable {
 
     init(source: MigrationSource, state: SchemaHistory.State, entries: [SchemaHistory.Entry], fingerprint: DatabaseFingerprint) {
         self.state = state
+        namespace = source.namespace
         currentFingerprint = fingerprint
-        recordedFingerprint = state.baseline.flatMap { entry in
+        recordedFingerprint = state.fingerprintBaseline.flatMap { entry in
             entry.detail.flatMap { DatabaseFingerprint(text: $0, recordedAt: entry.installedOn.description) }
         }
         var lines: [Line] = []
         if let baseline = state.baseline {
             lines.append(
                 Line(
-                    version: baseline.version, description: baseline.description, state: .baseline, checksum: .none,
+                    version: state.baselineVersion?.text ?? baseline.version, namespace: source.namespace,
+                    description: baseline.description, state: .baseline, checksum: .none,
                     script: nil, installedOn: baseline.installedOn.description, installedBy: baseline.installedBy,
                     executionTimeMilliseconds: baseline.executionTimeMilliseconds, undoAvailable: false))
         }
@@ -69,10 +77,16 @@ public struct MigrationStatus: Sendable {
                 lineState = .pending
             }
             var checksum = Line.ChecksumState.none
-            if let entry, entry.success, let file { checksum = entry.checksum == file.checksum ? .ok : .changed }
+            if let entry, entry.success, let file {
+                if entry.checksum == file.checksum {
+                    checksum = .ok
+                } else {
+                    checksum = source.accepts(checksum: entry.checksum, for: version) ? .superseded : .changed
+                }
+            }
             lines.append(
                 Line(
-                    version: version.text, description: file?.description ?? entry?.description ?? "",
+                    version: version.text, namespace: source.namespace, description: file?.description ?? entry?.description ?? "",
                     state: lineState, checksum: checksum, script: file?.fileName ?? entry?.script,
                     installedOn: entry?.installedOn.description, installedBy: entry?.installedBy,
                     executionTimeMilliseconds: entry?.executionTimeMilliseconds,
@@ -111,6 +125,7 @@ public struct MigrationStatus: Sendable {
                         + "restore the file, or run `repair` to accept the edit")
             }
         }
+        if let namespace { return problems.map { "profile \(namespace): \($0)" } }
         if let recorded = recordedFingerprint {
             let differences = recorded.differences(from: currentFingerprint)
             if !differences.isEmpty {
@@ -124,7 +139,7 @@ public struct MigrationStatus: Sendable {
 
     /// A text table for a terminal.
     public func table() -> String {
-        let header = ["Version", "Description", "State", "Checksum", "Installed on", "By", "ms", "Undo"]
+        let header = [namespace == nil ? "Version" : "Version (\(namespace!))", "Description", "State", "Checksum", "Installed on", "By", "ms", "Undo"]
         let rows = lines.map { line in
             [
                 line.version, line.description, line.state.rawValue, line.checksum.rawValue,

@@ -70,7 +70,10 @@ public enum SchemaHistory {
         public var success: Bool
         public var detail: String?
 
-        public var parsedVersion: MigrationVersion? { MigrationVersion(version) }
+        /// The version without its namespace (`001` for `medbase:001`).
+        public var parsedVersion: MigrationVersion? { SchemaHistory.split(version)?.version }
+        /// The namespace (profile name) of a profile's row; nil for the core's.
+        public var namespace: String? { SchemaHistory.split(version)?.namespace }
     }
 
     /// The INSERT of one history row, as literal SQL (the same text `up` executes and `dry-run` prints).
@@ -123,16 +126,45 @@ public enum SchemaHistory {
         }
     }
 
-    /// What the log says now: applied versions (their latest APPLY row), failed ones, the baseline.
+    /// Splits a history VERSION into its namespace and version: `medbase:001` → (`medbase`, 001),
+    /// `001` → (nil, 001); nil when the version part does not parse.
+    static func split(_ text: String) -> (namespace: String?, version: MigrationVersion)? {
+        if let colon = text.firstIndex(of: ":") {
+            guard let version = MigrationVersion(String(text[text.index(after: colon)...])) else { return nil }
+            return (String(text[..<colon]), version)
+        }
+        return MigrationVersion(text).map { (nil, $0) }
+    }
+
+    /// What the log says now for one namespace (nil: the core): applied versions (their latest APPLY
+    /// row), failed ones, the baseline. Rows of other namespaces are left out, except that the core's
+    /// baseline row (the database's fingerprint) is every namespace's `fingerprintBaseline`.
     struct State {
         var applied: [MigrationVersion: Entry] = [:]
         var failed: [MigrationVersion: Entry] = [:]
+        /// This namespace's baseline row.
         var baseline: Entry?
+        /// The core's baseline row, which holds the database's fingerprint.
+        var fingerprintBaseline: Entry?
+        /// Versions applied in every other namespace, by namespace ("" is the core).
+        var otherNamespacesApplied: [String: [MigrationVersion]] = [:]
 
-        init(_ entries: [Entry]) {
+        init(_ entries: [Entry], namespace: String? = nil) {
+            var others: [String: [MigrationVersion: Bool]] = [:]
             for entry in entries {
-                guard let version = entry.parsedVersion else { continue }
-                switch Kind(rawValue: entry.kind) {
+                guard let (entryNamespace, version) = SchemaHistory.split(entry.version) else { continue }
+                let kind = Kind(rawValue: entry.kind)
+                if kind == .baseline && entryNamespace == nil { fingerprintBaseline = entry }
+                guard entryNamespace == namespace else {
+                    let key = entryNamespace ?? ""
+                    switch kind {
+                    case .apply where entry.success: others[key, default: [:]][version] = true
+                    case .undo where entry.success: others[key, default: [:]][version] = nil
+                    default: break
+                    }
+                    continue
+                }
+                switch kind {
                 case .apply:
                     if entry.success { applied[version] = entry; failed[version] = nil } else { failed[version] = entry }
                 case .undo:
@@ -143,9 +175,15 @@ public enum SchemaHistory {
                     continue
                 }
             }
+            otherNamespacesApplied = others.compactMapValues { $0.isEmpty ? nil : $0.keys.sorted() }
         }
 
-        var baselineVersion: MigrationVersion? { baseline?.parsedVersion }
+        /// True when no core migration was ever applied successfully.
+        static func coreUntouched(_ entries: [Entry]) -> Bool {
+            !entries.contains { $0.namespace == nil && $0.kind == Kind.apply.rawValue && $0.success }
+        }
+
+        var baselineVersion: MigrationVersion? { baseline.flatMap { SchemaHistory.split($0.version)?.version } }
     }
 }
 

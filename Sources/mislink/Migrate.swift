@@ -2,6 +2,7 @@ import ArgumentParser
 import Firebird
 import FirebirdMigrations
 import Foundation
+import MisLinkProfiles
 
 /// `mislink migrate`: applies MisLink's versioned SQL scripts to the MIS database, Flyway-style.
 struct Migrate: ParsableCommand {
@@ -10,6 +11,9 @@ struct Migrate: ParsableCommand {
         discussion: """
             Scripts are Migrations/V<version>__<description>.sql (undo: U<version>__….sql), each runnable \
             unchanged in isql-fb. The history is kept in MISLINK_SCHEMA_HISTORY in the target database.
+            With --profile <name|folder>, the MIS profile's migrations/ folder comes after the core: `up` \
+            applies the core's pending scripts, then the profile's (recorded as <name>:<version>); `down`, \
+            `baseline` and `repair` work on the profile's; `status`, `validate` and `dry-run` show both.
             """,
         subcommands: [
             MigrateStatus.self, MigrateUp.self, MigrateValidate.self, MigrateBaseline.self, MigrateDryRun.self,
@@ -24,19 +28,41 @@ struct MigrationOptions: ParsableArguments {
     @Option(help: "The folder of migration scripts (default: the scripts shipped with MisLink, or MISLINK_MIGRATIONS).")
     var migrations: String?
 
+    @Option(
+        help: """
+            A MIS profile (a shipped name such as reference or medbase, or a folder) whose migrations/ \
+            folder runs after the core's, in the same history.
+            """)
+    var profile: String?
+
     @Flag(help: "Print less.") var quiet = false
 
+    /// The runner: over the core's scripts, or with --profile over the profile's (the core required first).
     func makeMigrator(force: Bool = false) throws -> Migrator {
         guard let directory = migrations.map({ URL(fileURLWithPath: $0) }) ?? MigrationSource.defaultDirectory() else {
             throw ValidationError("cannot find MisLink's migration scripts; give --migrations <folder>")
         }
-        let source = try MigrationSource(directory: directory)
+        let core = try MigrationSource(directory: directory)
+        let profileSource = try profile.map { try Self.profileSource($0) }
         let configuration = FirebirdConfiguration(database: connection.resolvedDatabase!, user: connection.user)
         let attachment = try FirebirdAttachment.open(configuration)
         let quiet = quiet
         return Migrator(
-            attachment: attachment, source: source,
+            attachment: attachment, source: profileSource ?? core, requires: profileSource == nil ? nil : core,
             options: .init(force: force, onEvent: { event in if !quiet { MigrationProgressPrinter.print(event) } }))
+    }
+
+    /// The `migrations/` folder of the profile `reference` names, namespaced by the profile's name.
+    static func profileSource(_ reference: String) throws -> MigrationSource {
+        let folder: URL
+        let name: String
+        do {
+            folder = try MISProfile.resolve(reference)
+            name = (try? MISProfile(directory: folder).name) ?? folder.lastPathComponent
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        return try MigrationSource(directory: folder.appendingPathComponent("migrations"), namespace: name)
     }
 
     func version(_ text: String?) throws -> MigrationVersion? {
@@ -94,7 +120,12 @@ struct MigrateStatus: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let status = try reportingMigrationErrors { try options.makeMigrator().status() }
+        let (core, profile) = try reportingMigrationErrors { () throws -> (MigrationStatus, MigrationStatus?) in
+            let migrator = try options.makeMigrator()
+            if let core = try migrator.requiredStatus() { return (core, try migrator.status()) }
+            return (try migrator.status(), nil)
+        }
+        let all = [core] + [profile].compactMap { $0 }
         if json {
             struct Output: Encodable {
                 var migrations: [MigrationStatus.Line]
@@ -107,13 +138,18 @@ struct MigrateStatus: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             encoder.keyEncodingStrategy = .convertToSnakeCase
             let output = Output(
-                migrations: status.lines, pending: status.pending, problems: status.problems,
-                fingerprint: status.currentFingerprint.description, baselineFingerprint: status.recordedFingerprint?.description)
+                migrations: all.flatMap(\.lines),
+                pending: all.flatMap { status in status.pending.map { v in status.namespace.map { "\($0):\(v)" } ?? v } },
+                problems: all.flatMap(\.problems), fingerprint: core.currentFingerprint.description,
+                baselineFingerprint: core.recordedFingerprint?.description)
             print(String(decoding: try encoder.encode(output), as: UTF8.self))
         } else {
-            print(status.table())
-            print("\n\(status.pending.count) pending.")
-            for problem in status.problems { print("problem: \(problem)") }
+            for (index, status) in all.enumerated() {
+                if index > 0 { print("") }
+                print(status.table())
+                print("\n\(status.pending.count) pending\(status.namespace.map { " in profile \($0)" } ?? "").")
+                for problem in status.problems { print("problem: \(problem)") }
+            }
         }
     }
 }
