@@ -1,8 +1,7 @@
 /*
- * U002 -- undo V002__patient_phones.sql: drops the trigger
- * MISLINK_PATIENTS_PHONES on PATIENTS and the table MISLINK_PATIENT_PHONES.
- * PATIENTS itself is not touched.
+ * U002 -- undo V002__patient_phones.sql: drops the table
+ * MISLINK_PATIENT_PHONES. The MIS's tables are not touched (the profile's
+ * triggers that fill it are undone by the profile's undo scripts first).
  */
 
-DROP TRIGGER MISLINK_PATIENTS_PHONES;
 DROP TABLE MISLINK_PATIENT_PHONES;

@@ -1,11 +1,10 @@
 /*
- * U007 -- undo V007__inbox_outbox_commands.sql: drops the trigger
- * MISLINK_SCHEDULE_MESSAGES on SCHEDULE (and the privilege on PATIENTS
- * granted to it), then the templates, outbox, commands and inbox with their
- * triggers and sequences. Unsent messages and commands are lost.
+ * U007 -- undo V007__inbox_outbox_commands.sql: drops the templates,
+ * outbox, commands and inbox with their triggers and sequences. Unsent
+ * messages and commands are lost. (The profile's trigger on the MIS's
+ * visits, which writes the outbox, is undone by the profile first.)
  */
 
-DROP TRIGGER MISLINK_SCHEDULE_MESSAGES;
 DROP TABLE MISLINK_TEMPLATES;
 DROP TABLE MISLINK_OUTBOX;
 DROP TABLE MISLINK_COMMANDS;

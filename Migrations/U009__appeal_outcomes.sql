@@ -1,7 +1,5 @@
 /*
- * U009 -- undo V009__appeal_outcomes.sql: drops the triggers on SCHEDULE and
- * APPEALS. Appeals already closed by a booking stay closed.
+ * U009 -- undo V009__appeal_outcomes.sql, which is empty since issue 16:
+ * nothing to undo. On a database that applied the old V009, its triggers
+ * belong to the reference profile now; its U004 drops them.
  */
-
-DROP TRIGGER MISLINK_APPEALS_OUTCOME;
-DROP TRIGGER MISLINK_SCHEDULE_APPEAL_DONE;

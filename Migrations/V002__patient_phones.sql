@@ -1,28 +1,20 @@
 /*
- * V002 -- MISLINK_PATIENT_PHONES: the phone keys of every patient, kept in
- * step with PATIENTS by a trigger and filled for existing rows by a backfill.
+ * V002 -- MISLINK_PATIENT_PHONES: the phone keys of every patient, one row
+ * per number found in the MIS. What fills it is the MIS profile's: its
+ * migrations put triggers on the MIS's patient (and contact) tables and
+ * backfill the existing patients (the reference schema's trigger on
+ * PATIENTS is SQL/profiles/reference/migrations/V001__patient_phones.sql).
  *
- * Objects: MISLINK_PATIENT_PHONES, trigger MISLINK_PATIENTS_PHONES on the MIS
- *          table PATIENTS. Its primary key and the PHONE_KEY index come in
- *          V003, after the backfill has committed.
+ * Objects: MISLINK_PATIENT_PHONES. Its primary key and the PHONE_KEY index
+ *          come in V003.
  * Undo:    U002__patient_phones.sql
  * Needs:   V001 (MISLINK_PHONE_KEYS).
  *
- * Soft-deleted patients (PATIENTS.IS_DELETED <> 0) have no rows: marking a
- * patient deleted removes its rows, restoring it puts them back.
- *
- * Order: table, trigger (from its commit on, every change of PATIENTS is
- * mirrored), then the backfill: it deletes what the trigger wrote since and
- * writes every live patient's keys from PATIENTS as the backfill transaction
- * sees it. The table has no index yet: building the primary key and the
- * PHONE_KEY index once afterwards (V003) is several times faster than
- * maintaining them row by row (measured: 1,000,000 patients, see
- * SQL/README.md). Until V003 the trigger's deletes scan the table.
- *
- * On a live MIS a patient edited in a transaction that is still open when
- * the backfill starts can end up with its old keys as well; V003 then stops
- * on a duplicate key or the old key stays. SQL/README.md ("Resynchronising
- * MISLINK_PATIENT_PHONES") gives the statements that rebuild the table.
+ * Edited in issue 16: until then this file also created the trigger
+ * MISLINK_PATIENTS_PHONES on PATIENTS, its grants and the backfill from
+ * PATIENTS; they moved to the reference profile, which adopts them on a
+ * database that has them (CREATE OR ALTER). The old text's checksum is in
+ * superseded-checksums. PATIENT_ID and SOURCE_COLUMN are widened by V015.
  */
 
 SET TERM ^ ;
@@ -44,76 +36,5 @@ COMMENT ON COLUMN MISLINK_PATIENT_PHONES.SOURCE_COLUMN IS 'Column the number was
 COMMENT ON COLUMN MISLINK_PATIENT_PHONES.ORDINAL IS 'Position of the number within that column (1 = first number), as MISLINK_PHONE_KEYS returns it.'^
 COMMENT ON COLUMN MISLINK_PATIENT_PHONES.PHONE_KEY IS 'E.164 digits without + (79171234567). Indexed.'^
 COMMENT ON COLUMN MISLINK_PATIENT_PHONES.EXTENSION IS 'Extension typed after the number (dob. 123, ext 12, #12), or NULL.'^
-
-CREATE TRIGGER MISLINK_PATIENTS_PHONES FOR PATIENTS
-ACTIVE AFTER INSERT OR UPDATE OR DELETE POSITION 32000
-AS
-DECLARE REDO_ALL SMALLINT = 0;
-BEGIN
-    IF (DELETING) THEN
-    BEGIN
-        DELETE FROM MISLINK_PATIENT_PHONES WHERE PATIENT_ID = OLD.ID;
-        EXIT;
-    END
-    IF (INSERTING) THEN
-        REDO_ALL = 1;
-    ELSE IF (NEW.ID <> OLD.ID OR NEW.IS_DELETED IS DISTINCT FROM OLD.IS_DELETED) THEN
-    BEGIN
-        DELETE FROM MISLINK_PATIENT_PHONES WHERE PATIENT_ID = OLD.ID;
-        REDO_ALL = 1;
-    END
-    ELSE
-    BEGIN
-        IF (NEW.PHONE_MOBILE IS DISTINCT FROM OLD.PHONE_MOBILE) THEN
-            DELETE FROM MISLINK_PATIENT_PHONES
-             WHERE PATIENT_ID = OLD.ID AND SOURCE_COLUMN = 'PHONE_MOBILE';
-        IF (NEW.PHONE_HOME IS DISTINCT FROM OLD.PHONE_HOME) THEN
-            DELETE FROM MISLINK_PATIENT_PHONES
-             WHERE PATIENT_ID = OLD.ID AND SOURCE_COLUMN = 'PHONE_HOME';
-        IF (NEW.PHONE_WORK IS DISTINCT FROM OLD.PHONE_WORK) THEN
-            DELETE FROM MISLINK_PATIENT_PHONES
-             WHERE PATIENT_ID = OLD.ID AND SOURCE_COLUMN = 'PHONE_WORK';
-    END
-
-    IF (NEW.IS_DELETED IS DISTINCT FROM 0) THEN
-        EXIT;
-    IF (REDO_ALL = 1 OR NEW.PHONE_MOBILE IS DISTINCT FROM OLD.PHONE_MOBILE) THEN
-        INSERT INTO MISLINK_PATIENT_PHONES (PATIENT_ID, SOURCE_COLUMN, ORDINAL, PHONE_KEY, EXTENSION)
-        SELECT NEW.ID, 'PHONE_MOBILE', K.ORDINAL, K.PHONE_KEY, K.EXTENSION
-          FROM MISLINK_PHONE_KEYS(NEW.PHONE_MOBILE) K;
-    IF (REDO_ALL = 1 OR NEW.PHONE_HOME IS DISTINCT FROM OLD.PHONE_HOME) THEN
-        INSERT INTO MISLINK_PATIENT_PHONES (PATIENT_ID, SOURCE_COLUMN, ORDINAL, PHONE_KEY, EXTENSION)
-        SELECT NEW.ID, 'PHONE_HOME', K.ORDINAL, K.PHONE_KEY, K.EXTENSION
-          FROM MISLINK_PHONE_KEYS(NEW.PHONE_HOME) K;
-    IF (REDO_ALL = 1 OR NEW.PHONE_WORK IS DISTINCT FROM OLD.PHONE_WORK) THEN
-        INSERT INTO MISLINK_PATIENT_PHONES (PATIENT_ID, SOURCE_COLUMN, ORDINAL, PHONE_KEY, EXTENSION)
-        SELECT NEW.ID, 'PHONE_WORK', K.ORDINAL, K.PHONE_KEY, K.EXTENSION
-          FROM MISLINK_PHONE_KEYS(NEW.PHONE_WORK) K;
-END^
-
-/* The MIS user inserting patients does not own MisLink's objects. */
-GRANT SELECT, INSERT, DELETE ON MISLINK_PATIENT_PHONES TO TRIGGER MISLINK_PATIENTS_PHONES^
-GRANT EXECUTE ON PROCEDURE MISLINK_PHONE_KEYS TO TRIGGER MISLINK_PATIENTS_PHONES^
-
-/* Backfill. */
-DELETE FROM MISLINK_PATIENT_PHONES^
-
-INSERT INTO MISLINK_PATIENT_PHONES (PATIENT_ID, SOURCE_COLUMN, ORDINAL, PHONE_KEY, EXTENSION)
-SELECT P.ID, 'PHONE_MOBILE', K.ORDINAL, K.PHONE_KEY, K.EXTENSION
-  FROM PATIENTS P
- CROSS JOIN MISLINK_PHONE_KEYS(P.PHONE_MOBILE) K
- WHERE P.IS_DELETED = 0 AND P.PHONE_MOBILE IS NOT NULL^
-
-INSERT INTO MISLINK_PATIENT_PHONES (PATIENT_ID, SOURCE_COLUMN, ORDINAL, PHONE_KEY, EXTENSION)
-SELECT P.ID, 'PHONE_HOME', K.ORDINAL, K.PHONE_KEY, K.EXTENSION
-  FROM PATIENTS P
- CROSS JOIN MISLINK_PHONE_KEYS(P.PHONE_HOME) K
- WHERE P.IS_DELETED = 0 AND P.PHONE_HOME IS NOT NULL^
-
-INSERT INTO MISLINK_PATIENT_PHONES (PATIENT_ID, SOURCE_COLUMN, ORDINAL, PHONE_KEY, EXTENSION)
-SELECT P.ID, 'PHONE_WORK', K.ORDINAL, K.PHONE_KEY, K.EXTENSION
-  FROM PATIENTS P
- CROSS JOIN MISLINK_PHONE_KEYS(P.PHONE_WORK) K
- WHERE P.IS_DELETED = 0 AND P.PHONE_WORK IS NOT NULL^
 
 SET TERM ; ^

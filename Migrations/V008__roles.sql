@@ -9,9 +9,15 @@
  * Give a role to a database user with GRANT MISLINK_WORKER TO <user> (or
  * MISLINK_SCREEN); Firebird 3 applies a role only to connections that name
  * it (isc_dpb_sql_role_name, isql -r), so the worker and the screens must
- * connect with role MISLINK_WORKER / MISLINK_SCREEN. The triggers MisLink
- * puts on PATIENTS and SCHEDULE carry their own privileges (granted to the
- * trigger in V002 and V007): MIS users need no role for them to work.
+ * connect with role MISLINK_WORKER / MISLINK_SCREEN. The triggers a MIS
+ * profile puts on the MIS's tables carry their own privileges (granted to
+ * the trigger): MIS users need no role for them to work.
+ *
+ * Edited in issue 16: until then this file also granted MISLINK_WORKER
+ * privileges on the reference schema's PATIENTS, STAFF, SERVICES,
+ * DEPARTMENTS, APPEALS, SCHEDULE, GEN_APPEALS_ID and GEN_SCHEDULE_ID; they
+ * moved to the reference profile. The old text's checksum is in
+ * superseded-checksums.
  */
 
 /* ------------------------------------------------------------------ */
@@ -20,17 +26,9 @@
 
 CREATE ROLE MISLINK_WORKER;
 
-/* The MIS: read what identification, cards and messages need; create and
-   update appeals; create and update bookings made from an appeal. The
-   MIS's BEFORE INSERT triggers take IDs from its generators. */
-GRANT SELECT ON PATIENTS TO ROLE MISLINK_WORKER;
-GRANT SELECT ON STAFF TO ROLE MISLINK_WORKER;
-GRANT SELECT ON SERVICES TO ROLE MISLINK_WORKER;
-GRANT SELECT ON DEPARTMENTS TO ROLE MISLINK_WORKER;
-GRANT SELECT, INSERT, UPDATE ON APPEALS TO ROLE MISLINK_WORKER;
-GRANT SELECT, INSERT, UPDATE ON SCHEDULE TO ROLE MISLINK_WORKER;
-GRANT USAGE ON SEQUENCE GEN_APPEALS_ID TO ROLE MISLINK_WORKER;
-GRANT USAGE ON SEQUENCE GEN_SCHEDULE_ID TO ROLE MISLINK_WORKER;
+/* The MIS: nothing here. Each MIS profile's migrations grant the role what
+   its statements need on the MIS's tables (the reference schema's:
+   SQL/profiles/reference/migrations/V003__worker_grants.sql). */
 
 /* MisLink's own objects: everything. */
 GRANT SELECT, INSERT, UPDATE, DELETE ON MISLINK_SETTINGS TO ROLE MISLINK_WORKER;

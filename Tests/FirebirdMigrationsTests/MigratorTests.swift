@@ -322,7 +322,12 @@ func checkDownRestoresMetadata(folder: URL) throws {
         try migrator.attachment.close()
         extracts.append(try ClinicDatabase.extract(path))
     }
-    #expect(Set(extracts).count == extracts.count, "every migration changes the metadata")
+    // Every migration changes the metadata, except one whose script holds no statement (core V009,
+    // emptied when its triggers moved to the reference profile in issue 16).
+    let empty = Set(try source.migrations.filter { try $0.script().commands.isEmpty }.map(\.version))
+    for (index, version) in versions.enumerated() where !empty.contains(version) {
+        #expect(extracts[index] != extracts[index + 1], "\(version) changes the metadata")
+    }
 
     // The dry-run of the whole chain, run by isql-fb on a twin, gives the same metadata.
     let twin = try ClinicDatabase.migrator(viaIsql, folder)
@@ -335,20 +340,44 @@ func checkDownRestoresMetadata(folder: URL) throws {
     #expect(try afterIsql.up() == [])
     try afterIsql.attachment.close()
 
-    // Down, one version at a time, restores each previous extract exactly.
+    // Down, one version at a time, restores each previous extract exactly. The one exception is
+    // core V015 (MIS ids to BIGINT): Firebird cannot narrow a column, so from U015 down the columns
+    // V015 widened stay BIGINT / VARCHAR(63) (U015's header says why); every other line must match.
+    var widened = false
     for index in stride(from: versions.count - 1, through: 0, by: -1) {
         let target = index == 0 ? MigrationVersion("0")! : versions[index - 1]
         migrator = try ClinicDatabase.migrator(path, folder)
         #expect(try migrator.down(to: target) == [source.undos[versions[index]]!.fileName])
         try migrator.attachment.close()
+        if source.undos[versions[index]]!.fileName == "U015__bigint_mis_ids.sql" { widened = true }
         let extract = try ClinicDatabase.extract(path)
-        #expect(extract == extracts[index], "down to \(target) differs from the extract before \(versions[index])")
+        if widened {
+            #expect(
+                sameExceptWidenedColumns(extract, extracts[index]),
+                "down to \(target) differs from the extract before \(versions[index]) by more than V015's widening")
+        } else {
+            #expect(extract == extracts[index], "down to \(target) differs from the extract before \(versions[index])")
+        }
     }
     // And up again applies everything.
     migrator = try ClinicDatabase.migrator(path, folder)
     #expect(try migrator.up().count == versions.count)
     try migrator.attachment.close()
     #expect(try ClinicDatabase.extract(path) == extracts.last!)
+}
+
+/// True when `actual` is `expected` but for column definitions that V015 widened and U015 could not
+/// narrow: a line of `expected` with `INTEGER` (an id) or `VARCHAR(12)` (a phone source) may read
+/// `BIGINT` or `VARCHAR(63)` in `actual`. Every other line, and the number of lines, must be equal.
+func sameExceptWidenedColumns(_ actual: String, _ expected: String) -> Bool {
+    let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
+    let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
+    guard a.count == e.count else { return false }
+    return zip(a, e).allSatisfy { actualLine, expectedLine in
+        actualLine == expectedLine
+            || actualLine == expectedLine.replacingOccurrences(of: " INTEGER", with: " BIGINT")
+            || actualLine == expectedLine.replacingOccurrences(of: " VARCHAR(12) ", with: " VARCHAR(63) ")
+    }
 }
 
 /// A mutable box handed to another thread (the test waits on a semaphore before reading it).

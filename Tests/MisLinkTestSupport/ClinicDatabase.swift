@@ -2,7 +2,8 @@ import Firebird
 import FirebirdMigrations
 import Foundation
 
-/// Databases for the runner's tests, made the way a DBA makes them: `isql-fb` with SQL/clinic-schema.sql.
+/// Databases for the tests, made the way a DBA makes them: `isql-fb` with SQL/clinic-schema.sql (or a
+/// shipped profile's schema and demo data), then the runner with the core's and the profile's migrations.
 public enum ClinicDatabase {
     public static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -15,21 +16,44 @@ public enum ClinicDatabase {
         return path
     }()
 
-    /// A new WIN1251 database file holding the reference clinic schema; returns its path.
-    public static func create(_ label: String = "mig") throws -> String {
+    /// The folder of a shipped MIS profile (`SQL/profiles/<name>`).
+    public static func profileDirectory(_ profile: String) -> URL {
+        repository.appendingPathComponent("SQL/profiles").appendingPathComponent(profile)
+    }
+
+    /// The scripts that build a profile's MIS: the reference's `SQL/clinic-schema.sql`, another
+    /// profile's `schema.sql` then `demo-data.sql`.
+    public static func misScripts(profile: String) -> [URL] {
+        if profile == "reference" { return [repository.appendingPathComponent("SQL/clinic-schema.sql")] }
+        let folder = profileDirectory(profile)
+        return ["schema.sql", "demo-data.sql"].map { folder.appendingPathComponent($0) }
+            .filter { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
+    /// A new WIN1251 database file holding the MIS of `profile` (the reference clinic schema by
+    /// default; `medbase`: its schema and demo data), made with isql-fb; returns its path.
+    public static func create(_ label: String = "mig", profile: String = "reference") throws -> String {
         let path = "\(directory)/\(label)-\(UUID().uuidString.prefix(8)).fdb"
         try isql(input: "CREATE DATABASE '\(path)' PAGE_SIZE 8192 DEFAULT CHARACTER SET WIN1251;\n")
-        try isql(["-bail", "-i", repository.appendingPathComponent("SQL/clinic-schema.sql").path, path])
+        for script in misScripts(profile: profile) { try isql(["-bail", "-i", script.path, path]) }
         chmod(path, 0o666)
         return path
     }
 
-    /// A new clinic database with MisLink's shipped migrations applied by the runner; returns its path.
-    public static func createMigrated(_ label: String = "app") throws -> String {
-        let path = try create(label)
-        let migrator = Migrator(
+    /// A runner over `path` for MisLink's core migrations then `profile`'s (`SQL/profiles/<profile>/migrations`).
+    public static func profileMigrator(_ path: String, profile: String = "reference") throws -> Migrator {
+        Migrator(
             attachment: try FirebirdAttachment.open(FirebirdConfiguration(database: path)),
-            source: try MigrationSource(directory: shippedMigrations))
+            source: try MigrationSource(
+                directory: profileDirectory(profile).appendingPathComponent("migrations"), namespace: profile),
+            requires: try MigrationSource(directory: shippedMigrations))
+    }
+
+    /// A new database holding `profile`'s MIS with MisLink's core migrations and the profile's applied
+    /// by the runner; returns its path.
+    public static func createMigrated(_ label: String = "app", profile: String = "reference") throws -> String {
+        let path = try create(label, profile: profile)
+        let migrator = try profileMigrator(path, profile: profile)
         defer { try? migrator.attachment.close() }
         try migrator.up()
         return path
@@ -64,6 +88,10 @@ public enum ClinicDatabase {
     public struct IsqlFailure: Error, CustomStringConvertible {
         public var arguments: [String]
         public var output: String
+        public init(arguments: [String], output: String) {
+            self.arguments = arguments
+            self.output = output
+        }
         public var description: String { "isql-fb \(arguments.joined(separator: " ")) failed:\n\(output)" }
     }
 
