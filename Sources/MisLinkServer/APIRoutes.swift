@@ -5,6 +5,7 @@ import MisLinkExternalAPIs
 import MisLinkIntake
 import MisLinkProfiles
 import MisLinkSettings
+import MisLinkStore
 
 /// The REST API for web MIS screens, under `/api/v1/`, described by `openapi.json` (served at
 /// `/api/v1/openapi.json`). Every other route needs `Authorization: Bearer <token>` with one of
@@ -68,18 +69,8 @@ struct APIRoutes {
 
     // MARK: - Inbox
 
-    struct InboxItem: Codable {
-        var id: Int64
-        var source: String
-        var deliveryKey: String
-        var eventType: String
-        var objectId: String?
-        var status: String
-        var attempts: Int
-        var error: String?
-        var receivedAt: Date
-        var processedAt: Date?
-    }
+    /// One event of the inbox, as the store reads it.
+    typealias InboxItem = InboxRecord
 
     struct InboxPage: Codable, ResponseEncodable {
         var items: [InboxItem]
@@ -99,46 +90,20 @@ struct APIRoutes {
     private func inbox(_ request: Request) async throws -> InboxPage {
         let query = request.uri.queryParameters
         let limit = min(max(Int(query["limit"].map(String.init) ?? "") ?? 50, 1), 500)
-        var conditions: [String] = []
-        var arguments: [FirebirdValue] = []
+        var filter = InboxItems.Filter()
         if let status = query["status"] {
             guard ["received", "processed", "skipped", "failed", "retrying"].contains(String(status)) else {
                 throw HTTPError(.badRequest, message: "status must be received, processed, skipped, failed or retrying")
             }
-            conditions.append("STATUS = ?")
-            arguments.append(.text(String(status)))
+            filter.status = String(status)
         }
-        if let source = query["source"] {
-            conditions.append("SOURCE = ?")
-            arguments.append(.text(try Self.printableASCII(String(source), "source", max: 16)))
-        }
-        if let object = query["object_id"] {
-            conditions.append("OBJECT_ID = ?")
-            arguments.append(.text(try Self.printableASCII(String(object), "object_id", max: 128)))
-        }
-        if let before = query["before_id"] {
-            conditions.append("ID < ?")
-            arguments.append(.bigint(try RequestInput.bigint(text: before, "before_id")))
-        }
-        let sql = """
-            SELECT FIRST \(limit + 1) ID, SOURCE, DELIVERY_KEY, EVENT_TYPE, OBJECT_ID, STATUS, ATTEMPTS, ERROR,
-                RECEIVED_AT, PROCESSED_AT
-            FROM MISLINK_INBOX \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
-            ORDER BY ID DESC
-            """
-        let statement = FirebirdQuery(unsafeSQL: sql, bindings: arguments)
-        let rows = try await pool.withConnection { try await $0.query(statement) }
-        var items = try rows.prefix(limit).map { row in
-            InboxItem(
-                id: try row.decode(Int64.self, at: 0), source: try row.decode(String.self, at: 1),
-                deliveryKey: try row.decode(String.self, at: 2), eventType: try row.decode(String.self, at: 3),
-                objectId: try row.decode(String?.self, at: 4), status: try row.decode(String.self, at: 5),
-                attempts: try row.decode(Int.self, at: 6), error: try row.decode(String?.self, at: 7),
-                receivedAt: try row.decode(FirebirdTimestamp.self, at: 8).date(in: .utc),
-                processedAt: try row.decode(FirebirdTimestamp?.self, at: 9)?.date(in: .utc))
-        }
+        if let source = query["source"] { filter.source = try Self.printableASCII(String(source), "source", max: 16) }
+        if let object = query["object_id"] { filter.objectId = try Self.printableASCII(String(object), "object_id", max: 128) }
+        if let before = query["before_id"] { filter.beforeId = try RequestInput.bigint(text: before, "before_id") }
+        let chosen = filter
+        let rows = try await pool.withTransaction(.read) { tx in try InboxItems.list(chosen, limit: limit + 1, in: tx) }
+        let items = Array(rows.prefix(limit))
         let next = rows.count > limit ? items.last?.id : nil
-        if items.isEmpty { items = [] }
         return InboxPage(items: items, nextBeforeId: next)
     }
 }

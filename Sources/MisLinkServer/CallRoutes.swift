@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import MisLinkPatients
 import MisLinkSettings
+import MisLinkStore
 import Synchronization
 
 /// The call log for web MIS screens: `GET /api/v1/calls` (filters, newest first, keyset paging) and
@@ -27,11 +28,11 @@ struct CallRoutes {
         var fromNumber: String?
         var toNumber: String?
         var phoneKey: String?
-        var patientId: Int?
+        var patientId: Int64?
         var patientOthers: Int
-        var operatorId: Int?
-        var answeredById: Int?
-        var appealId: Int?
+        var operatorId: Int64?
+        var answeredById: Int64?
+        var appealId: Int64?
         var comment: String?
         var startedAt: Date
         var startedAtLocal: String
@@ -55,12 +56,6 @@ struct CallRoutes {
         var status: String?
     }
 
-    static let columns = """
-        ID, PBX_CALL_ID, DIRECTION, STATE, RESULT, STATUS, FROM_NUMBER, TO_NUMBER, PHONE_KEY, PATIENT_ID, PATIENT_OTHERS,
-        OPERATOR_ID, ANSWERED_BY_ID, APPEAL_ID, COMMENT, STARTED_AT, ANSWERED_AT, ENDED_AT, WAIT_SEC, TALK_SEC,
-        DURATION_SEC, CALLED_BACK_BY_ID, CALLED_BACK_AT
-        """
-
     func add(to group: RouterGroup<WorkerRequestContext>) {
         group.get("calls") { request, _ in try await list(request) }
         group.get("calls/:id/recordings/:n") { request, context in
@@ -81,63 +76,46 @@ struct CallRoutes {
     /// `from`/`to` (ISO 8601), `limit` (1–200, default 50), `cursor`.
     private func list(_ request: Request) async throws -> Page {
         let query = request.uri.queryParameters
-        var conditions: [String] = []
-        var bindings: [FirebirdValue] = []
-        func text(_ name: String, column: String, allowed: [String]? = nil, max: Int = 32) throws {
-            guard let value = query[Substring(name)].map(String.init), !value.isEmpty else { return }
+        var filter = Calls.Filter()
+        func text(_ name: String, allowed: [String]? = nil, max: Int = 32) throws -> String? {
+            guard let value = query[Substring(name)].map(String.init), !value.isEmpty else { return nil }
             if let allowed, !allowed.contains(value) {
                 throw HTTPError(.badRequest, message: "\(name) must be one of \(allowed.joined(separator: ", "))")
             }
-            conditions.append("\(column) = ?")
-            bindings.append(.text(try RequestInput.text(value, name, max: max)))
+            let checked: String = try RequestInput.text(value, name, max: max)
+            return checked
         }
-        func integer(_ name: String, column: String) throws {
-            guard let value = query[Substring(name)], !value.isEmpty else { return }
-            conditions.append("\(column) = ?")
-            bindings.append(.integer(try RequestInput.integer(text: value, name)))
+        // MISLINK_CALLS.PATIENT_ID and OPERATOR_ID (V004) are still INTEGER columns: ids past them are refused.
+        func id(_ name: String) throws -> Int64? {
+            guard let value = query[Substring(name)], !value.isEmpty else { return nil }
+            return Int64(try RequestInput.integer(text: value, name))
         }
-        func instant(_ name: String, comparison: String) throws {
-            guard let value = query[Substring(name)].map(String.init), !value.isEmpty else { return }
-            conditions.append("STARTED_AT \(comparison) ?")
-            bindings.append(.timestamp(FirebirdTimestamp(try RequestInput.instant(text: value, name), in: .utc)))
+        func instant(_ name: String) throws -> Date? {
+            guard let value = query[Substring(name)].map(String.init), !value.isEmpty else { return nil }
+            return try RequestInput.instant(text: value, name)
         }
-        try text("type", column: "DIRECTION", allowed: ["in", "out", "internal"])
-        try text("result", column: "RESULT", allowed: ["answered", "missed", "abandoned", "not_reached", "failed"])
-        try text("status", column: "STATUS")  // VARCHAR(32) CHARACTER SET UTF8
-        try integer("patient", column: "PATIENT_ID")
-        try integer("operator", column: "OPERATOR_ID")
-        if let flag = query["to_call_back"].map(String.init), ["1", "true", "yes"].contains(flag.lowercased()) {
-            // Missed calls nobody has called back yet: the operators' list to work through.
-            conditions.append("RESULT = 'missed' AND CALLED_BACK_AT IS NULL")
-        }
-        try instant("from", comparison: ">=")
-        try instant("to", comparison: "<")
+        filter.direction = try text("type", allowed: ["in", "out", "internal"])
+        filter.result = try text("result", allowed: ["answered", "missed", "abandoned", "not_reached", "failed"])
+        filter.status = try text("status")  // VARCHAR(32) CHARACTER SET UTF8
+        filter.patientId = try id("patient")
+        filter.operatorId = try id("operator")
+        // Missed calls nobody has called back yet: the operators' list to work through.
+        filter.toCallBack = query["to_call_back"].map { ["1", "true", "yes"].contains(String($0).lowercased()) } ?? false
+        filter.from = try instant("from")
+        filter.to = try instant("to")
         if let phone = query["phone"].map(String.init), !phone.isEmpty {
             _ = try RequestInput.text(phone, "phone", max: 128)
             // The number as typed, in any format, becomes its phone key by the clinic's numbering plan.
             guard let key = try? await phoneKeys.normalizer().lookupNumber(phone).key else {
                 throw HTTPError(.badRequest, message: "phone is not a phone number")
             }
-            conditions.append("PHONE_KEY = ?")
-            bindings.append(.text(key))
+            filter.phoneKey = key
         }
-        if let cursor = try KeysetCursor(query["cursor"].map(String.init)) {
-            // The first condition alone is a range on the STARTED_AT index; the second breaks ties.
-            conditions.append("STARTED_AT <= ? AND (STARTED_AT < ? OR ID < ?)")
-            bindings += [cursor.timestamp, cursor.timestamp, .bigint(cursor.id)]
-        }
+        if let cursor = try KeysetCursor(query["cursor"].map(String.init)) { filter.after = (cursor.at, cursor.id) }
         let limit = min(max(Int(query["limit"].map(String.init) ?? "") ?? 50, 1), 200)
-        // A phone or a patient has a handful of calls: find them by their index and sort those, rather
-        // than walk the whole log newest first looking for them (`+ 0` keeps the optimizer off the
-        // STARTED_AT index for the order).
-        let selective = !(query["phone"] ?? "").isEmpty || !(query["patient"] ?? "").isEmpty
-        let sql = """
-            SELECT FIRST \(limit + 1) \(Self.columns) FROM MISLINK_CALLS
-            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
-            ORDER BY \(selective ? "STARTED_AT + 0" : "STARTED_AT") DESC, ID DESC
-            """
-        let rows = try await pool.withConnection { try await $0.query(FirebirdQuery(unsafeSQL: sql, bindings: bindings)) }
-        let items = try rows.prefix(limit).map(call)
+        let chosen = filter
+        let rows = try await pool.withTransaction(.read) { tx in try Calls.list(chosen, limit: limit + 1, in: tx) }
+        let items = rows.prefix(limit).map(call)
         var next: String?
         if rows.count > limit, let last = items.last {
             next = KeysetCursor(at: last.startedAt, id: last.id).text
@@ -148,15 +126,9 @@ struct CallRoutes {
     /// The n-th recording of a call (in the order they were made) as a file; every access is audited
     /// in `MISLINK_RECORDING_ACCESS`.
     private func recording(call: Int64, number: Int, action: String, client: String?) async throws -> Response {
-        let rows = try await pool.withConnection { connection in
-            try await connection.query(FirebirdQuery(
-                unsafeSQL: """
-                    SELECT FIRST 1 SKIP \(number - 1) ID, STATE, FILE_PATH, CONTENT_TYPE, PBX_RECORDING_ID
-                    FROM MISLINK_CALL_RECORDINGS WHERE CALL_ID = ? ORDER BY ID
-                    """, bindings: [.bigint(call)]))
-        }
-        guard let row = rows.first else { throw HTTPError(.notFound, message: "call \(call) has no recording \(number)") }
-        guard try row.decode(String.self, at: 1) == "stored", let stored = try row.decode(String?.self, at: 2) else {
+        let found = try await pool.withTransaction(.read) { tx in try Calls.recording(call: call, number: number, in: tx) }
+        guard let recording = found else { throw HTTPError(.notFound, message: "call \(call) has no recording \(number)") }
+        guard recording.state == "stored", let stored = recording.filePath else {
             throw HTTPError(.notFound, message: "recording \(number) of call \(call) is not downloaded yet")
         }
         guard let path = Self.confined(stored, to: recordingsDirectory) else {
@@ -165,20 +137,13 @@ struct CallRoutes {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw HTTPError(.notFound, message: "recording \(number) of call \(call) is not downloaded yet")
         }
-        let recordingID = try row.decode(Int64.self, at: 0)
-        _ = try await pool.withConnection { connection in
-            try await connection.execute(FirebirdQuery(
-                unsafeSQL: """
-                    INSERT INTO MISLINK_RECORDING_ACCESS (RECORDING_ID, CALL_ID, CLIENT_NAME, CLIENT_ADDR, ACTION, ACCESSED_AT)
-                    VALUES (?, ?, 'api', ?, ?, ?)
-                    """,
-                bindings: [.bigint(recordingID), .bigint(call), client.map { .text(String($0.prefix(45))) } ?? .null, .text(action),
-                           .timestamp(FirebirdTimestamp(Date(), in: .utc))]))
+        try await pool.withTransaction(.default) { tx in
+            try Calls.auditAccess(recording: recording.id, call: call, clientAddress: client, action: action, at: Date(), in: tx)
         }
-        let name = (try row.decode(String.self, at: 4)).filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
+        let name = recording.pbxRecordingId.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
         return Response(
             status: .ok,
-            headers: [.contentType: try row.decode(String?.self, at: 3) ?? "audio/mpeg",
+            headers: [.contentType: recording.contentType ?? "audio/mpeg",
                       .contentDisposition: "\(action == "play" ? "inline" : "attachment"); filename=\"\(name).mp3\""],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
@@ -203,36 +168,23 @@ struct CallRoutes {
         }
         _ = try RequestInput.text(patch.status, "status", max: 32)
         _ = try RequestInput.text(patch.comment, "comment", max: 1000)
-        let update = FirebirdQuery(
-            unsafeSQL: """
-                UPDATE MISLINK_CALLS SET COMMENT = COALESCE(?, COMMENT), STATUS = COALESCE(?, STATUS)
-                WHERE ID = ? RETURNING \(Self.columns)
-                """,
-            bindings: [patch.comment.map { .text($0) } ?? .null, patch.status.map { .text($0) } ?? .null, .bigint(id)])
-        let rows = try await pool.withTransaction { transaction in try transaction.attachment.query(update, in: transaction) }
-        guard let row = rows.first, !(row.values.first?.isNull ?? true) else {
-            throw HTTPError(.notFound, message: "no call \(id)")
+        let updated = try await pool.withTransaction(.default) { tx in
+            try Calls.update(id, comment: patch.comment, status: patch.status, in: tx)
         }
-        return try call(row)
+        guard let updated else { throw HTTPError(.notFound, message: "no call \(id)") }
+        return call(updated)
     }
 
-    private func call(_ row: Row) throws -> Call {
-        let started = try row.decode(FirebirdTimestamp.self, at: 15).date(in: .utc)
-        return Call(
-            id: try row.decode(Int64.self, at: 0), pbxCallId: try row.decode(String.self, at: 1),
-            direction: try row.decode(String.self, at: 2), state: try row.decode(String.self, at: 3),
-            result: try row.decode(String?.self, at: 4), status: try row.decode(String?.self, at: 5),
-            fromNumber: try row.decode(String?.self, at: 6), toNumber: try row.decode(String?.self, at: 7),
-            phoneKey: try row.decode(String?.self, at: 8), patientId: try row.decode(Int?.self, at: 9),
-            patientOthers: try row.decode(Int.self, at: 10), operatorId: try row.decode(Int?.self, at: 11),
-            answeredById: try row.decode(Int?.self, at: 12), appealId: try row.decode(Int?.self, at: 13),
-            comment: try row.decode(String?.self, at: 14), startedAt: started,
-            startedAtLocal: FirebirdTimestamp(started, in: timeZone).description.prefix(19).description,
-            answeredAt: try row.decode(FirebirdTimestamp?.self, at: 16)?.date(in: .utc),
-            endedAt: try row.decode(FirebirdTimestamp?.self, at: 17)?.date(in: .utc),
-            waitSec: try row.decode(Int?.self, at: 18), talkSec: try row.decode(Int?.self, at: 19),
-            durationSec: try row.decode(Int?.self, at: 20), calledBackById: try row.decode(Int64?.self, at: 21),
-            calledBackAt: try row.decode(FirebirdTimestamp?.self, at: 22)?.date(in: .utc))
+    private func call(_ record: CallRecord) -> Call {
+        Call(
+            id: record.id, pbxCallId: record.pbxCallId, direction: record.direction, state: record.state, result: record.result,
+            status: record.status, fromNumber: record.fromNumber, toNumber: record.toNumber, phoneKey: record.phoneKey,
+            patientId: record.patientId, patientOthers: record.patientOthers, operatorId: record.operatorId,
+            answeredById: record.answeredById, appealId: record.appealId, comment: record.comment,
+            startedAt: record.startedAt,
+            startedAtLocal: FirebirdTimestamp(record.startedAt, in: timeZone).description.prefix(19).description,
+            answeredAt: record.answeredAt, endedAt: record.endedAt, waitSec: record.waitSec, talkSec: record.talkSec,
+            durationSec: record.durationSec, calledBackById: record.calledBackById, calledBackAt: record.calledBackAt)
     }
 }
 

@@ -8,6 +8,7 @@ import MisLinkOutbound
 import MisLinkSettings
 import ServiceLifecycle
 import Synchronization
+import MisLinkStore
 
 /// edna pushes no thread lifecycle (reference B.5), so the worker asks: every `chat.edna.poll_seconds`
 /// each edna thread not yet closed is read with `GET /api/v1/threads/{id}`, and its state goes into the
@@ -59,11 +60,7 @@ public struct EdnaThreadPoller: Service {
     /// Reads every open edna thread once; returns how many states were new to MisLink.
     @discardableResult
     public func pollOnce() async throws -> Int {
-        let ids = try await pool.withConnection { connection in
-            try await connection.query(
-                "SELECT EXTERNAL_ID FROM MISLINK_CHAT_THREADS WHERE PROVIDER = 'edna' AND STATUS <> 'closed' ORDER BY ID")
-                .compactMap { try $0.decode(String?.self, at: 0) }
-        }
+        let ids = try await pool.withTransaction(.read) { tx in try ChatThreads.openExternalIds(provider: "edna", in: tx) }
         var changed = 0
         for id in ids where Int64(id) != nil {
             guard let body = try await fetch(id) else { continue }

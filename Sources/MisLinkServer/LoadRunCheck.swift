@@ -1,6 +1,7 @@
 import Firebird
 import Foundation
 import Hummingbird
+import MisLinkStore
 
 /// `POST /api/v1/emulator/verify`: the emulator's load mode asks, at the end of a run, whether every
 /// call and thread it created exists exactly once in its final state.
@@ -62,23 +63,11 @@ struct LoadRunCheck {
 
     /// The state of every stored object among `ids`, by id (several if stored more than once).
     private func states(kind: String, platform: String, ids: [String]) async throws -> [String: [String?]] {
-        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
-        let query: FirebirdQuery
-        if kind == "call" {
-            query = FirebirdQuery(
-                unsafeSQL: "SELECT PBX_CALL_ID, RESULT FROM MISLINK_CALLS WHERE PBX_CALL_ID IN (\(placeholders))",
-                bindings: ids.map { .text($0) })
-        } else {
-            query = FirebirdQuery(
-                unsafeSQL: "SELECT EXTERNAL_ID, STATUS FROM MISLINK_CHAT_THREADS WHERE PROVIDER = ? AND EXTERNAL_ID IN (\(placeholders))",
-                bindings: [.text(platform)] + ids.map { .text($0) })
+        return try await pool.withTransaction(.read) { tx in
+            kind == "call"
+                ? try Calls.results(pbxCallIds: ids, in: tx)
+                : try ChatThreads.statuses(provider: platform, externalIds: ids, in: tx)
         }
-        let rows = try await pool.withConnection { try await $0.query(query) }
-        var found: [String: [String?]] = [:]
-        for row in rows {
-            found[try row.decode(String.self, at: 0), default: []].append(try row.decode(String?.self, at: 1))
-        }
-        return found
     }
 }
 

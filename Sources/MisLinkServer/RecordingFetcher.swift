@@ -4,6 +4,7 @@ import Logging
 import MisLinkExternalAPIs
 import MisLinkHTTP
 import MisLinkSettings
+import MisLinkStore
 import ServiceLifecycle
 
 /// Downloads recordings the PBX made available (`events/record/added`): a signed
@@ -32,61 +33,42 @@ struct RecordingFetcher: Service {
 
     /// Downloads what is due; returns how many were stored.
     func fetchDue() async throws -> Int {
-        let now = FirebirdTimestamp(Date(), in: .utc)
-        let due = try await pool.withConnection { connection in
-            try await connection.query(FirebirdQuery(
-                unsafeSQL: """
-                    SELECT FIRST 20 ID, PBX_RECORDING_ID, ATTEMPTS FROM MISLINK_CALL_RECORDINGS
-                    WHERE STATE = 'available' AND (NEXT_ATTEMPT_AT IS NULL OR NEXT_ATTEMPT_AT <= ?) ORDER BY ID
-                    """, bindings: [.timestamp(now)]))
-        }
+        let now = Date()
+        let due = try await pool.withTransaction(.read) { tx in try CallRecordings.due(now: now, limit: 20, in: tx) }
         var stored = 0
         for row in due {
-            let id = try row.decode(Int64.self, at: 0)
-            let recording = try row.decode(String.self, at: 1)
-            let attempts = try row.decode(Int.self, at: 2) + 1
-            guard try await claim(id, now: now) else { continue }
+            let recording = row.pbxRecordingId
+            let attempts = row.attempts + 1
+            guard try await claim(row.id, now: now) else { continue }
             do {
                 let (data, type) = try await download(recording)
                 let path = try save(data, recording: recording)
-                try await finish(id, sql: """
-                    UPDATE MISLINK_CALL_RECORDINGS SET STATE = 'stored', FILE_PATH = ?, FILE_SIZE = ?, CONTENT_TYPE = ?,
-                        STORED_AT = ?, ERROR = NULL, UPDATED_AT = ? WHERE ID = ?
-                    """, [.text(path), .bigint(Int64(data.count)), .text(type), .timestamp(now), .timestamp(now), .bigint(id)])
+                try await pool.withTransaction(.default) { tx in
+                    try CallRecordings.markStored(row.id, path: path, size: Int64(data.count), contentType: type, at: now, in: tx)
+                }
                 stored += 1
             } catch {
                 let failed = attempts >= settings.maxAttempts
                 let pause = min(3600.0, 5 * pow(2, Double(min(attempts, 10))))
-                let next = FirebirdTimestamp(Date().addingTimeInterval(pause), in: .utc)
+                let next = Date().addingTimeInterval(pause)
                 logger.notice("recording \(recording): attempt \(attempts) failed (\(error))\(failed ? "; giving up" : "")")
-                try await finish(id, sql: """
-                    UPDATE MISLINK_CALL_RECORDINGS SET STATE = ?, NEXT_ATTEMPT_AT = ?, ERROR = ?, UPDATED_AT = ? WHERE ID = ?
-                    """, [.text(failed ? "failed" : "available"), .timestamp(next), .text(String(describing: error).prefix(1000).description),
-                          .timestamp(now), .bigint(id)])
+                let text = String(describing: error)
+                try await pool.withTransaction(.default) { tx in
+                    try CallRecordings.markAttemptFailed(row.id, giveUp: failed, next: next, error: text, at: now, in: tx)
+                }
             }
         }
         return stored
     }
 
-    private func claim(_ id: Int64, now: FirebirdTimestamp) async throws -> Bool {
-        let lease = FirebirdTimestamp(Date().addingTimeInterval(300), in: .utc)
+    /// Claims the download of recording `id` for five minutes; false when another worker has it.
+    private func claim(_ id: Int64, now: Date) async throws -> Bool {
+        let lease = Date().addingTimeInterval(300)
         do {
-            return try await pool.withTransaction(TransactionOptions(isolation: .readCommitted, lockResolution: .noWait)) { transaction in
-                let rows = try transaction.attachment.query(FirebirdQuery(
-                    unsafeSQL: """
-                        UPDATE MISLINK_CALL_RECORDINGS SET NEXT_ATTEMPT_AT = ?, ATTEMPTS = ATTEMPTS + 1
-                        WHERE ID = ? AND STATE = 'available' AND (NEXT_ATTEMPT_AT IS NULL OR NEXT_ATTEMPT_AT <= ?)
-                        RETURNING ID
-                        """, bindings: [.timestamp(lease), .bigint(id), .timestamp(now)]), in: transaction)
-                return rows.first.map { !$0.values[0].isNull } ?? false
-            }
-        } catch let error as FirebirdError where error.code == .lockConflict {
+            return try await pool.withTransaction(.claim) { tx in try CallRecordings.claim(id, until: lease, now: now, in: tx) }
+        } catch FirebirdError.Code.lockConflict {
             return false  // another worker has it
         }
-    }
-
-    private func finish(_ id: Int64, sql: String, _ bindings: [FirebirdValue]) async throws {
-        _ = try await pool.withConnection { try await $0.execute(FirebirdQuery(unsafeSQL: sql, bindings: bindings)) }
     }
 
     /// The signed query, then the one-time link it redirects to.

@@ -1,6 +1,7 @@
 import Firebird
 import Foundation
 import Hummingbird
+import MisLinkStore
 
 /// Message templates (`MISLINK_TEMPLATES`) for web screens: automatic messages (`auto`, by code:
 /// `booking_confirmed` … and the texts of mailings) and operators' quick replies (`quick_reply`).
@@ -15,18 +16,6 @@ struct TemplateRoutes {
 
     static let kinds = ["auto", "quick_reply"]
     static let channels = ["any", "sms", "whatsapp", "telegram", "vk", "viber", "webchat", "email", "messenger"]
-
-    struct Template: Codable {
-        var code: String
-        var channel: String
-        var kind: String
-        var title: String?
-        var body: String
-        var active: Bool
-        var sortOrder: Int
-        var updatedAt: Date?
-        var updatedBy: String?
-    }
 
     struct TemplateList: Codable {
         var items: [Template]
@@ -70,79 +59,49 @@ struct TemplateRoutes {
     }
 
     private func list(_ query: Parameters) async throws -> TemplateList {
-        var conditions: [String] = []
-        var bindings: [FirebirdValue] = []
-        if let kind = query["kind"].map(String.init) {
-            guard Self.kinds.contains(kind) else { throw HTTPError(.badRequest, message: "kind must be auto or quick_reply") }
-            conditions.append("KIND = ?")
-            bindings.append(.text(kind))
+        var kind: TemplateKind?
+        if let text = query["kind"].map(String.init) {
+            guard let parsed = TemplateKind(rawValue: text) else { throw HTTPError(.badRequest, message: "kind must be auto or quick_reply") }
+            kind = parsed
         }
-        if let channel = query["channel"].map(String.init) {
-            guard Self.channels.contains(channel) else {
-                throw HTTPError(.badRequest, message: "channel must be one of \(Self.channels.joined(separator: ", "))")
-            }
-            conditions.append("CHANNEL IN ('any', ?)")
-            bindings.append(.text(channel))
+        let channel = query["channel"].map(String.init)
+        if let channel, !Self.channels.contains(channel) {
+            throw HTTPError(.badRequest, message: "channel must be one of \(Self.channels.joined(separator: ", "))")
         }
-        if let active = query["active"].map(String.init) {
-            guard ["true", "false"].contains(active) else { throw HTTPError(.badRequest, message: "active must be true or false") }
-            conditions.append("IS_ACTIVE = \(active == "true" ? 1 : 0)")
+        var active: Bool?
+        if let text = query["active"].map(String.init) {
+            guard ["true", "false"].contains(text) else { throw HTTPError(.badRequest, message: "active must be true or false") }
+            active = text == "true"
         }
-        let sql = "\(Self.select) \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")) ORDER BY KIND, SORT_ORDER, CODE, CHANNEL"
-        let rows = try await pool.withConnection { try await $0.query(FirebirdQuery(unsafeSQL: sql, bindings: bindings)) }
-        return TemplateList(items: try rows.map(Self.template))
+        let (chosenKind, chosenActive) = (kind, active)
+        let items = try await pool.withTransaction(.read) { tx in
+            try Templates.list(kind: chosenKind, channel: channel, active: chosenActive, in: tx)
+        }
+        return TemplateList(items: items)
     }
 
     private func save(_ code: String, _ edit: TemplateEdit) async throws -> (Template, created: Bool) {
-        let channel = edit.channel ?? "any", kind = edit.kind ?? "auto"
+        let channel = edit.channel ?? "any"
         guard Self.channels.contains(channel) else {
             throw HTTPError(.badRequest, message: "channel must be one of \(Self.channels.joined(separator: ", "))")
         }
-        guard Self.kinds.contains(kind) else { throw HTTPError(.badRequest, message: "kind must be auto or quick_reply") }
+        guard let kind = TemplateKind(rawValue: edit.kind ?? "auto") else {
+            throw HTTPError(.badRequest, message: "kind must be auto or quick_reply")
+        }
         guard !edit.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw HTTPError(.badRequest, message: "body is empty: a template needs a text")
         }
         _ = try RequestInput.text(edit.title, "title", max: 150)  // VARCHAR(150) CHARACTER SET UTF8
-        let sortOrder = try RequestInput.smallint(edit.sortOrder ?? 0, "sort_order")
-        let key: [FirebirdValue] = [.text(code), .text(channel)]
-        let bindings: [FirebirdValue] = [
-            .text(code), .text(channel), .text(kind), edit.title.map(FirebirdValue.text) ?? .null, .text(edit.body),
-            .smallint(edit.active == false ? 0 : 1), .smallint(sortOrder),
-        ]
-        return try await pool.withTransaction { tx in
-            let existed = try tx.attachment.query(FirebirdQuery(
-                unsafeSQL: "SELECT 1 FROM MISLINK_TEMPLATES WHERE CODE = ? AND CHANNEL = ?", bindings: key), in: tx).count == 1
-            _ = try tx.attachment.execute(FirebirdQuery(
-                unsafeSQL: """
-                    UPDATE OR INSERT INTO MISLINK_TEMPLATES (CODE, CHANNEL, KIND, TITLE, BODY, IS_ACTIVE, SORT_ORDER)
-                    VALUES (?, ?, ?, ?, ?, ?, ?) MATCHING (CODE, CHANNEL)
-                    """, bindings: bindings), in: tx)
-            let row = try tx.attachment.query(FirebirdQuery(
-                unsafeSQL: "\(Self.select) WHERE CODE = ? AND CHANNEL = ?", bindings: key), in: tx)[0]
-            return (try Self.template(row), !existed)
-        }
+        let change = Templates.Edit(
+            channel: channel, kind: kind, title: edit.title, body: edit.body, active: edit.active != false,
+            sortOrder: try RequestInput.smallint(edit.sortOrder ?? 0, "sort_order"))
+        let saved = try await pool.withTransaction(.default) { tx in try Templates.save(code: code, change, in: tx) }
+        return (saved.template, saved.created)
     }
 
     private func deactivate(_ code: String, channel: String) async throws -> Template {
-        let key: [FirebirdValue] = [.text(code), .text(channel)]
-        let rows = try await pool.withTransaction { tx in
-            _ = try tx.attachment.execute(FirebirdQuery(
-                unsafeSQL: "UPDATE MISLINK_TEMPLATES SET IS_ACTIVE = 0 WHERE CODE = ? AND CHANNEL = ?", bindings: key), in: tx)
-            return try tx.attachment.query(FirebirdQuery(
-                unsafeSQL: "\(Self.select) WHERE CODE = ? AND CHANNEL = ?", bindings: key), in: tx)
-        }
-        guard let row = rows.first else { throw HTTPError(.notFound, message: "no template \(code) for channel \(channel)") }
-        return try Self.template(row)
-    }
-
-    static let select = "SELECT CODE, CHANNEL, KIND, TITLE, BODY, IS_ACTIVE, SORT_ORDER, UPDATED_AT, UPDATED_BY FROM MISLINK_TEMPLATES"
-
-    static func template(_ row: Row) throws -> Template {
-        Template(
-            code: try row.decode(String.self, at: 0), channel: try row.decode(String.self, at: 1),
-            kind: try row.decode(String.self, at: 2), title: try row.decode(String?.self, at: 3),
-            body: try row.decode(String?.self, at: 4) ?? "", active: try row.decode(Int.self, at: 5) == 1,
-            sortOrder: try row.decode(Int.self, at: 6), updatedAt: try row.decode(FirebirdTimestamp?.self, at: 7)?.date(in: .utc),
-            updatedBy: try row.decode(String?.self, at: 8))
+        let template = try await pool.withTransaction(.default) { tx in try Templates.deactivate(code: code, channel: channel, in: tx) }
+        guard let template else { throw HTTPError(.notFound, message: "no template \(code) for channel \(channel)") }
+        return template
     }
 }
