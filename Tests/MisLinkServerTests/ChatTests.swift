@@ -131,6 +131,11 @@ struct ChatTests {
         #expect(try mis.decode(String.self, at: 0) == "whatsapp" && mis.decode(Int?.self, at: 1) == 9010)
         #expect(try mis.decode(String.self, at: 2) == "whatsapp" && mis.decode(String.self, at: 3) == "chat")
         #expect(try mis.decode(String?.self, at: 4)?.contains("и ещё 1") == true)
+        // MisLink's side row of the MIS's appeal keeps what MisLink set, so its lists need not read APPEALS.
+        let side = try await fixture.harness.query(
+            "SELECT IS_OWN, STATUS, OPERATOR_ID, PATIENT_ID FROM MISLINK_APPEALS WHERE APPEAL_ID = ?", [.bigint(Int64(appeal))])[0]
+        #expect(try side.decode(Int.self, at: 0) == 0 && side.decode(String?.self, at: 1) == "open")
+        #expect(try side.decode(Int64?.self, at: 2) == 901 && side.decode(Int64?.self, at: 3) == 9010)
 
         // The operator books from the appeal, as the MIS does: the booking completes it.
         try await fixture.harness.execute([
