@@ -8,6 +8,7 @@ import Foundation
 /// On an embedded UTF8 database: insert `rows` rows through one prepared statement in one
 /// transaction; fetch them all decoding three columns; `lookups` prepared lookups by PHONE_NORM.
 /// The C side is `Sources/CFirebirdBench/fbbench.c`; both time the same spans (see fbbench.h).
+/// On Firebird 4+ it also times the newer types (`DatabaseBenchmark+NewTypes.swift`).
 struct DatabaseBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db", abstract: "Swift wrapper vs plain C over libfbclient: insert, fetch, lookup.")
@@ -43,6 +44,13 @@ struct DatabaseBenchmark: ParsableCommand {
         print(String(format: "ratio_insert %.2f", swift.insert / c.insert))
         print(String(format: "ratio_fetch %.2f", swift.fetch / c.fetch))
         print(String(format: "ratio_lookup %.2f", c.lookup / swift.lookup))
+        var newTypes = try runNewTypes()
+        for _ in 1..<runs where newTypes.server.hasFirebird4Types {
+            let next = try runNewTypes()
+            newTypes.insert = max(newTypes.insert ?? 0, next.insert ?? 0)
+            newTypes.fetch = max(newTypes.fetch ?? 0, next.fetch ?? 0)
+        }
+        printNewTypes(newTypes)
     }
 
     struct Figures {
@@ -124,7 +132,7 @@ struct DatabaseBenchmark: ParsableCommand {
         return Figures(insert: insertRate, fetch: fetchRate, lookup: lookupMicroseconds)
     }
 
-    private static func seconds(since start: ContinuousClock.Instant) -> Double {
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
         let elapsed = start.duration(to: .now).components
         return Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
     }
