@@ -1,10 +1,13 @@
 import Firebird
+import FirebirdMigrations
 import Foundation
 import Logging
+import MisLinkProfiles
 import MisLinkSettings
 
 /// What the worker checks before it takes events: the settings make sense, MisLink's migrations are
-/// applied, and `MISLINK_UTC_NOW()` really gives UTC.
+/// applied (a warning names the core's and the MIS profile's pending versions), and `MISLINK_UTC_NOW()`
+/// really gives UTC.
 ///
 /// A database that does not answer is not fatal (events go to the spool until it does); a missing
 /// schema is (nothing could ever be applied).
@@ -41,6 +44,7 @@ struct StartupChecks {
         } catch {
             throw WorkerError("MisLink's tables are missing in \(configuration.dsn): run `mislink migrate up` first (\(error))")
         }
+        await warnAboutPendingMigrations(connection)
         guard let row = rows.first else { return }
         let configured = try row.decode(Int.self, at: 0)
         let measured = try row.decode(Int.self, at: 1)
@@ -58,6 +62,27 @@ struct StartupChecks {
                 times MisLink writes would be off by \(actual - configured) min. Fix it with \
                 UPDATE MISLINK_SETTINGS SET VAL = '\(actual)' WHERE NAME = 'db.utc_offset_minutes'
                 """)
+        }
+    }
+
+    /// Logs a warning naming the pending versions of the core's migrations and of the `mis.profile`
+    /// profile's `migrations/` (as `<profile>:<version>`); silent when the scripts cannot be found.
+    func warnAboutPendingMigrations(_ connection: FirebirdConnection) async {
+        guard let directory = MigrationSource.defaultDirectory(), let core = try? MigrationSource(directory: directory)
+        else { return }
+        let profile = (try? MISProfile.resolve(settings.mis.profile)).flatMap { folder -> MigrationSource? in
+            let name = (try? MISProfile(directory: folder).name) ?? folder.lastPathComponent
+            return try? MigrationSource(directory: folder.appendingPathComponent("migrations"), namespace: name)
+        }
+        let statuses = try? await connection.withAttachment { attachment in
+            let migrator = Migrator(attachment: attachment, source: profile ?? core, requires: profile == nil ? nil : core)
+            return [try migrator.requiredStatus(), try migrator.status()].compactMap { $0 }
+        }
+        let pending = (statuses ?? []).flatMap { status in status.pending.map { v in status.namespace.map { "\($0):\(v)" } ?? v } }
+        if !pending.isEmpty {
+            let option = profile.map { " --profile \($0.namespace!)" } ?? ""
+            logger.warning(
+                "migrations pending in \(configuration.dsn): \(pending.joined(separator: ", ")); run `mislink migrate up\(option)`")
         }
     }
 }
