@@ -22,9 +22,9 @@ import Foundation
 /// - Wake-up: ``run()`` listens to the events `MISLINK_OUTBOX` and `MISLINK_COMMAND` and drains at
 ///   once; a sweep every `outbound.sweep_seconds` (and a timer for the next retry or reminder due)
 ///   catches whatever an event could not announce (the worker was down, the listener reconnecting).
-/// - Claims: rows are claimed one by one in short NO WAIT transactions (see ``OutboxStore`` for why
+/// - Claims: rows are claimed one by one in short NO WAIT transactions (see MisLinkStore's ``Leases`` for why
 ///   this is safe without `SKIP LOCKED`); a claim whose lease ran out is taken over. Right before each
-///   send the claim is renewed, and a row whose claim was lost meanwhile is not sent (see ``Lease``).
+///   send the claim is renewed, and a row whose claim was lost meanwhile is not sent (see ``Leases``).
 ///   `worker_name` is fitted to `CLAIMED_BY` (see ``ClaimName``).
 /// - Retries: HTTP 5xx, 429, timeouts and connection failures go back to `pending` with an
 ///   exponential, jittered, capped backoff until `outbound.max_attempts`; other errors, and Mango's
