@@ -1,31 +1,42 @@
 -- The appeals analysis report (`mislink report appeals`, `GET /api/v1/reports/appeals`).
--- Every number of the report comes from one of the queries below; MisLink runs them as they are
--- (the appeals, calls and chats queries at the same time on three attachments, each section in a
--- read-only snapshot transaction, the three started together) and only adds the small grouped
--- rows up into totals (sums of counts, never percentiles: those are computed here, per group and
--- for "all", the group -1). A clinic whose MIS differs edits this file (installed as
--- <prefix>/share/mislink/sql/report-appeals.sql, or put it in the folder MISLINK_SQL names).
+-- Every number of the report comes from one of the queries below, which read only MisLink's own
+-- tables, or from the worker's MIS profile (SQL/profiles/CONTRACT.md): operators' names through its
+-- `staff_get`, and the appeals the MIS made on its own through its optional `report_mis_appeals`
+-- (only a profile with "appeals": true has it; without it only the appeals MisLink made are counted).
+-- MisLink runs the queries as they are (the appeals, calls and chats queries at the same time on
+-- three attachments, each section in a read-only snapshot transaction, the three started together)
+-- and only adds the small grouped rows up into totals (sums of counts, never percentiles: those are
+-- computed here, per group and for "all", the group -1); the MIS's own appeals are counted as their
+-- rows come. A clinic that wants other numbers edits this file (installed as
+-- <prefix>/share/mislink/sql/report-appeals.sql, or put it in the folder MISLINK_SQL names); a clinic
+-- whose MIS differs edits its profile, not this file.
 --
 -- Parameters (all bound, never spliced):
 --   :from_utc, :to_utc   the period in UTC, [from, to): MisLink turns the clinic-local dates given
 --                        (--from 2026-11-01 --to 2026-11-30 = 1 Nov 00:00 to 1 Dec 00:00 clinic time)
 --                        into UTC with clinic.utc_offset_minutes.
---   :from_db, :to_db     the same period on the database server's clock (UTC + db.utc_offset_minutes),
---                        for APPEALS.CREATED_AT, which the MIS fills with CURRENT_TIMESTAMP.
 --   :clinic_offset       clinic.utc_offset_minutes: UTC column + this = clinic wall-clock time.
---   :db_to_clinic        clinic.utc_offset_minutes - db.utc_offset_minutes, for APPEALS.CREATED_AT.
---   :operator            STAFF.ID to keep only that operator's appeals, calls and chats; NULL = all.
+--   :operator            the MIS's employee id to keep only that operator's appeals, calls and chats;
+--                        NULL = all.
 --   :channel             keep only this channel (phone, whatsapp, telegram, vk, viber, webchat,
 --                        email, sms, visit, other); NULL = all. Calls are the channel 'phone'.
+--   :min_id, :max_id     (appeals_booked only) the smallest and largest id of the MIS's own appeals.
 --
+-- Appeals are the ones MisLink made (a MISLINK_APPEALS row, created in the period by its CREATED_AT)
+-- and those the MIS made on its own (the profile's report_mis_appeals, by their CREATED_AT in clinic
+-- time). MISLINK_APPEALS holds the status, result, closing time and operator of every appeal MisLink
+-- made: its own (IS_OWN = 1, a MIS without an appeals table) and, for a MIS with one, a copy the
+-- profile's trigger keeps (SQL/profiles/reference/migrations).
 -- Outcome of an appeal (documented rule, first that applies):
 --   booked     it has a booking: MISLINK_APPEALS.BOOKED_SCHEDULE_ID is set, or its chain has a
---              'booked' event (both written by the SCHEDULE trigger for a SCHEDULE row with APPEAL_ID);
---   cancelled  APPEALS.STATUS = 'cancelled' (and no booking);
---   completed  APPEALS.STATUS = 'closed' (completed without a booking);
---   open       APPEALS.STATUS = 'open' (still open, no booking yet).
--- Channel of an appeal: MISLINK_APPEALS.CHANNEL (exact, e.g. viber), else APPEALS.CHANNEL for
--- appeals the MIS made itself. Operator of an appeal: APPEALS.OPERATOR_ID.
+--              'booked' event (both written by the profile's booking trigger for a visit booked from
+--              the appeal; for the MIS's own appeals only the chain can say it);
+--   cancelled  STATUS = 'cancelled' (and no booking);
+--   completed  STATUS = 'closed' (completed without a booking);
+--   open       anything else: STATUS = 'open' (still open, no booking yet), or none known.
+-- Channel of an appeal: MISLINK_APPEALS.CHANNEL (exact, e.g. viber), else the CHANNEL the profile
+-- gives for the MIS's own appeals. Operator of an appeal: MISLINK_APPEALS.OPERATOR_ID, else the
+-- profile's OPERATOR_ID.
 --
 -- Calls are MISLINK_CALLS started in the period, inbound and outbound (internal calls are not
 -- appeals and are left out); the operator is OPERATOR_ID (who finished the call; for a missed call
@@ -42,56 +53,58 @@
 -- Percentiles are nearest-rank: p50 is the smallest value with at least half of the values at or
 -- below it (see call_percentiles for how the running counts of a histogram find it).
 --
--- Indexes used: APPEALS.IDX_APPEALS_CREATED_AT, MISLINK_CALLS_STARTED_IX,
--- MISLINK_CHAT_THREADS_OPENED_IX, MISLINK_APPEALS_PK, and Migrations/V011__report_indexes.sql:
--- MISLINK_APPEAL_EVENTS_TYPE_IX (APPEAL_ID, EVENT_TYPE) and MISLINK_APPEAL_EVENTS_TTYPE_IX
--- (THREAD_ID, EVENT_TYPE), which answer "has it a booked/transferred/released event" from the index.
+-- Indexes used: MISLINK_CALLS_STARTED_IX, MISLINK_CHAT_THREADS_OPENED_IX, MISLINK_APPEALS_PK, and
+-- Migrations/V011__report_indexes.sql: MISLINK_APPEAL_EVENTS_TYPE_IX (APPEAL_ID, EVENT_TYPE) and
+-- MISLINK_APPEAL_EVENTS_TTYPE_IX (THREAD_ID, EVENT_TYPE), which answer "has it a booked/transferred/
+-- released event" from the index. MISLINK_APPEALS has no index on CREATED_AT yet: the two appeals
+-- queries read the table through (one row per appeal MisLink made).
 
 -- name: report_settings
--- The two offsets (minutes ahead of UTC) of MISLINK_SETTINGS: the clinic's clock, the server's clock.
-SELECT CAST(MISLINK_SETTING('clinic.utc_offset_minutes') AS INTEGER),
-       CAST(MISLINK_SETTING('db.utc_offset_minutes') AS INTEGER)
+-- The clinic's clock (minutes ahead of UTC) of MISLINK_SETTINGS.
+SELECT CAST(NULLIF(MISLINK_SETTING('clinic.utc_offset_minutes'), '') AS INTEGER)
   FROM RDB$DATABASE;
 
--- name: operator_names
--- Names for the operators the report mentions (the whole STAFF table is small).
-SELECT ID, FULL_NAME FROM STAFF;
-
 -- name: appeals_by_channel_operator
--- Appeals created in the period, per (channel, operator): how many, and how many by outcome.
--- Columns: CHANNEL, OPERATOR_ID (NULL = none), TOTAL, BOOKED, CANCELLED, COMPLETED, STILL_OPEN.
+-- Appeals MisLink made, created in the period, per (channel, operator): how many, and how many by
+-- outcome. Columns: CHANNEL, OPERATOR_ID (NULL = none), TOTAL, BOOKED, CANCELLED, COMPLETED, STILL_OPEN.
 SELECT X.CHANNEL, X.OPERATOR_ID, COUNT(*),
        SUM(IIF(X.OUTCOME = 'booked', 1, 0)),
        SUM(IIF(X.OUTCOME = 'cancelled', 1, 0)),
        SUM(IIF(X.OUTCOME = 'completed', 1, 0)),
        SUM(IIF(X.OUTCOME = 'open', 1, 0))
-  FROM (SELECT COALESCE(M.CHANNEL, A.CHANNEL) AS CHANNEL,
-               A.OPERATOR_ID,
+  FROM (SELECT M.CHANNEL, M.OPERATOR_ID,
                CASE WHEN M.BOOKED_SCHEDULE_ID IS NOT NULL
                       OR EXISTS (SELECT 1 FROM MISLINK_APPEAL_EVENTS E
-                                  WHERE E.EVENT_TYPE = 'booked' AND E.APPEAL_ID = A.ID) THEN 'booked'
-                    WHEN A.STATUS = 'cancelled' THEN 'cancelled'
-                    WHEN A.STATUS = 'closed' THEN 'completed'
+                                  WHERE E.EVENT_TYPE = 'booked' AND E.APPEAL_ID = M.APPEAL_ID) THEN 'booked'
+                    WHEN M.STATUS = 'cancelled' THEN 'cancelled'
+                    WHEN M.STATUS = 'closed' THEN 'completed'
                     ELSE 'open' END AS OUTCOME
-          FROM APPEALS A
-          LEFT JOIN MISLINK_APPEALS M ON M.APPEAL_ID = A.ID
-         WHERE A.CREATED_AT >= :from_db AND A.CREATED_AT < :to_db
-           AND (CAST(:operator AS INTEGER) IS NULL OR A.OPERATOR_ID = :operator)
-           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR COALESCE(M.CHANNEL, A.CHANNEL) = :channel)) X
+          FROM MISLINK_APPEALS M
+         WHERE M.CREATED_AT >= :from_utc AND M.CREATED_AT < :to_utc
+           AND (CAST(:operator AS BIGINT) IS NULL OR M.OPERATOR_ID = :operator)
+           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR M.CHANNEL = :channel)) X
  GROUP BY X.CHANNEL, X.OPERATOR_ID;
 
 -- name: appeals_by_local_hour
--- Appeals created in the period per clinic-local date and hour: the report's days and its
--- weekday x hour heat map. Columns: LOCAL_DATE, WEEKDAY (EXTRACT: 0 = Sunday ... 6), HOUR, TOTAL.
+-- Appeals MisLink made, created in the period, per clinic-local date and hour: the report's days and
+-- its weekday x hour heat map. Columns: LOCAL_DATE, WEEKDAY (EXTRACT: 0 = Sunday ... 6), HOUR, TOTAL.
 SELECT CAST(X.LOCAL_AT AS DATE), EXTRACT(WEEKDAY FROM X.LOCAL_AT), EXTRACT(HOUR FROM X.LOCAL_AT), COUNT(*)
-  FROM (SELECT DATEADD(MINUTE, CAST(:db_to_clinic AS INTEGER), A.CREATED_AT) AS LOCAL_AT
-          FROM APPEALS A
-         WHERE A.CREATED_AT >= :from_db AND A.CREATED_AT < :to_db
-           AND (CAST(:operator AS INTEGER) IS NULL OR A.OPERATOR_ID = :operator)
-           -- MISLINK_APPEALS is read only when a channel is asked for (OR stops at the first true)
-           AND (CAST(:channel AS VARCHAR(16)) IS NULL
-                OR COALESCE((SELECT M.CHANNEL FROM MISLINK_APPEALS M WHERE M.APPEAL_ID = A.ID), A.CHANNEL) = :channel)) X
+  FROM (SELECT DATEADD(MINUTE, CAST(:clinic_offset AS INTEGER), M.CREATED_AT) AS LOCAL_AT
+          FROM MISLINK_APPEALS M
+         WHERE M.CREATED_AT >= :from_utc AND M.CREATED_AT < :to_utc
+           AND (CAST(:operator AS BIGINT) IS NULL OR M.OPERATOR_ID = :operator)
+           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR M.CHANNEL = :channel)) X
  GROUP BY 1, 2, 3;
+
+-- name: appeals_booked
+-- Of the ids from :min_id to :max_id, those whose chain has a 'booked' event: the outcome of the
+-- appeals the MIS made on its own (MisLink keeps no MISLINK_APPEALS row for them, only the chain its
+-- booking trigger writes). A MIS's ids grow with time, so the range is about the period's appeals;
+-- MisLink keeps those of its list. Column: APPEAL_ID.
+SELECT DISTINCT E.APPEAL_ID
+  FROM MISLINK_APPEAL_EVENTS E
+ WHERE E.APPEAL_ID >= CAST(:min_id AS BIGINT) AND E.APPEAL_ID <= CAST(:max_id AS BIGINT)
+   AND E.EVENT_TYPE = 'booked';
 
 -- name: calls_by_operator
 -- Calls started in the period per operator (NULL = none) and direction, counted by result, with
@@ -110,7 +123,7 @@ SELECT C.OPERATOR_ID, C.DIRECTION, COUNT(*),
   FROM MISLINK_CALLS C
  WHERE C.STARTED_AT >= :from_utc AND C.STARTED_AT < :to_utc
    AND C.DIRECTION IN ('in', 'out')
-   AND (CAST(:operator AS INTEGER) IS NULL OR C.OPERATOR_ID = :operator)
+   AND (CAST(:operator AS BIGINT) IS NULL OR C.OPERATOR_ID = :operator)
    AND (CAST(:channel AS VARCHAR(16)) IS NULL OR CAST(:channel AS VARCHAR(16)) = 'phone')
  GROUP BY C.OPERATOR_ID, C.DIRECTION;
 
@@ -142,21 +155,21 @@ SELECT W.KIND, W.GRP, MAX(W.N),
                           FROM MISLINK_CALLS C
                          WHERE C.STARTED_AT >= :from_utc AND C.STARTED_AT < :to_utc
                            AND C.RESULT = 'answered' AND C.DIRECTION = 'in' AND C.WAIT_SEC IS NOT NULL
-                           AND (CAST(:operator AS INTEGER) IS NULL OR C.OPERATOR_ID = :operator)
+                           AND (CAST(:operator AS BIGINT) IS NULL OR C.OPERATOR_ID = :operator)
                            AND (CAST(:channel AS VARCHAR(16)) IS NULL OR CAST(:channel AS VARCHAR(16)) = 'phone')
                         UNION ALL
                         SELECT 'talk', COALESCE(C.OPERATOR_ID, 0), C.TALK_SEC
                           FROM MISLINK_CALLS C
                          WHERE C.STARTED_AT >= :from_utc AND C.STARTED_AT < :to_utc
                            AND C.RESULT = 'answered' AND C.DIRECTION IN ('in', 'out') AND C.TALK_SEC IS NOT NULL
-                           AND (CAST(:operator AS INTEGER) IS NULL OR C.OPERATOR_ID = :operator)
+                           AND (CAST(:operator AS BIGINT) IS NULL OR C.OPERATOR_ID = :operator)
                            AND (CAST(:channel AS VARCHAR(16)) IS NULL OR CAST(:channel AS VARCHAR(16)) = 'phone')
                         UNION ALL
                         SELECT 'callback', COALESCE(C.OPERATOR_ID, 0), DATEDIFF(SECOND, C.STARTED_AT, C.CALLED_BACK_AT)
                           FROM MISLINK_CALLS C
                          WHERE C.STARTED_AT >= :from_utc AND C.STARTED_AT < :to_utc
                            AND C.RESULT = 'missed' AND C.CALLED_BACK_AT IS NOT NULL
-                           AND (CAST(:operator AS INTEGER) IS NULL OR C.OPERATOR_ID = :operator)
+                           AND (CAST(:operator AS BIGINT) IS NULL OR C.OPERATOR_ID = :operator)
                            AND (CAST(:channel AS VARCHAR(16)) IS NULL OR CAST(:channel AS VARCHAR(16)) = 'phone')) S
                  GROUP BY S.KIND, S.GRP, S.VAL) H) W
  GROUP BY W.KIND, W.GRP;
@@ -184,7 +197,7 @@ SELECT X.OPERATOR_ID, X.CHANNEL, COUNT(*),
                             WHERE E.THREAD_ID = T.ID AND E.EVENT_TYPE = 'released'), 1, 0) AS RELEASED
           FROM MISLINK_CHAT_THREADS T
          WHERE T.OPENED_AT >= :from_utc AND T.OPENED_AT < :to_utc
-           AND (CAST(:operator AS INTEGER) IS NULL OR COALESCE(T.OPERATOR_ID, (SELECT M.LAST_OPERATOR_ID FROM MISLINK_APPEALS M WHERE M.APPEAL_ID = T.APPEAL_ID)) = :operator)
+           AND (CAST(:operator AS BIGINT) IS NULL OR COALESCE(T.OPERATOR_ID, (SELECT M.LAST_OPERATOR_ID FROM MISLINK_APPEALS M WHERE M.APPEAL_ID = T.APPEAL_ID)) = :operator)
            AND (CAST(:channel AS VARCHAR(16)) IS NULL OR T.CHANNEL = :channel)) X
  GROUP BY X.OPERATOR_ID, X.CHANNEL;
 
@@ -214,7 +227,7 @@ SELECT W.KIND, W.GRP, MAX(W.N),
                             ON (K.KIND = 'first_response' AND T.FIRST_RESPONSE_AT IS NOT NULL)
                             OR (K.KIND = 'resolution' AND T.CLOSED_AT IS NOT NULL)
                          WHERE T.OPENED_AT >= :from_utc AND T.OPENED_AT < :to_utc
-                           AND (CAST(:operator AS INTEGER) IS NULL OR COALESCE(T.OPERATOR_ID, (SELECT M.LAST_OPERATOR_ID FROM MISLINK_APPEALS M WHERE M.APPEAL_ID = T.APPEAL_ID)) = :operator)
+                           AND (CAST(:operator AS BIGINT) IS NULL OR COALESCE(T.OPERATOR_ID, (SELECT M.LAST_OPERATOR_ID FROM MISLINK_APPEALS M WHERE M.APPEAL_ID = T.APPEAL_ID)) = :operator)
                            AND (CAST(:channel AS VARCHAR(16)) IS NULL OR T.CHANNEL = :channel)) S
                  WHERE S.KIND IS NOT NULL
                  GROUP BY S.KIND, S.GRP, S.VAL) H) W
@@ -240,5 +253,5 @@ SELECT R.OPERATOR_ID, MAX(R.HELD)
                  WHERE T.OPENED_AT >= :from_utc AND T.OPENED_AT < :to_utc
                    AND (CAST(:channel AS VARCHAR(16)) IS NULL OR T.CHANNEL = :channel)) D
          WHERE D.SIDE IS NOT NULL AND D.OPERATOR_ID IS NOT NULL
-           AND (CAST(:operator AS INTEGER) IS NULL OR D.OPERATOR_ID = :operator)) R
+           AND (CAST(:operator AS BIGINT) IS NULL OR D.OPERATOR_ID = :operator)) R
  GROUP BY R.OPERATOR_ID;

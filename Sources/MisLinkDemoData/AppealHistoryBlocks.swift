@@ -2,6 +2,12 @@ import Foundation
 
 /// The PSQL that makes the demo history (see ``AppealHistoryGenerator``). `H` and `G` are two
 /// hashes of the row number and the seed; every choice is a slice of one of them.
+///
+/// Reference schema only: the appeals are `APPEALS` rows (SQL/clinic-schema.sql), as MisLink's intake
+/// makes them through the reference profile, each with its `MISLINK_APPEALS` row carrying the copy of
+/// the status, closing time and operator that the profile's trigger on `APPEALS` keeps (V014's mirror
+/// columns), so the appeals report, which reads outcomes from `MISLINK_APPEALS`, shows them. A MIS
+/// without an appeals table (МедБаза) would need own appeals (`IS_OWN = 1`) instead: not written here.
 extension AppealHistoryGenerator {
     /// `T`: the row's time in UTC. Rows are spread evenly over the working hours (08:00-20:00
     /// clinic time) of the history's days in the order of `I` (as a live MIS writes them: by time),
@@ -62,9 +68,11 @@ extension AppealHistoryGenerator {
                       DATEADD(SECOND, :FR, :T), IIF(:ST = 'open', NULL, DATEADD(SECOND, :RS, :T)), :T, :T)
                     RETURNING ID INTO TID;
                 END
+                -- STATUS, OPERATOR_ID and CLOSED_AT (UTC) mirror the APPEALS row, as the profile's trigger keeps them
                 INSERT INTO MISLINK_APPEALS (APPEAL_ID, CHANNEL, SOURCE, CALL_ID, THREAD_ID, EXTERNAL_ID, LAST_OPERATOR_ID,
-                    BOOKED_SCHEDULE_ID, CREATED_AT, UPDATED_AT)
-                  VALUES (:AID, :CH, IIF(:CH = 'phone', 'call', 'chat'), :CID, :TID, 'demo-\(p.tag)-' || :I, :OP, :BK, :T, :T);
+                    BOOKED_SCHEDULE_ID, STATUS, OPERATOR_ID, CLOSED_AT, CREATED_AT, UPDATED_AT)
+                  VALUES (:AID, :CH, IIF(:CH = 'phone', 'call', 'chat'), :CID, :TID, 'demo-\(p.tag)-' || :I, :OP, :BK,
+                          :ST, :OP, IIF(:ST = 'open', NULL, DATEADD(MINUTE, 30, :T)), :T, :T);
                 IF (TID IS NOT NULL) THEN BEGIN
                   INSERT INTO MISLINK_APPEAL_EVENTS (APPEAL_ID, EVENT_TYPE, ACTOR, THREAD_ID, EVENT_AT, CREATED_AT)
                     VALUES (:AID, 'created', 'client', :TID, :T, :T);

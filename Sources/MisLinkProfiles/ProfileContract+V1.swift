@@ -59,6 +59,13 @@ extension ProfileContract {
         Statement(
             "appeal_cancel", .appeals, parameters: [Parameter("appeal_id"), Parameter("reason", mayBeUnused: true)],
             duty: "cancels the appeal if it is open"),
+        Statement(
+            "report_mis_appeals", .appeals, parameters: [Parameter("from"), Parameter("to")],
+            columns: [Column("APPEAL_ID", .integer), Column("CHANNEL", .text), Column("OPERATOR_ID", .integer, nullable: true),
+                      Column("STATUS", .text), Column("RESULT", .text, nullable: true), Column("CREATED_AT", .timestamp),
+                      Column("CLOSED_AT", .timestamp, nullable: true)],
+            optional: true,
+            duty: "every appeal the MIS made on its own (no MISLINK_APPEALS row) created in [:from, :to), clinic time"),
     ]
 
     private static let booking: [Statement] = [

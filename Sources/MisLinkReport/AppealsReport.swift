@@ -32,7 +32,7 @@ public struct ReportParameters: Codable, Sendable, Equatable {
     public var clinicUtcOffsetMinutes: Int
     /// The zone as text, e.g. `UTC+03:00`.
     public var timeZone: String
-    /// Only this operator (`STAFF.ID`), or nil for all.
+    /// Only this operator (the MIS's employee id), or nil for all.
     public var operatorId: Int?
     /// The operator's name, when filtered by operator.
     public var operatorName: String?
@@ -70,7 +70,7 @@ public struct AppealSection: Codable, Sendable, Equatable {
         public var outcomes: OutcomeCounts
     }
     public struct ByOperator: Codable, Sendable, Equatable {
-        /// `STAFF.ID`; nil = appeals without an operator.
+        /// The MIS's employee id; nil = appeals without an operator.
         public var operatorId: Int?
         public var operatorName: String
         public var outcomes: OutcomeCounts
@@ -92,7 +92,7 @@ public struct AppealSection: Codable, Sendable, Equatable {
 
 /// Calls of one operator, or of everyone.
 public struct CallStats: Codable, Sendable, Equatable {
-    /// `STAFF.ID`; nil in the overall row and for calls without an operator.
+    /// The MIS's employee id; nil in the overall row and for calls without an operator.
     public var operatorId: Int?
     public var operatorName: String
     public var total = 0
@@ -136,7 +136,7 @@ public struct CallSection: Codable, Sendable, Equatable {
 
 /// Chat threads of one operator, of one channel, or of everyone.
 public struct ChatStats: Codable, Sendable, Equatable {
-    /// `STAFF.ID` in the per-operator rows.
+    /// The MIS's employee id in the per-operator rows.
     public var operatorId: Int?
     /// What the row is: an operator's name, a channel, or "all".
     public var label: String

@@ -1,10 +1,15 @@
 import Firebird
 import Foundation
 import MisLinkPatients
+import MisLinkProfiles
 
 /// Makes an ``AppealsReport`` by running the named queries of `SQL/report-appeals.sql` in read-only
-/// snapshot transactions (one per section, in parallel; see ``build(_:on:now:)``). The database does the counting and the percentiles; this type
-/// only labels the grouped rows and adds them up into totals.
+/// snapshot transactions (one per section, in parallel; see ``build(_:on:now:)``). The database does the
+/// counting and the percentiles; this type only labels the grouped rows and adds them up into totals.
+///
+/// The queries read MisLink's own tables only. What comes from the MIS comes through its profile:
+/// operators' names (`staff_get`) and, for a MIS with its own appeals table, the appeals it made
+/// without MisLink (the optional `report_mis_appeals`, counted here by the same rules).
 public struct AppealsReportBuilder: Sendable {
     /// The file the queries are read from by default, next to `queries.sql`.
     public static let fileName = "report-appeals.sql"
@@ -13,21 +18,31 @@ public struct AppealsReportBuilder: Sendable {
 
     /// The parsed queries file.
     public let queries: NamedQueries
+    /// The MIS profile the worker uses: names through `staff_get`, the MIS's own appeals through
+    /// `report_mis_appeals`.
+    public let profile: MISProfile
 
-    /// A builder over an already-parsed queries file.
-    public init(queries: NamedQueries) {
+    /// A builder over an already-parsed queries file and a MIS profile.
+    public init(queries: NamedQueries, profile: MISProfile) {
         self.queries = queries
+        self.profile = profile
     }
 
     /// Reads `report-appeals.sql` from `url`, or from where MisLink keeps its SQL (MISLINK_SQL,
     /// `<prefix>/share/mislink/sql`, the source tree).
-    public static func load(from url: URL? = nil) throws -> AppealsReportBuilder {
+    public static func load(from url: URL? = nil, profile: MISProfile) throws -> AppealsReportBuilder {
         let candidates = url.map { [$0] } ?? [NamedQueries.defaultURL()?.deletingLastPathComponent().appendingPathComponent(fileName)]
             .compactMap { $0 }
         guard let file = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
             throw ReportError.sqlNotFound(url?.path ?? "SQL/\(fileName)")
         }
-        return AppealsReportBuilder(queries: try NamedQueries(contentsOf: file))
+        return AppealsReportBuilder(queries: try NamedQueries(contentsOf: file), profile: profile)
+    }
+
+    /// Reads `report-appeals.sql` as ``load(from:profile:)`` does, with the shipped reference profile.
+    @available(*, deprecated, message: "pass the worker's MIS profile: load(from:profile:)")
+    public static func load(from url: URL? = nil) throws -> AppealsReportBuilder {
+        try load(from: url, profile: try MISProfile(directory: try MISProfile.resolve(MISProfile.defaultName)))
     }
 
     /// The report for `request`. The appeals section is read on `connection`; the calls and the chats
@@ -35,7 +50,8 @@ public struct AppealsReportBuilder: Sendable {
     /// no rows, and the engine runs each attachment on its own thread: on two cores the report takes
     /// about half as long). Each section is one read-only snapshot; the three snapshots start together,
     /// so only events committed within those milliseconds can make two sections disagree. Where a second
-    /// attachment cannot be had, everything is read on `connection` in one snapshot.
+    /// attachment cannot be had, everything is read on `connection` in one snapshot. The operators' names
+    /// are read last, through the profile, for the ids the sections found.
     public func build(_ request: ReportRequest, on connection: FirebirdConnection, now: Date = Date()) async throws -> AppealsReport {
         let options = TransactionOptions(isolation: .snapshot, readOnly: true)
         let context = try await connection.withTransaction(options) { try self.context(request, in: $0) }
@@ -51,66 +67,55 @@ public struct AppealsReportBuilder: Sendable {
         }
         async let calls = callsConnection.withTransaction(options) { try self.calls(rows: self.rows(in: $0), context: context) }
         async let chats = chatsConnection.withTransaction(options) { try self.chats(rows: self.rows(in: $0), context: context) }
-        let appeals = try await connection.withTransaction(options) {
-            try self.appeals(request, rows: self.rows(in: $0), context: context)
+        let appeals = try await connection.withTransaction(options) { try self.appeals(request, in: $0, context: context) }
+        let report = AppealsReport(parameters: context.parameters, generatedAt: now, appeals: appeals, calls: try await calls,
+                                   chats: try await chats)
+        let names = try await connection.withTransaction(options) {
+            try OperatorNames.read(report.operatorIds, profile: self.profile, in: $0)
         }
-        return AppealsReport(parameters: context.parameters, generatedAt: now, appeals: appeals, calls: try await calls,
-                             chats: try await chats)
+        return report.named(names)
     }
 
     /// The report for `request`, read in `transaction` (blocking: call it off the event loops).
     public func build(_ request: ReportRequest, in transaction: Transaction, now: Date = Date()) throws -> AppealsReport {
         let context = try self.context(request, in: transaction)
         let rows = self.rows(in: transaction)
-        return AppealsReport(
+        let report = AppealsReport(
             parameters: context.parameters, generatedAt: now,
-            appeals: try appeals(request, rows: rows, context: context),
+            appeals: try appeals(request, in: transaction, context: context),
             calls: try calls(rows: rows, context: context),
             chats: try chats(rows: rows, context: context))
+        return report.named(try OperatorNames.read(report.operatorIds, profile: profile, in: transaction))
     }
 
-    /// What every section needs: the bound values of the period and filters, and operators' names.
+    /// What every section needs: the bound values of the period and filters. Rows are labelled with
+    /// ``OperatorNames/label(_:)`` of no names until ``AppealsReport/named(_:)``.
     struct Context: Sendable {
         var values: [String: FirebirdValue]
-        var names: [Int: String]
         var parameters: ReportParameters
 
-        func label(_ id: Int?) -> String {
-            guard let id else { return "no operator" }
-            return names[id].map { $0.trimmingCharacters(in: .whitespaces) } ?? "staff #\(id)"
-        }
+        func label(_ id: Int?) -> String { OperatorNames().label(id) }
     }
 
     private func context(_ request: ReportRequest, in transaction: Transaction) throws -> Context {
         let days = Int(request.to.next.start(offsetMinutes: 0).timeIntervalSince(request.from.start(offsetMinutes: 0)) / 86_400)
         guard days <= Self.maxDays else { throw ReportError.periodTooLong(days: days, limit: Self.maxDays) }
         let rows = self.rows(in: transaction)
-        let offsets = try rows("report_settings", [:])[0]
-        let clinicOffset = try offsets.decode(Int?.self, at: 0) ?? 0
-        let dbOffset = try offsets.decode(Int?.self, at: 1) ?? 0
+        let clinicOffset = try rows("report_settings", [:])[0].decode(Int?.self, at: 0) ?? 0
         let fromUTC = request.from.start(offsetMinutes: clinicOffset)
         let toUTC = request.to.next.start(offsetMinutes: clinicOffset)
         let utc = TimeZone(identifier: "UTC")!
         let values: [String: FirebirdValue] = [
             "from_utc": .timestamp(FirebirdTimestamp(fromUTC, in: utc)),
             "to_utc": .timestamp(FirebirdTimestamp(toUTC, in: utc)),
-            "from_db": .timestamp(FirebirdTimestamp(fromUTC.addingTimeInterval(TimeInterval(dbOffset * 60)), in: utc)),
-            "to_db": .timestamp(FirebirdTimestamp(toUTC.addingTimeInterval(TimeInterval(dbOffset * 60)), in: utc)),
             "clinic_offset": .integer(Int32(clinicOffset)),
-            "db_to_clinic": .integer(Int32(clinicOffset - dbOffset)),
-            "operator": request.operatorId.flatMap { Int32(exactly: $0) }.map { .integer($0) } ?? .null,  // checked by ReportRequest
+            "operator": request.operatorId.map { .bigint(Int64($0)) } ?? .null,
             "channel": request.channel.map { .text($0) } ?? .null,
         ]
-        var names: [Int: String] = [:]
-        for row in try rows("operator_names", [:]) {
-            names[try row.decode(Int.self, at: 0)] = try row.decode(String?.self, at: 1)
-        }
-        var context = Context(values: values, names: names, parameters: ReportParameters(
+        return Context(values: values, parameters: ReportParameters(
             from: request.from.text, to: request.to.text, fromUtc: fromUTC, toUtc: toUTC,
             clinicUtcOffsetMinutes: clinicOffset, timeZone: Self.zoneText(clinicOffset), operatorId: request.operatorId,
             operatorName: nil, channel: request.channel))
-        context.parameters.operatorName = request.operatorId.map { context.label($0) }
-        return context
     }
 
     /// Runs a named query with its values in `transaction`.
@@ -120,7 +125,10 @@ public struct AppealsReportBuilder: Sendable {
 
     typealias Query = (String, [String: FirebirdValue]) throws -> [Row]
 
-    private func appeals(_ request: ReportRequest, rows: Query, context: Context) throws -> AppealSection {
+    /// The appeals MisLink made (the report's queries) and those the MIS made on its own (the profile's
+    /// `report_mis_appeals`, when it has one), read in one snapshot.
+    private func appeals(_ request: ReportRequest, in transaction: Transaction, context: Context) throws -> AppealSection {
+        let rows = self.rows(in: transaction)
         let values = context.values
         let label = context.label
         var section = AppealSection()
@@ -139,13 +147,31 @@ public struct AppealsReportBuilder: Sendable {
             operators[id] = (operators[id] ?? OutcomeCounts()) + counts
             section.total = section.total + counts
         }
+        var perDay: [String: Int] = [:]
+        if let statement = MISAppeals.statement(in: profile) {
+            let own = try MISAppeals.read(statement, request: request, in: transaction)
+            var booked: Set<Int64> = []
+            if let low = own.map(\.id).min(), let high = own.map(\.id).max() {
+                for row in try rows("appeals_booked", ["min_id": .bigint(low), "max_id": .bigint(high)]) {
+                    booked.insert(try row.decode(Int64.self, at: 0))
+                }
+            }
+            for appeal in own {
+                let counts = MISAppeals.outcome(appeal, booked: booked.contains(appeal.id))
+                channels[appeal.channel] = (channels[appeal.channel] ?? OutcomeCounts()) + counts
+                operators[appeal.operatorId] = (operators[appeal.operatorId] ?? OutcomeCounts()) + counts
+                section.total = section.total + counts
+                let date = appeal.createdAt.date
+                perDay[LocalDay(year: date.year, month: date.month, day: date.day).text, default: 0] += 1
+                section.heatmap[(MISAppeals.weekday(date) + 6) % 7][appeal.createdAt.time.hour] += 1
+            }
+        }
         let order = ReportRequest.channels
         section.byChannel = channels.map { AppealSection.ByChannel(channel: $0.key, outcomes: $0.value) }
             .sorted { (order.firstIndex(of: $0.channel) ?? 99, $0.channel) < (order.firstIndex(of: $1.channel) ?? 99, $1.channel) }
         section.byOperator = operators.map { AppealSection.ByOperator(operatorId: $0.key, operatorName: label($0.key), outcomes: $0.value) }
             .sorted { ($1.outcomes.total, $0.operatorId ?? Int.max) < ($0.outcomes.total, $1.operatorId ?? Int.max) }
 
-        var perDay: [String: Int] = [:]
         for row in try rows("appeals_by_local_hour", values) {
             let date = try row.decode(FirebirdDate.self, at: 0)
             let weekday = try row.decode(Int.self, at: 1)

@@ -9,7 +9,7 @@ public struct ReportRequest: Sendable, Equatable {
     public var from: LocalDay
     /// Last day, inclusive.
     public var to: LocalDay
-    /// Only this operator (`STAFF.ID`). Defaults to all.
+    /// Only this operator (the MIS's employee id, a 64-bit key: МедБаза's are 14 digits). Defaults to all.
     public var operatorId: Int?
     /// Only this channel (one of ``channels``). Defaults to all.
     public var channel: String?
@@ -19,7 +19,7 @@ public struct ReportRequest: Sendable, Equatable {
     public init(from: LocalDay, to: LocalDay, operatorId: Int? = nil, channel: String? = nil) throws {
         guard from <= to else { throw ReportError.periodReversed(from: from.text, to: to.text) }
         if let channel, !Self.channels.contains(channel) { throw ReportError.unknownChannel(channel) }
-        if let operatorId, !(1...Int(Int32.max)).contains(operatorId) { throw ReportError.badOperator(String(operatorId)) }
+        if let operatorId, operatorId < 1 { throw ReportError.badOperator(String(operatorId)) }
         self.from = from
         self.to = to
         self.operatorId = operatorId
@@ -104,7 +104,7 @@ public enum ReportError: Error, Equatable, CustomStringConvertible {
         case .unknownChannel(let channel):
             "--channel: \"\(channel)\" is not a channel; use one of \(ReportRequest.channels.joined(separator: ", "))"
         case .badOperator(let text):
-            "--operator: \"\(text)\" is not a staff id (STAFF.ID, a positive integer)"
+            "--operator: \"\(text)\" is not a staff id (the MIS's employee id, a positive integer)"
         case .periodTooLong(let days, let limit):
             "the period has \(days) days; a report covers at most \(limit)"
         case .sqlNotFound(let file):

@@ -1,19 +1,33 @@
 import Firebird
 import Foundation
 import Hummingbird
+import MisLinkProfiles
 import MisLinkReport
 
 /// `GET /api/v1/reports/appeals?from=YYYY-MM-DD&to=YYYY-MM-DD[&operator=&channel=]`: the appeals
 /// analysis as JSON, the same numbers as `mislink report appeals --format json`. The queries run on
-/// a pooled connection's own executor, never on an event loop.
+/// a pooled connection's own executor, never on an event loop. What the report needs of the MIS
+/// (operators' names, the appeals the MIS made on its own) comes through the worker's MIS profile.
 struct ReportRoutes {
     let pool: FirebirdPool
-    /// The parsed `report-appeals.sql`, or why it could not be read (answered as 500).
+    /// The parsed `report-appeals.sql` with the worker's profile, or why it could not be read (answered as 500).
     let builder: Result<AppealsReportBuilder, any Error>
 
-    init(pool: FirebirdPool, builder: Result<AppealsReportBuilder, any Error> = Result { try AppealsReportBuilder.load() }) {
+    init(pool: FirebirdPool, profile: MISProfile) {
+        self.init(pool: pool, builder: Result { try AppealsReportBuilder.load(profile: profile) })
+    }
+
+    init(pool: FirebirdPool, builder: Result<AppealsReportBuilder, any Error>) {
         self.pool = pool
         self.builder = builder
+    }
+
+    /// The report over the shipped reference profile, until APIRoutes passes the worker's.
+    @available(*, deprecated, message: "pass the worker's MIS profile: init(pool:profile:)")
+    init(pool: FirebirdPool) {
+        self.init(pool: pool, builder: Result {
+            try AppealsReportBuilder.load(profile: try MISProfile(directory: try MISProfile.resolve(MISProfile.defaultName)))
+        })
     }
 
     func add(to group: RouterGroup<WorkerRequestContext>) {
@@ -25,8 +39,12 @@ struct ReportRoutes {
         guard let from = query["from"].map(String.init), let to = query["to"].map(String.init) else {
             throw HTTPError(.badRequest, message: "from and to are required (YYYY-MM-DD, clinic time, both included)")
         }
-        // The operator reaches an INTEGER parameter, the days TIMESTAMP ones: both are range-checked here.
-        if let text = query["operator"], !text.isEmpty { _ = try RequestInput.integer(text: text, "operator") }
+        // The operator reaches a BIGINT parameter (the MIS's employee id), the days TIMESTAMP ones: both are
+        // range-checked here.
+        if let text = query["operator"], !text.isEmpty {
+            guard let id = Int64(text) else { throw HTTPError(.badRequest, message: "operator must be an id from 1 to \(Int64.max)") }
+            _ = try RequestInput.bigint(id, "operator")
+        }
         for (name, text) in [("from", from), ("to", to)] {
             guard let day = LocalDay(text) else { continue }  // ReportRequest names a day that does not parse
             guard (1...9998).contains(day.year) else {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Firebird
 import Foundation
+import MisLinkProfiles
 import MisLinkReport
 
 /// `mislink report`: reports over the MIS database.
@@ -18,7 +19,7 @@ struct ReportAppeals: AsyncParsableCommand {
             Days are the clinic's (clinic.utc_offset_minutes); --from and --to are both included. HTML is one \
             self-contained printable file; CSV is one file per table in the --out folder (--excel: `;`, decimal \
             comma and a BOM for Russian-locale Excel); JSON has the same numbers as GET /api/v1/reports/appeals. \
-            The SQL is SQL/report-appeals.sql (or --sql).
+            The SQL is SQL/report-appeals.sql (or --sql); operators' names and the appeals the MIS made on its             own come through the MIS profile (--profile).
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -35,6 +36,8 @@ struct ReportAppeals: AsyncParsableCommand {
     @Option(help: "Only this channel: \(ReportRequest.channels.joined(separator: ", ")).") var channel: String?
     @Flag(help: "CSV for Russian-locale Excel (implies --format csv).") var excel = false
     @Option(help: "The report's SQL file (default: report-appeals.sql beside queries.sql).") var sql: String?
+    @Option(help: "The MIS profile: a shipped name or a folder (default: MISLINK_MIS_PROFILE, else reference).")
+    var profile: String?
 
     func validate() throws {
         do {
@@ -52,7 +55,13 @@ struct ReportAppeals: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let builder = try AppealsReportBuilder.load(from: sql.map { URL(fileURLWithPath: $0) })
+        let name = profile ?? ProcessInfo.processInfo.environment["MISLINK_MIS_PROFILE"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? MISProfile.defaultName
+        let misProfile: MISProfile
+        do { misProfile = try MISProfile(directory: try MISProfile.resolve(name)) } catch {
+            throw ValidationError("--profile \(name): \(error)")
+        }
+        let builder = try AppealsReportBuilder.load(from: sql.map { URL(fileURLWithPath: $0) }, profile: misProfile)
         let database = try await FirebirdConnection.connect(FirebirdConfiguration(database: connection.resolvedDatabase!, user: connection.user))
         let report: AppealsReport
         do {

@@ -1,5 +1,6 @@
 import Firebird
 import Foundation
+import MisLinkProfiles
 import MisLinkTestSupport
 import Testing
 @testable import MisLinkReport
@@ -13,7 +14,7 @@ enum FixtureDatabase {
         return path
     }
     static let builder: AppealsReportBuilder = try! AppealsReportBuilder.load(
-        from: ClinicDatabase.repository.appendingPathComponent("SQL/report-appeals.sql"))
+        from: ClinicDatabase.repository.appendingPathComponent("SQL/report-appeals.sql"), profile: ReportProfiles.reference)
 
     static func report(_ request: ReportRequest, now: Date) async throws -> AppealsReport {
         let connection = try await FirebirdConnection.connect(FirebirdConfiguration(database: try await path.value))
@@ -62,6 +63,37 @@ struct AppealsReportTests {
             #expect(report.chats.overall.transferred > 0 && report.chats.overall.released > 0)
             #expect(report.chats.byOperator.contains { ($0.peakConcurrent ?? 0) >= 2 })
         }
+    }
+
+    /// A profile of a MIS with appeals but without the optional `report_mis_appeals`: the report counts the
+    /// appeals MisLink made and leaves out those the MIS made on its own.
+    @Test func withoutReportMisAppealsOnlyTheAppealsMisLinkMadeCount() async throws {
+        let folder = URL(fileURLWithPath: ClinicDatabase.directory).appendingPathComponent("profile-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let reference = ReportProfiles.reference.directory
+        try FileManager.default.copyItem(at: reference.appendingPathComponent("profile.json"),
+                                         to: folder.appendingPathComponent("profile.json"))
+        let text = try String(contentsOf: reference.appendingPathComponent("statements.sql"), encoding: .utf8)
+        let start = try #require(text.range(of: "-- name: report_mis_appeals"))
+        let end = text.range(of: "-- name:", range: start.upperBound..<text.endIndex)?.lowerBound ?? text.endIndex
+        try (text[..<start.lowerBound] + text[end...]).write(to: folder.appendingPathComponent("statements.sql"), atomically: true,
+                                                            encoding: .utf8)
+        let profile = try MISProfile(directory: folder)
+        #expect(profile.statements["report_mis_appeals"] == nil && profile.statements["staff_get"] != nil)
+
+        let builder = AppealsReportBuilder(queries: FixtureDatabase.builder.queries, profile: profile)
+        let connection = try await FirebirdConnection.connect(FirebirdConfiguration(database: try await FixtureDatabase.path.value))
+        defer { Task { try? await connection.close() } }
+        let request = try ReportRequest(from: "2026-11-01", to: "2026-11-09")
+        let report = try await builder.build(request, on: connection)
+        var madeByMisLink = FixtureDatabase.fixture
+        madeByMisLink.appeals.removeAll(where: \.misOnly)
+        let expected = madeByMisLink.expected(request, generatedAt: report.generatedAt)
+        #expect(report.appeals == expected.appeals)
+        let full = FixtureDatabase.fixture.expected(request, generatedAt: report.generatedAt)
+        #expect(report.appeals.total.total < full.appeals.total.total)  // the MIS's own appeals are in the period
+        #expect(report.calls == full.calls && report.chats == full.chats)
     }
 
     @Test func anEmptyPeriodIsAnEmptyReport() async throws {

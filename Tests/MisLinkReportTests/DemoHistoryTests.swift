@@ -23,7 +23,8 @@ struct DemoHistoryTests {
         #expect(summary.appeals == 1_000 && summary.calls == 1_800)
         #expect(summary.phoneAppeals + summary.chatThreads == 1_000 && summary.phoneAppeals > 400 && summary.chatThreads > 300)
 
-        let builder = try AppealsReportBuilder.load(from: ClinicDatabase.repository.appendingPathComponent("SQL/report-appeals.sql"))
+        let builder = try AppealsReportBuilder.load(from: ClinicDatabase.repository.appendingPathComponent("SQL/report-appeals.sql"),
+                                                    profile: ReportProfiles.reference)
         let report = try await builder.build(try ReportRequest(from: "2026-10-02", to: "2026-10-31"), on: connection)
         #expect(report.appeals.total.total == 1_000)
         #expect(report.appeals.byChannel.first { $0.channel == "phone" }?.outcomes.total == summary.phoneAppeals)

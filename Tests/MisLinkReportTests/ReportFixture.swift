@@ -48,6 +48,8 @@ struct ReportFixture {
 
     var appeals: [Appeal] = []
     var calls: [Call] = []
+    /// The operators' names the report must show.
+    var names = Self.operators
 
     /// Local 2026-11-02 (Monday) 00:00 at +03:00.
     static let monday = LocalDay(year: 2026, month: 11, day: 2).start(offsetMinutes: clinicOffset)
@@ -138,15 +140,17 @@ struct ReportFixture {
                                t.resolution.map { ts(a.utc.addingTimeInterval(TimeInterval($0))) } ?? .null]))
             }
             if !a.misOnly {
+                // STATUS and OPERATOR_ID are the copy of the APPEALS row the reference profile's trigger keeps
+                // (V014's mirror columns); written here directly, as the intake and that trigger would leave them.
                 statements.append(FirebirdQuery(
                     unsafeSQL: """
-                        INSERT INTO MISLINK_APPEALS (APPEAL_ID, CHANNEL, SOURCE, THREAD_ID, LAST_OPERATOR_ID, BOOKED_SCHEDULE_ID, CREATED_AT)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO MISLINK_APPEALS (APPEAL_ID, CHANNEL, SOURCE, THREAD_ID, LAST_OPERATOR_ID, BOOKED_SCHEDULE_ID, CREATED_AT,
+                            STATUS, OPERATOR_ID) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     bindings: [int(a.id), .text(a.channel), .text(a.channel == "phone" ? "call" : "chat"),
                                a.thread.map { .bigint(Int64($0.id)) } ?? .null,
                                int(a.thread.map { $0.events.compactMap { $0.2 }.last } ?? a.operatorId),
-                               a.booking == 1 ? int(80_000 + a.id) : .null, ts(a.utc)]))
+                               a.booking == 1 ? int(80_000 + a.id) : .null, ts(a.utc), .text(a.status), int(a.operatorId)]))
             }
             if a.booking == 2 {
                 statements.append(FirebirdQuery(

@@ -9,14 +9,15 @@ extension ReportFixture {
         return sorted[Int((p * Double(sorted.count)).rounded(.up)) - 1]
     }
 
-    static func name(_ id: Int?) -> String { id.map { operators[$0] ?? "staff #\($0)" } ?? "no operator" }
+    /// How the report labels an operator: the name, "staff #<id>" for an id without one, "no operator".
+    func name(_ id: Int?) -> String { id.map { names[$0] ?? "staff #\($0)" } ?? "no operator" }
 
     func expected(_ request: ReportRequest, generatedAt: Date) -> AppealsReport {
         let from = request.from.start(offsetMinutes: Self.clinicOffset)
         let to = request.to.next.start(offsetMinutes: Self.clinicOffset)
         let parameters = ReportParameters(
             from: request.from.text, to: request.to.text, fromUtc: from, toUtc: to, clinicUtcOffsetMinutes: Self.clinicOffset,
-            timeZone: "UTC+03:00", operatorId: request.operatorId, operatorName: request.operatorId.map { Self.name($0) },
+            timeZone: "UTC+03:00", operatorId: request.operatorId, operatorName: request.operatorId.map { self.name($0) },
             channel: request.channel)
         return AppealsReport(parameters: parameters, generatedAt: generatedAt,
                              appeals: appealSection(request, from: from, to: to),
@@ -47,7 +48,7 @@ extension ReportFixture {
         section.byChannel = Dictionary(grouping: chosen) { $0.channel }.map { .init(channel: $0.key, outcomes: counts($0.value)) }
             .sorted { channelOrder.firstIndex(of: $0.channel)! < channelOrder.firstIndex(of: $1.channel)! }
         section.byOperator = Dictionary(grouping: chosen) { $0.operatorId }
-            .map { .init(operatorId: $0.key, operatorName: Self.name($0.key), outcomes: counts($0.value)) }
+            .map { .init(operatorId: $0.key, operatorName: name($0.key), outcomes: counts($0.value)) }
             .sorted { ($1.outcomes.total, $0.operatorId ?? Int.max) < ($0.outcomes.total, $1.operatorId ?? Int.max) }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(secondsFromGMT: Self.clinicOffset * 60)!
@@ -98,7 +99,7 @@ extension ReportFixture {
         }
         var section = CallSection()
         section.overall = stats(chosen, id: nil, name: "all operators")
-        section.byOperator = Dictionary(grouping: chosen) { $0.operatorId }.map { stats($0.value, id: $0.key, name: Self.name($0.key)) }
+        section.byOperator = Dictionary(grouping: chosen) { $0.operatorId }.map { stats($0.value, id: $0.key, name: name($0.key)) }
             .sorted { ($1.total, $0.operatorId ?? Int.max) < ($0.total, $1.operatorId ?? Int.max) }
         return section
     }
@@ -140,7 +141,7 @@ extension ReportFixture {
         section.overall = stats(chosen, id: nil, label: "all", percentiles: true)
         var operators = Dictionary(grouping: chosen) { Self.chatOperator($0) }
             .mapValues { stats($0, id: nil, label: "", percentiles: true) }
-        for (key, value) in operators { operators[key]!.operatorId = key; operators[key]!.label = Self.name(key); _ = value }
+        for (key, value) in operators { operators[key]!.operatorId = key; operators[key]!.label = name(key); _ = value }
         // Peak holds: +1 at assigned/reopened/transferred-to, -1 at released/transferred-from/closed.
         let periodThreads = appeals.filter { $0.thread != nil && $0.utc >= from && $0.utc < to && (request.channel == nil || $0.channel == request.channel) }
         var changes: [Int: [(Date, Int)]] = [:]
@@ -164,7 +165,7 @@ extension ReportFixture {
                 held += change.1
                 peak = max(peak, held)
             }
-            operators[op, default: ChatStats(operatorId: op, label: Self.name(op))].peakConcurrent = max(0, peak)
+            operators[op, default: ChatStats(operatorId: op, label: name(op))].peakConcurrent = max(0, peak)
         }
         section.byOperator = operators.values.sorted { ($1.threads, $0.operatorId ?? Int.max) < ($0.threads, $1.operatorId ?? Int.max) }
         let order = ReportRequest.channels

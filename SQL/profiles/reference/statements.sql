@@ -183,3 +183,23 @@ SELECT S.ID AS VISIT_ID, S.PATIENT_ID AS PATIENT_ID, S.DOCTOR_ID AS DOCTOR_ID, S
 SELECT V.ID AS SERVICE_ID, V.NAME AS NAME, V.DURATION_MIN AS MINUTES
   FROM SERVICES V
  WHERE V.ID = :service_id;
+
+-- ===================================================================== Appeals report (optional)
+
+-- name: report_mis_appeals
+-- The appeals the MIS made itself (those MisLink made have a MISLINK_APPEALS row and are left out),
+-- created in the report's period. APPEALS.CREATED_AT and CLOSED_AT are the database server's clock
+-- (CURRENT_TIMESTAMP, db.utc_offset_minutes); the contract speaks clinic time
+-- (clinic.utc_offset_minutes), so both move by the difference and :from/:to the other way.
+-- APPEALS.CHANNEL's values are MisLink's own.
+SELECT A.ID AS APPEAL_ID, TRIM(A.CHANNEL) AS CHANNEL, A.OPERATOR_ID AS OPERATOR_ID, TRIM(A.STATUS) AS STATUS,
+       A.RESULT AS RESULT,
+       DATEADD(MINUTE, O.SHIFT, A.CREATED_AT) AS CREATED_AT,
+       DATEADD(MINUTE, O.SHIFT, A.CLOSED_AT) AS CLOSED_AT
+  FROM (SELECT CAST(COALESCE(NULLIF(MISLINK_SETTING('clinic.utc_offset_minutes'), ''), '0') AS INTEGER)
+               - CAST(COALESCE(NULLIF(MISLINK_SETTING('db.utc_offset_minutes'), ''), '0') AS INTEGER) AS SHIFT
+          FROM RDB$DATABASE) O
+  JOIN APPEALS A
+    ON A.CREATED_AT >= DATEADD(MINUTE, -O.SHIFT, CAST(:from AS TIMESTAMP))
+   AND A.CREATED_AT < DATEADD(MINUTE, -O.SHIFT, CAST(:to AS TIMESTAMP))
+ WHERE NOT EXISTS (SELECT 1 FROM MISLINK_APPEALS M WHERE M.APPEAL_ID = A.ID);
