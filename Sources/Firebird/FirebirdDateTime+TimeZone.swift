@@ -105,3 +105,24 @@ extension FirebirdTimestamp {
             date: FirebirdDate(iscDate: Int32(clamping: days)), time: FirebirdTime(iscTime: UInt32(total - days * dayFractions)))
     }
 }
+
+/// The WITH TIME ZONE values encode as Firebird prints them, the local time and the zone
+/// (`2026-12-07 10:00:00.0000 Europe/Moscow`); decoding takes the local time in that zone, so a
+/// local time a region shows twice (when clocks go back) decodes to the first of the two instants.
+extension FirebirdTimestampTZ: TextCodable {
+    public init?(parsing text: String) {
+        guard let space = text.lastIndex(of: " "), let zone = FirebirdTimeZone(name: String(text[text.index(after: space)...])),
+            let local = FirebirdTimestamp(text[..<space])
+        else { return nil }
+        self.init(local: local, zone: zone)
+    }
+}
+
+extension FirebirdTimeTZ: TextCodable {
+    public init?(parsing text: String) {
+        guard let space = text.lastIndex(of: " "), let zone = FirebirdTimeZone(name: String(text[text.index(after: space)...])),
+            let local = FirebirdTime(text[..<space])
+        else { return nil }
+        self.init(local: local, zone: zone)
+    }
+}

@@ -2,8 +2,8 @@
 ///
 /// Kept as its sign, integer coefficient and power of ten, exactly as stored, so that
 /// `1.50` and `1.5` stay distinct (IEEE calls them members of one cohort) and nothing passes through
-/// binary floating point. `FirebirdDecFloat("1.50")` is coefficient 150, exponent -2.
-public struct FirebirdDecFloat: Hashable, Sendable, CustomStringConvertible {
+/// binary floating point. `FirebirdDecFloat("1.50")` is coefficient 150, exponent -2. Encodes as its text.
+public struct FirebirdDecFloat: Hashable, Sendable, CustomStringConvertible, TextCodable {
     /// Finite, infinite or not a number.
     public enum Kind: Hashable, Sendable {
         case finite
@@ -38,6 +38,9 @@ public struct FirebirdDecFloat: Hashable, Sendable, CustomStringConvertible {
         coefficient = 0
         exponent = 0
     }
+
+    /// Parses what ``description`` prints, as `init?(_ text: String)` does.
+    public init?(parsing text: String) { self.init(text) }
 
     /// Positive infinity.
     public static let infinity = FirebirdDecFloat(.infinity)

@@ -77,6 +77,7 @@ struct RowDecoder: Decoder {
             if case .timestamp(let stamp) = value, type == Date.self {
                 return stamp.date(in: TimeZone(identifier: "UTC")!) as! T
             }
+            if case .timestampTZ(let stamp) = value, type == Date.self { return stamp.date as! T }
             return try T(from: self)
         }
 

@@ -111,4 +111,22 @@ struct ExtendedValueUnitTests {
         #expect(early.utc == FirebirdTime(hour: 20, minute: 0, second: 0))
         #expect(early.local == FirebirdTime(hour: 1, minute: 0, second: 0))
     }
+
+    @Test func codableAsText() throws {
+        struct Record: Codable, Equatable {
+            var amount: FirebirdDecFloat
+            var at: FirebirdTimestampTZ
+            var opens: FirebirdTimeTZ
+        }
+        let moscow = try #require(FirebirdTimeZone(name: "Europe/Moscow"))
+        let record = Record(
+            amount: FirebirdDecFloat("-1.50E+10")!,
+            at: FirebirdTimestampTZ(local: FirebirdTimestamp(year: 2026, month: 12, day: 7, hour: 10), zone: moscow),
+            opens: FirebirdTimeTZ(local: FirebirdTime(hour: 8, minute: 30, second: 0), zone: FirebirdTimeZone(name: "+05:00")!))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = String(decoding: try encoder.encode(record), as: UTF8.self)
+        #expect(json == #"{"amount":"-1.50E+10","at":"2026-12-07 10:00:00.0000 Europe\/Moscow","opens":"08:30:00.0000 +05:00"}"#)
+        #expect(try JSONDecoder().decode(Record.self, from: Data(json.utf8)) == record)
+    }
 }

@@ -134,6 +134,34 @@ struct Firebird4TypeTests {
         }
     }
 
+    /// Decodable records read the new types; a TIMESTAMP WITH TIME ZONE reads as its instant into a `Date`.
+    @Test func decodableRecords() throws {
+        struct Row: Decodable, Equatable {
+            var total: Int64
+            var rate: FirebirdDecFloat
+            var amount: Decimal
+            var instant: Date
+            var zoned: FirebirdTimestampTZ
+        }
+        try TestDatabase.withDatabase { db in
+            let rows = try db.inTransaction { tx in
+                try db.query(
+                    """
+                    SELECT CAST(42 AS INT128) AS TOTAL, CAST('0.075' AS DECFLOAT(16)) AS RATE,
+                           CAST('12345678901234567890.25' AS NUMERIC(38,2)) AS AMOUNT,
+                           TIMESTAMP '2026-12-07 10:00 Europe/Moscow' AS INSTANT, TIMESTAMP '2026-12-07 10:00 Europe/Moscow' AS ZONED
+                    FROM RDB$DATABASE
+                    """, as: Row.self, in: tx)
+            }
+            let moscow = try #require(FirebirdTimeZone(name: "Europe/Moscow"))
+            #expect(rows.first?.total == 42)
+            #expect(rows.first?.rate.description == "0.075")
+            #expect(rows.first?.amount == Decimal(string: "12345678901234567890.25"))
+            #expect(rows.first?.zoned == FirebirdTimestampTZ(local: FirebirdTimestamp(year: 2026, month: 12, day: 7, hour: 10), zone: moscow))
+            #expect(rows.first?.instant == FirebirdTimestamp(year: 2026, month: 12, day: 7, hour: 7).date(in: TimeZone(identifier: "UTC")!))
+        }
+    }
+
     /// Firebird 4+ describes SUM of BIGINT and of NUMERIC(18) as INT128 (the report's `MAX`/`SUM`
     /// failed with "unsupported type SQL type 32752" before the binding read it).
     @Test func aggregatesOfBigintAreInt128() throws {
