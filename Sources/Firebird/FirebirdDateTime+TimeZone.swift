@@ -111,18 +111,23 @@ extension FirebirdTimestamp {
 /// local time a region shows twice (when clocks go back) decodes to the first of the two instants.
 extension FirebirdTimestampTZ: TextCodable {
     public init?(parsing text: String) {
-        guard let space = text.lastIndex(of: " "), let zone = FirebirdTimeZone(name: String(text[text.index(after: space)...])),
-            let local = FirebirdTimestamp(text[..<space])
-        else { return nil }
+        guard let (wallClock, zone) = FirebirdTimeZone.splitting(text), let local = FirebirdTimestamp(wallClock) else { return nil }
         self.init(local: local, zone: zone)
     }
 }
 
 extension FirebirdTimeTZ: TextCodable {
     public init?(parsing text: String) {
-        guard let space = text.lastIndex(of: " "), let zone = FirebirdTimeZone(name: String(text[text.index(after: space)...])),
-            let local = FirebirdTime(text[..<space])
-        else { return nil }
+        guard let (wallClock, zone) = FirebirdTimeZone.splitting(text), let local = FirebirdTime(wallClock) else { return nil }
         self.init(local: local, zone: zone)
+    }
+}
+
+extension FirebirdTimeZone {
+    /// `10:00 Europe/Moscow` → (`10:00`, Europe/Moscow): the text before the last space and the zone it names.
+    fileprivate static func splitting(_ text: String) -> (Substring, FirebirdTimeZone)? {
+        guard let space = text.lastIndex(of: " "), let zone = FirebirdTimeZone(name: String(text[text.index(after: space)...]))
+        else { return nil }
+        return (text[..<space], zone)
     }
 }
