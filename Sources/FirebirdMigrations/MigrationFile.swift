@@ -226,7 +226,7 @@ public struct SupersededChecksums: Sendable {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
-            guard parts.count >= 2, let version = MigrationVersion(String(parts[0])), let checksum = Int32(parts[1]) else {
+            guard parts.count >= 2, let version = MigrationVersion(String(parts[0])), let checksum = Int(parts[1]).flatMap({ Int32(exactly: $0) }) else {
                 throw MigrationError.invalidScript(
                     file: Self.fileName, line: index + 1, message: "expected `<version> <checksum> <reason>`")
             }
