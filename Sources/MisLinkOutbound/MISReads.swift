@@ -46,7 +46,7 @@ struct MISReads: Sendable {
         let prepared = try tx.attachment.prepare(statement.sql, in: tx)
         var found: [Int64: Recipient] = [:]
         for id in ids {
-            guard let row = try prepared.rows(try statement.bindings(["patient_id": .bigint(id)]), in: tx).first
+            guard let row = try statement.lookup(["patient_id": .bigint(id)], with: prepared, in: tx).first
             else { continue }
             found[id] = Recipient(
                 consentSMS: try row.decode(Int.self, column: "CONSENT_SMS"),
@@ -58,7 +58,7 @@ struct MISReads: Sendable {
     }
 
     private func first(_ name: String, _ values: [String: FirebirdValue], in tx: Transaction) throws -> Row? {
-        try tx.attachment.query(try profile.statement(name).query(values), in: tx).first
+        try profile.statement(name).lookup(values, in: tx).first
     }
 
     private func text(_ name: String, _ values: [String: FirebirdValue], column: String, in tx: Transaction) throws -> String? {

@@ -21,7 +21,7 @@ struct OperatorNames: Sendable, Equatable {
         let staffGet = try profile.statement("staff_get")
         let statement = try transaction.attachment.prepare(staffGet.sql, in: transaction)
         for id in ids.sorted() {
-            let rows = try statement.rows(try staffGet.bindings(["staff_id": .bigint(Int64(id))]), in: transaction)
+            let rows = try staffGet.lookup(["staff_id": .bigint(Int64(id))], with: statement, in: transaction)
             if let name = try rows.first?.decode(String?.self, column: "FULL_NAME")?.trimmingCharacters(in: .whitespaces),
                !name.isEmpty {
                 result.names[id] = name

@@ -39,7 +39,7 @@ struct APIRoutes {
         ThreadRoutes(pool: pool, capacity: settings.chat.capacity, profile: profile).add(to: secured)
         TemplateRoutes(pool: pool).add(to: secured)
         MailingRoutes(pool: pool, profile: profile, timeZone: (try? settings.timeZone) ?? .utc).add(to: secured)
-        ReportRoutes(pool: pool).add(to: secured)
+        ReportRoutes(pool: pool, profile: profile).add(to: secured)
         secured.post("emulator/verify") { request, _ in
             let body = try await request.body(limit: 64 * 1024 * 1024)
             let check = try JSONDecoder().decode(VerificationRequest.self, from: body)

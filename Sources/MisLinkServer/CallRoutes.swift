@@ -85,10 +85,10 @@ struct CallRoutes {
             let checked: String = try RequestInput.text(value, name, max: max)
             return checked
         }
-        // MISLINK_CALLS.PATIENT_ID and OPERATOR_ID (V004) are still INTEGER columns: ids past them are refused.
+        // The MIS's patient and employee ids (BIGINT since V015).
         func id(_ name: String) throws -> Int64? {
             guard let value = query[Substring(name)], !value.isEmpty else { return nil }
-            return Int64(try RequestInput.integer(text: value, name))
+            return try RequestInput.id(text: value, name)
         }
         func instant(_ name: String) throws -> Date? {
             guard let value = query[Substring(name)].map(String.init), !value.isEmpty else { return nil }

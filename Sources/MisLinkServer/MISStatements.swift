@@ -83,19 +83,12 @@ struct MISStatements: Sendable {
     /// asked of an INTEGER key) finds no row.
     private func rows(_ name: String, _ values: [String: FirebirdValue], in transaction: Transaction,
                       refusable: Bool = false) throws -> [Row] {
-        let query = try profile.statement(name).query(values)
+        let statement = try profile.statement(name)
+        guard refusable else { return try statement.lookup(values, in: transaction) }
         do {
-            return try transaction.attachment.query(query, in: transaction)
-        } catch let error as FirebirdError where refusable {
+            return try transaction.attachment.query(try statement.query(values), in: transaction)
+        } catch let error as FirebirdError {
             throw MISRefusal(error, statement: name) ?? error
-        } catch let error as FirebirdError where error.isNumericOverflow {
-            return []
         }
     }
-}
-
-extension FirebirdError {
-    /// A bound number did not fit its parameter's type (SQLSTATE 22003, isc_numeric_out_of_range): an id of
-    /// 64 bits asked of an INTEGER column.
-    var isNumericOverflow: Bool { sqlState == "22003" || gdsCodes.contains(335_544_916) }
 }

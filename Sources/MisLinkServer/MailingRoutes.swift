@@ -78,8 +78,8 @@ struct MailingRoutes {
         // Ids, numbers and texts are checked here, with the field's name; the queue checks the rest. The ids are
         // Int64 through the queue and the store, but MISLINK_OUTBOX.PATIENT_ID and STAFF_ID (V007) and
         // MISLINK_MAILINGS.STAFF_ID (V010) are still INTEGER columns: ids past them are refused here.
-        for (index, id) in body.patientIds.enumerated() { _ = try RequestInput.integer(Int(id), "patient_ids[\(index)]") }
-        _ = try RequestInput.integer(body.staffId.map { Int($0) }, "staff_id")
+        for (index, id) in body.patientIds.enumerated() { _ = try RequestInput.bigint(id, "patient_ids[\(index)]") }
+        _ = try body.staffId.map { try RequestInput.bigint($0, "staff_id") }
         _ = try RequestInput.integer(body.ratePerMinute ?? 0, "rate_per_minute", in: 0...RequestInput.maxInteger)
         _ = try RequestInput.text(body.title, "title", max: 200)  // VARCHAR(200) CHARACTER SET UTF8
         _ = try RequestInput.text(body.templateCode, "template_code", max: 63, charset: .ascii)

@@ -38,12 +38,15 @@ struct WorkerHarness {
         return settings
     }
 
-    /// Starts a worker on a new migrated database (embedded unless `dsn` maps the path to a server DSN).
-    static func start(label: String = "worker", dsn: (String) -> String = { $0 }, maxBodyBytes: Int = 256 * 1024,
+    /// Starts a worker on a new database of a shipped MIS profile (its schema, demo data where it has some,
+    /// MisLink's migrations and the profile's), embedded unless `dsn` maps the path to a server DSN.
+    static func start(label: String = "worker", profile: String = "reference", dsn: (String) -> String = { $0 },
+                      maxBodyBytes: Int = 256 * 1024,
                       configure: (inout MisLinkSettings) -> Void = { _ in }) async throws -> WorkerHarness
     {
-        let path = try ClinicDatabase.createMigrated(label)
+        let path = try ClinicDatabase.createMigrated(label, profile: profile)
         var settings = settings(dsn: dsn(path), maxBodyBytes: maxBodyBytes)
+        settings.mis.profile = profile
         configure(&settings)
         // The test database is ours: let the worker set db.utc_offset_minutes to this machine's clock, as
         // a DBA would after its start-up warning, so MISLINK_UTC_NOW() really is UTC.
@@ -134,4 +137,17 @@ func callEvent(entry: String, call: String, seq: Int, state: String, timestamp: 
         {"entry_id":"\(entry)","call_id":"\(call)","timestamp":\(timestamp),"seq":\(seq),"call_state":"\(state)",\
         "location":"\(location)","from":{"number":"\(from)"},"to":\(to)}
         """
+}
+
+extension MisLinkSettings {
+    /// Points both chat platforms at the fake chat center `chat` served at `baseURL`, with its credentials,
+    /// and leaves edna's polling to the test (`pollSeconds` 0).
+    mutating func useFakeChat(_ chat: FakeChat, at baseURL: String) {
+        self.chat.edna.baseURL = baseURL
+        self.chat.chatwoot.baseURL = baseURL
+        self.chat.chatwoot.apiToken = chat.configuration.chatwootToken
+        self.chat.edna.login = chat.configuration.ednaLogin
+        self.chat.edna.password = chat.configuration.ednaPassword
+        self.chat.edna.pollSeconds = 0
+    }
 }
