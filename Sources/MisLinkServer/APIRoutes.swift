@@ -29,7 +29,10 @@ struct APIRoutes {
         }
         let secured = api.group().add(middleware: BearerTokenMiddleware(tokens: settings.api.tokens))
         secured.get("status") { _, _ in
-            WorkerStatus(worker: settings.workerName, startedAt: startedAt, intake: intake.status)
+            // The engine as the database answers now; absent while it does not answer.
+            let server = try? await pool.withConnection { try await $0.serverInfo() }
+            return WorkerStatus(worker: settings.workerName, startedAt: startedAt, intake: intake.status,
+                                database: server.map(DatabaseEngine.init))
         }
         secured.get("inbox") { request, _ in try await inbox(request) }
         InboxRoutes(intake: intake, pool: pool).add(to: secured)
@@ -65,6 +68,21 @@ struct APIRoutes {
         var worker: String
         var startedAt: Date
         var intake: IntakePipeline.Status
+        /// The Firebird engine and the database's ODS; nil while the database does not answer.
+        var database: DatabaseEngine?
+    }
+
+    /// The engine serving the database: `Firebird 5.0.4`, its version string, and the ODS.
+    struct DatabaseEngine: Codable {
+        var engine: String
+        var serverVersion: String
+        var ods: String
+
+        init(_ server: FirebirdServerInfo) {
+            engine = "Firebird \(server.major).\(server.minor).\(server.release)"
+            serverVersion = server.version
+            ods = server.ods
+        }
     }
 
     // MARK: - Inbox

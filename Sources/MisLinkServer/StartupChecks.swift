@@ -5,7 +5,8 @@ import Logging
 import MisLinkProfiles
 import MisLinkSettings
 
-/// What the worker checks before it takes events: the settings make sense, MisLink's migrations are
+/// What the worker checks before it takes events: the settings make sense, the engine is Firebird 3 or
+/// later (its version and ODS are logged), MisLink's migrations are
 /// applied (a warning names the core's and the MIS profile's pending versions), and `MISLINK_UTC_NOW()`
 /// really gives UTC.
 ///
@@ -33,6 +34,11 @@ struct StartupChecks {
             return
         }
         defer { Task { try? await connection.close() } }
+        // Know the engine: its version and the database's ODS in the log, and Firebird 2.5 refused by name.
+        if let server = try? await connection.serverInfo() {
+            logger.notice("database engine: \(server)")
+            do { try FirebirdEngineSupport.check(server) } catch { throw WorkerError("\(error)") }
+        }
         let rows: [Row]
         do {
             rows = try await connection.query(FirebirdQuery(

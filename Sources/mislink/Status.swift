@@ -23,7 +23,11 @@ struct Status: AsyncParsableCommand {
             ORDER BY 1
             """)
         print("database      \(configuration.dsn)\(configuration.dsn.isEmbedded ? " (embedded)" : "")")
-        print("server        \(info.serverVersion)")
+        let server = try await db.serverInfo()
+        print("server        \(server)")
+        if case .failure(let refusal) = Result(catching: { try FirebirdEngineSupport.check(server) }) {
+            print("              \(refusal)")
+        }
         print("ods           \(info.odsVersion), page size \(info.pageSize), dialect \(info.dialect)")
         print("charset       \(tables.first.flatMap { try? $0.decode(String?.self, at: 1) } ?? "NONE")")
         print("tables        \(tables.count)")
