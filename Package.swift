@@ -91,6 +91,7 @@ let package = Package(
             name: "MisLinkIntake",
             dependencies: [
                 "MisLinkProfiles",
+                "MisLinkStore",
                 "Firebird",
                 "MisLinkExternalAPIs",
                 "MisLinkPatients",

@@ -1,6 +1,7 @@
 import Firebird
 import Foundation
 import MisLinkProfiles
+import MisLinkStore
 
 /// The appeals MisLink creates, assigns, fills, reads and cancels, whichever kind the MIS has:
 ///
@@ -56,8 +57,16 @@ public struct Appeal: Sendable, Equatable {
     public var isOpen: Bool { status == "open" }
 
     /// The appeal in a row with the contract's aliases (`APPEAL_ID`, `STATUS`, `RESULT`, `OPERATOR_ID`,
-    /// `PATIENT_ID`), as `appeal_get` and ``AppealRows/read(_:in:)`` return it.
+    /// `PATIENT_ID`), as `appeal_get` returns it.
     /// - Throws: ``ApplyError`` naming `statement` when a column is missing or an id is not a whole number.
+    init(own: OwnAppealRecord) {
+        id = own.appealId
+        status = own.status.rawValue
+        result = own.result?.trimmingCharacters(in: .whitespaces)
+        operatorID = own.operatorId
+        patientID = own.patientId
+    }
+
     init(row: Row, statement: String) throws {
         guard let status = row["STATUS"] else { throw ApplyError("\(statement) returns no STATUS column") }
         guard let result = row["RESULT"] else { throw ApplyError("\(statement) returns no RESULT column") }
@@ -122,13 +131,11 @@ public struct NewAppeal: Sendable {
 
 /// Where an ``AppealBook`` runs its statements: the intake's batch (``ApplyContext``) or a REST request's
 /// transaction (``AppealTransaction``).
-public protocol AppealDatabase {
+public protocol AppealDatabase: StoreTransaction {
     /// The MIS profile whose statements touch the MIS's tables.
     var profile: MISProfile { get }
     /// Runs the profile's statement `name` and returns its rows, read by their contract aliases.
     func misRows(_ name: String, _ values: [String: FirebirdValue]) throws -> [Row]
-    /// Runs one of MisLink's own statements and returns its rows (none for one that returns nothing).
-    func ownRows(_ sql: String, _ bindings: [FirebirdValue]) throws -> [Row]
 }
 
 /// A transaction as an ``AppealDatabase``, for the REST API (cancelling, booking from an appeal).
@@ -145,13 +152,10 @@ public struct AppealTransaction: AppealDatabase {
         try transaction.attachment.query(try profile.statement(name).query(values), in: transaction)
     }
 
-    public func ownRows(_ sql: String, _ bindings: [FirebirdValue]) throws -> [Row] {
-        try transaction.attachment.query(FirebirdQuery(unsafeSQL: sql, bindings: bindings), in: transaction)
-    }
+    public func rows(_ query: FirebirdQuery) throws -> [Row] { try transaction.rows(query) }
+
+    @discardableResult
+    public func execute(_ query: FirebirdQuery) throws -> Int { try transaction.execute(query) }
 }
 
-extension ApplyContext: AppealDatabase {
-    public func ownRows(_ sql: String, _ bindings: [FirebirdValue]) throws -> [Row] {
-        try statement(sql).rows(bindings, in: transaction)
-    }
-}
+extension ApplyContext: AppealDatabase {}

@@ -1,6 +1,7 @@
 import Firebird
 import Foundation
 import MisLinkProfiles
+import MisLinkStore
 
 /// What an applier gets to change the database: the batch's transaction and statements prepared once
 /// per attachment.
@@ -14,6 +15,8 @@ public final class ApplyContext {
     /// UTC now, once per batch: given explicitly as `UPDATED_AT`/`CREATED_AT`, so the tables'
     /// triggers need not call `MISLINK_UTC_NOW()` for every row.
     public let now: FirebirdValue
+    /// ``now`` as a timestamp, for the store's statements.
+    public let nowStamp: FirebirdTimestamp
     /// Row ids by natural key (`call:<entry_id>`, `leg:<call_id>`, `thread:<provider>:<id>`), kept
     /// across batches: such rows are never re-keyed, so an id once seen stays right. Entries added in
     /// a batch that rolls back are forgotten with it.
@@ -38,7 +41,8 @@ public final class ApplyContext {
         self.timestampOffset = timestampOffset
         self.ids = ids
         self.lookups = lookups
-        now = .timestamp(FirebirdTimestamp(Date(), in: .utc))  // the clock: never out of range
+        nowStamp = FirebirdTimestamp(Date(), in: .utc)  // the clock: never out of range
+        now = .timestamp(nowStamp)
     }
 
     /// A statement prepared once on the batch's attachment.
@@ -116,6 +120,21 @@ public final class ApplyContext {
             throw ApplyError.outOfRange(field, String(date.timeIntervalSince1970))
         }
         return stamp
+    }
+}
+
+/// The store's statements run in the batch's transaction, on statements prepared once per attachment.
+extension ApplyContext: StoreTransaction {
+    public func rows(_ query: FirebirdQuery) throws -> [Row] {
+        try statements.statement(query.sql, in: transaction).rows(query.bindings, in: transaction)
+    }
+
+    @discardableResult
+    public func execute(_ query: FirebirdQuery) throws -> Int {
+        let statement = try statements.statement(query.sql, in: transaction)
+        try statement.execute(query.bindings, in: transaction)
+        if statement.type.opensCursor { try statement.closeCursor() }
+        return try statement.rowCounts().affected
     }
 }
 

@@ -1,14 +1,15 @@
 import Firebird
 import MisLinkExternalAPIs
 import MisLinkPatients
+import MisLinkStore
 
 /// Mango call events into `MISLINK_CALLS` (one row per `entry_id`) and `MISLINK_CALL_LEGS` (one row
 /// per `call_id`), and command results into `MISLINK_COMMANDS`.
 ///
-/// Ordering (reference A.7, pitfall 1): a leg keeps the highest `seq` applied; an older event does not
+/// Ordering: a leg keeps the highest `seq` applied; an older event does not
 /// change its state, but still fills in a fact it alone carries (the answer time of a `Connected`
 /// that arrived after the `Disconnected`). Only `events/summary` ends a call and judges its result
-/// (pitfall 7): answered when someone talked; inbound with nobody talking is missed, or abandoned in
+/// (``CallResult``): answered when someone talked; inbound with nobody talking is missed, or abandoned in
 /// the IVR when it was never forwarded; outbound with nobody talking is not reached.
 public struct CallLogApplier: EventApplier {
     public init() {}
@@ -45,93 +46,41 @@ public struct CallLogApplier: EventApplier {
     // MARK: - Legs
 
     private func applyLeg(_ event: MangoCallEvent, in context: ApplyContext) throws -> IntakeOutcome {
-        let state = Self.legState(event.callState)
         let at = try context.utc(epoch: event.timestamp, field: "timestamp")
-        let seq = try Self.integer(event.seq, field: "seq")
-        let reason = try Self.reason(event.disconnectReason)
+        let leg = CallLegEvent(
+            pbxLegId: Self.ascii(event.callId, 128), seq: try Self.int32(event.seq, field: "seq"),
+            state: Self.legState(event.callState),
+            fromNumber: Self.ascii(event.from?.number, 128), fromExtension: Self.ascii(event.from?.extensionNumber, 16),
+            toNumber: Self.ascii(event.to?.number, 128), toExtension: Self.ascii(event.to?.extensionNumber, 16),
+            location: Self.location(event.location), acdGroup: Self.ascii(event.to?.acdGroup, 16),
+            transferType: Self.transferType(event.transfer), disconnectReason: try Self.reason(event.disconnectReason),
+            at: at.timestampValue, connected: event.callState == .connected)
         let callID = try ensureCall(for: event, at: at, in: context)
-        let connectedAt: FirebirdValue = event.callState == .connected ? at : .null
-        let endedAt: FirebirdValue = event.callState == .disconnected ? at : .null
-        let location = Self.location(event.location)
         let legKey = "leg:" + event.callId
         let staff = try operatorOfLeg(event, callID: callID, in: context)
 
-        var legID = context.ids[legKey]
-        if legID == nil, let row = try context.firstRow(
-            "SELECT ID FROM MISLINK_CALL_LEGS WHERE PBX_LEG_ID = ?", [.ascii(event.callId, limit: 128)]) {
-            legID = row[0].int64Value
-        }
-        guard let legID else {
-            let row = try context.firstRow(
-                """
-                INSERT INTO MISLINK_CALL_LEGS (CALL_ID, PBX_LEG_ID, LAST_SEQ, FROM_NUMBER, FROM_EXTENSION, TO_NUMBER,
-                    TO_EXTENSION, LOCATION, ACD_GROUP, STATE, OUTCOME, TRANSFER_TYPE, DISCONNECT_REASON, RANG_AT,
-                    ANSWERED_AT, ENDED_AT, CREATED_AT, UPDATED_AT, STAFF_ID, COMMAND_ID)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                RETURNING ID
-                """,
-                [.bigint(callID), .ascii(event.callId, limit: 128), seq,
-                 .ascii(event.from?.number, limit: 128), .ascii(event.from?.extensionNumber, limit: 16),
-                 .ascii(event.to?.number, limit: 128), .ascii(event.to?.extensionNumber, limit: 16), location,
-                 .ascii(event.to?.acdGroup, limit: 16), .text(state),
-                 Self.outcome(state: state, answered: event.callState == .connected, location: event.location),
-                 Self.transferType(event.transfer), reason, at, connectedAt, endedAt,
-                 context.now, context.now, staff.map { .bigint($0) } ?? .null, Self.commandRow(event.commandId)])
-            let newLeg = row?[0].int64Value
+        guard let legID = try context.ids[legKey] ?? CallLegs.id(pbxLegId: leg.pbxLegId, in: context) else {
+            let newLeg = try CallLegs.insert(leg, call: callID, staff: staff, command: Self.commandRow(event.commandId),
+                                             now: context.nowStamp, in: context)
             if let newLeg { context.ids.remember(legKey, newLeg) }
-            try updateCall(callID, from: event, state: state, at: at, in: context)
+            try updateCall(callID, from: event, at: at, in: context)
             try followCards(callID: callID, legID: newLeg, staff: staff, event: event, at: at, in: context)
             return .applied
         }
         context.ids.remember(legKey, legID)
-        // Newer than what is applied (LAST_SEQ < seq): the state moves on. The condition is in the
-        // UPDATE itself, so a concurrent worker's newer state is never overwritten either.
-        let updated = try context.firstRow(
-            """
-            UPDATE MISLINK_CALL_LEGS SET
-                LAST_SEQ = ?, STATE = ?,
-                FROM_NUMBER = COALESCE(?, FROM_NUMBER), FROM_EXTENSION = COALESCE(?, FROM_EXTENSION),
-                TO_NUMBER = COALESCE(?, TO_NUMBER), TO_EXTENSION = COALESCE(?, TO_EXTENSION),
-                LOCATION = COALESCE(?, LOCATION), ACD_GROUP = COALESCE(?, ACD_GROUP),
-                TRANSFER_TYPE = COALESCE(?, TRANSFER_TYPE), DISCONNECT_REASON = COALESCE(?, DISCONNECT_REASON),
-                ANSWERED_AT = COALESCE(ANSWERED_AT, ?), ENDED_AT = COALESCE(ENDED_AT, ?),
-                OUTCOME = CASE WHEN CAST(? AS VARCHAR(12)) = 'ended' THEN
-                    TRIM(CASE WHEN COALESCE(ANSWERED_AT, ?) IS NOT NULL THEN 'answered'
-                         WHEN COALESCE(?, LOCATION) = 'ivr' THEN 'ivr' ELSE 'not_answered' END)
-                    ELSE OUTCOME END,
-                UPDATED_AT = ?
-            WHERE ID = ? AND LAST_SEQ < ?
-            RETURNING ID
-            """,
-            [seq, .text(state),
-             .ascii(event.from?.number, limit: 128), .ascii(event.from?.extensionNumber, limit: 16),
-             .ascii(event.to?.number, limit: 128), .ascii(event.to?.extensionNumber, limit: 16),
-             location, .ascii(event.to?.acdGroup, limit: 16), Self.transferType(event.transfer),
-             reason, connectedAt, endedAt, .text(state), connectedAt, location, context.now,
-             .bigint(legID), seq])
-        if updated != nil {
-            try updateCall(callID, from: event, state: state, at: at, in: context)
+        // Newer than what is applied: the state moves on.
+        if try CallLegs.advance(legID, with: leg, now: context.nowStamp, in: context) {
+            try updateCall(callID, from: event, at: at, in: context)
             try followCards(callID: callID, legID: legID, staff: staff, event: event, at: at, in: context)
             return .applied
         }
         // Older than what is applied: keep the state, fill in the facts only this event carries
         // (the answer time of a Connected that arrived after the Disconnected).
         if event.callState == .connected {
-            try context.execute(
-                """
-                UPDATE MISLINK_CALL_LEGS SET
-                    ANSWERED_AT = COALESCE(ANSWERED_AT, ?),
-                    OUTCOME = CASE WHEN STATE = 'ended' THEN 'answered' ELSE OUTCOME END,
-                    UPDATED_AT = ?
-                WHERE ID = ?
-                """, [connectedAt, context.now, .bigint(legID)])
-            try context.execute(
-                "UPDATE MISLINK_CALLS SET ANSWERED_AT = ?, UPDATED_AT = ? WHERE ID = ? AND (ANSWERED_AT IS NULL OR ANSWERED_AT > ?)",
-                [at, context.now, .bigint(callID), at])
+            try CallLegs.answeredLate(legID, at: leg.at, now: context.nowStamp, in: context)
+            try Calls.answeredEarlier(callID, at: leg.at, now: context.nowStamp, in: context)
         } else if event.callState == .disconnected {
-            try context.execute(
-                "UPDATE MISLINK_CALL_LEGS SET ENDED_AT = ?, UPDATED_AT = ? WHERE ID = ? AND (ENDED_AT IS NULL OR ENDED_AT > ?)",
-                [endedAt, context.now, .bigint(legID), endedAt])
+            try CallLegs.endedEarlier(legID, at: leg.at, now: context.nowStamp, in: context)
         }
         // Cards and operators are decided from the events' times, so a late event still counts.
         try followCards(callID: callID, legID: legID, staff: staff, event: event, at: at, in: context)
@@ -142,221 +91,174 @@ public struct CallLogApplier: EventApplier {
     private func ensureCall(for event: MangoCallEvent, at: FirebirdValue, in context: ApplyContext) throws -> Int64 {
         let key = "call:" + event.entryId
         if let id = context.ids[key] { return id }
-        let entry = FirebirdValue.ascii(event.entryId, limit: 128)
-        if let row = try context.firstRow("SELECT ID FROM MISLINK_CALLS WHERE PBX_CALL_ID = ?", [entry]),
-           let id = row[0].int64Value {
+        let entry = Self.ascii(event.entryId, 128)
+        if let id = try Calls.id(pbxCallId: entry, in: context) {
             context.ids.remember(key, id)
             return id
         }
-        let direction: String
+        let direction: CallDirection
         if event.from?.extensionNumber != nil, event.to?.extensionNumber != nil, event.to?.number == nil {
-            direction = "internal"
+            direction = .internal
         } else if event.from?.extensionNumber != nil || event.commandId != nil || event.callbackInitiator != nil {
-            direction = "out"
+            direction = .outbound
         } else {
-            direction = "in"
+            direction = .inbound
         }
         // The client is identified once, at the call's first event (for an inbound call, its first ringing).
-        let client = direction == "out" ? event.to?.number : direction == "in" ? event.from?.number : nil
+        let client = direction == .outbound ? event.to?.number : direction == .inbound ? event.from?.number : nil
         let who = context.lookups.identify(client, attachment: context.attachment)
-        let row = try context.firstRow(
-            """
-            INSERT INTO MISLINK_CALLS (PBX_CALL_ID, DIRECTION, STATE, FROM_NUMBER, FROM_EXTENSION, TO_NUMBER,
-                TO_EXTENSION, LINE_NUMBER, ACD_GROUP, STARTED_AT, CREATED_AT, UPDATED_AT,
-                PHONE_KEY, PATIENT_ID, PATIENT_OTHERS, PATIENT_MATCH, COMMAND_ID)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP)), ?, ?, ?, ?, ?, ?, ?)
-            RETURNING ID
-            """,
-            callInsertValues(entry: entry, direction: direction, event: event, at: at, now: context.now)
-                + Self.identificationColumns(who) + [Self.commandRow(event.commandId)])
-        guard let id = row?[0].int64Value else { throw ApplyError("INSERT … RETURNING ID gave no id") }
+        let call = NewCall(
+            pbxCallId: entry, direction: direction, state: Self.callState(event),
+            fromNumber: Self.ascii(event.from?.number, 128), fromExtension: Self.ascii(event.from?.extensionNumber, 16),
+            toNumber: Self.ascii(event.to?.number, 128), toExtension: Self.ascii(event.to?.extensionNumber, 16),
+            lineNumber: Self.ascii(event.to?.lineNumber ?? event.from?.lineNumber, 128),
+            acdGroup: Self.ascii(event.to?.acdGroup, 16), startedAt: at.timestampValue, caller: Self.caller(who),
+            commandId: Self.commandRow(event.commandId))
+        guard let id = try Calls.insert(call, now: context.nowStamp, in: context) else {
+            throw ApplyError("INSERT … RETURNING ID gave no id")
+        }
         context.ids.remember(key, id)
-        context.lookups.remember(id, .init(direction: direction, phoneKey: who?.phoneKey, phoneNumber: client, identification: who))
+        context.lookups.remember(
+            id, .init(direction: direction.rawValue, phoneKey: who?.phoneKey, phoneNumber: client, identification: who))
         return id
-    }
-
-    private func callInsertValues(entry: FirebirdValue, direction: String, event: MangoCallEvent, at: FirebirdValue,
-                                  now: FirebirdValue) -> [FirebirdValue] {
-        let line: String? = event.to?.lineNumber ?? event.from?.lineNumber
-        var values: [FirebirdValue] = [entry, .text(direction), .text(Self.callState(event))]
-        values.append(.ascii(event.from?.number, limit: 128))
-        values.append(.ascii(event.from?.extensionNumber, limit: 16))
-        values.append(.ascii(event.to?.number, limit: 128))
-        values.append(.ascii(event.to?.extensionNumber, limit: 16))
-        values.append(.ascii(line, limit: 128))
-        values.append(.ascii(event.to?.acdGroup, limit: 16))
-        values += [at, now, now, now]
-        return values
     }
 
     /// The MISLINK_COMMANDS row behind a leg or call: our `command_id` is `mislink-cmd-<ID>` (set by the
     /// outbound dispatcher), so a click-to-call's legs point at the command that made them.
-    static func commandRow(_ commandID: String?) -> FirebirdValue {
-        guard let commandID, commandID.hasPrefix("mislink-cmd-"), let id = Int64(commandID.dropFirst("mislink-cmd-".count)) else {
-            return .null
-        }
-        return .bigint(id)
+    static func commandRow(_ commandID: String?) -> Int64? {
+        guard let commandID, commandID.hasPrefix("mislink-cmd-") else { return nil }
+        return Int64(commandID.dropFirst("mislink-cmd-".count))
     }
 
     /// PHONE_KEY, PATIENT_ID, PATIENT_OTHERS, PATIENT_MATCH of an identification.
-    static func identificationColumns(_ who: Identification?) -> [FirebirdValue] {
-        guard let who, !who.ownNumber else { return [.null, .null, .integer(0), .null] }
+    static func caller(_ who: Identification?) -> CallerMatch {
+        guard let who, !who.ownNumber else { return .none }
         let match = who.matchedColumn.flatMap { ["PHONE_MOBILE", "PHONE_HOME", "PHONE_WORK"].contains($0) ? $0 : nil }
-        return [.ascii(who.phoneKey, limit: 20), who.patient.map { .bigint(Int64($0.id)) } ?? .null,
-                .smallint(Int16(clamping: who.others)), .ascii(match, limit: 12)]
+        return CallerMatch(phoneKey: ascii(who.phoneKey, 20), patientId: who.patient.map { Int64($0.id) },
+                           patientOthers: Int16(clamping: who.others), patientMatch: ascii(match, 12))
     }
 
     /// The call follows its newest leg until the summary ends it.
-    private func updateCall(_ callID: Int64, from event: MangoCallEvent, state: String, at: FirebirdValue,
-                            in context: ApplyContext) throws {
-        let answered = event.callState == .connected
-        try context.execute(
-            """
-            UPDATE MISLINK_CALLS SET
-                STATE = CASE WHEN STATE = 'ended' THEN STATE ELSE ? END,
-                ANSWERED_AT = CASE WHEN CAST(? AS INTEGER) = 1 AND (ANSWERED_AT IS NULL OR ANSWERED_AT > ?) THEN ? ELSE ANSWERED_AT END,
-                ACD_GROUP = COALESCE(ACD_GROUP, ?),
-                TRANSFER_COUNT = TRANSFER_COUNT + CAST(? AS INTEGER),
-                UPDATED_AT = ?
-            WHERE ID = ?
-            """,
-            [.text(Self.callState(event)), .integer(answered ? 1 : 0), at, at,
-             .ascii(event.to?.acdGroup, limit: 16),
-             .integer(event.transfer != nil && event.callState == .appeared ? 1 : 0), context.now, .bigint(callID)])
+    private func updateCall(_ callID: Int64, from event: MangoCallEvent, at: FirebirdValue, in context: ApplyContext) throws {
+        try Calls.follow(
+            callID, state: Self.callState(event), answeredAt: event.callState == .connected ? at.timestampValue : nil,
+            acdGroup: Self.ascii(event.to?.acdGroup, 16), transferred: event.transfer != nil && event.callState == .appeared,
+            now: context.nowStamp, in: context)
     }
 
     // MARK: - Summary
 
     private func applySummary(_ summary: MangoSummaryEvent, in context: ApplyContext) throws -> IntakeOutcome {
-        let direction = [0: "internal", 1: "in", 2: "out"][summary.callDirection] ?? "in"
+        let direction = Self.direction(of: summary)
         let result = Self.result(of: summary)
         let talked = summary.talkTime > 0
         let waitEnd = talked ? summary.talkTime : summary.endTime
         // Times and durations come from the PBX: one that no column can take fails this event (stored
         // `failed` with the reason), never the worker.
-        let values: [FirebirdValue] = [
-            .text(direction), .text(result), try context.utc(epoch: summary.endTime, field: "end_time"),
-            talked ? try context.utc(epoch: summary.talkTime, field: "talk_time") : .null,
-            try Self.integer(max(0, waitEnd - summary.createTime), field: "wait seconds"),
-            try Self.integer(talked ? max(0, summary.endTime - summary.talkTime) : 0, field: "talk seconds"),
-            try Self.integer(max(0, summary.endTime - summary.createTime), field: "duration seconds"),
-            try Self.reason(summary.disconnectReason),
-        ]
-        let entry = FirebirdValue.ascii(summary.entryId, limit: 128)
-        if let updated = try context.firstRow(
-            """
-            UPDATE MISLINK_CALLS SET DIRECTION = ?, STATE = 'ended', RESULT = ?, ENDED_AT = ?,
-                ANSWERED_AT = COALESCE(ANSWERED_AT, ?), WAIT_SEC = ?, TALK_SEC = ?, DURATION_SEC = ?,
-                DISCONNECT_REASON = ?, CLOSED_BY = 'summary', UPDATED_AT = ?
-            WHERE PBX_CALL_ID = ?
-            RETURNING ID
-            """, values + [context.now, entry]) {
-            if let callID = updated[0].int64Value { try closeCall(callID, summary: summary, result: result, in: context) }
+        let ended = CallSummary(
+            direction: direction, result: result, endedAt: try context.utc(epoch: summary.endTime, field: "end_time").timestampValue,
+            answeredAt: talked ? try context.utc(epoch: summary.talkTime, field: "talk_time").timestampValue : nil,
+            waitSec: try Self.int32(max(0, waitEnd - summary.createTime), field: "wait seconds"),
+            talkSec: try Self.int32(talked ? max(0, summary.endTime - summary.talkTime) : 0, field: "talk seconds"),
+            durationSec: try Self.int32(max(0, summary.endTime - summary.createTime), field: "duration seconds"),
+            disconnectReason: try Self.reason(summary.disconnectReason))
+        let entry = Self.ascii(summary.entryId, 128)
+        if let callID = try Calls.end(pbxCallId: entry, with: ended, now: context.nowStamp, in: context) {
+            try closeCall(callID, summary: summary, result: result, in: context)
             return .applied
         }
         // The summary came before any leg (or the legs were never delivered): the call starts from it.
-        let client = direction == "out" ? summary.to?.number : direction == "in" ? summary.from?.number : nil
+        let client = direction == .outbound ? summary.to?.number : direction == .inbound ? summary.from?.number : nil
         let who = context.lookups.identify(client, attachment: context.attachment)
-        let inserted = try context.firstRow(
-            """
-            INSERT INTO MISLINK_CALLS (DIRECTION, STATE, RESULT, ENDED_AT, ANSWERED_AT, WAIT_SEC, TALK_SEC,
-                DURATION_SEC, DISCONNECT_REASON, CLOSED_BY, PBX_CALL_ID, FROM_NUMBER, FROM_EXTENSION, TO_NUMBER,
-                TO_EXTENSION, LINE_NUMBER, STARTED_AT, CREATED_AT, UPDATED_AT, PHONE_KEY, PATIENT_ID, PATIENT_OTHERS,
-                PATIENT_MATCH)
-            VALUES (?, 'ended', ?, ?, ?, ?, ?, ?, ?, 'summary', ?, ?, ?, ?, ?, ?, COALESCE(CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP)), ?, ?,
-                ?, ?, ?, ?)
-            RETURNING ID
-            """,
-            values + [entry, .ascii(summary.from?.number, limit: 128), .ascii(summary.from?.extensionNumber, limit: 16),
-                      .ascii(summary.to?.number, limit: 128), .ascii(summary.to?.extensionNumber, limit: 16),
-                      .ascii(summary.lineNumber, limit: 128), try context.utc(epoch: summary.createTime, field: "create_time"),
-                      context.now, context.now,
-                      context.now] + Self.identificationColumns(who))
-        if let callID = inserted?[0].int64Value {
+        let call = NewCall(
+            pbxCallId: entry, direction: direction, state: .ended,
+            fromNumber: Self.ascii(summary.from?.number, 128), fromExtension: Self.ascii(summary.from?.extensionNumber, 16),
+            toNumber: Self.ascii(summary.to?.number, 128), toExtension: Self.ascii(summary.to?.extensionNumber, 16),
+            lineNumber: Self.ascii(summary.lineNumber, 128), acdGroup: nil,
+            startedAt: try context.utc(epoch: summary.createTime, field: "create_time").timestampValue,
+            caller: Self.caller(who), commandId: nil)
+        if let callID = try Calls.insertEnded(call, with: ended, now: context.nowStamp, in: context) {
             context.ids.remember("call:" + summary.entryId, callID)
             try closeCall(callID, summary: summary, result: result, in: context)
         }
         return .applied
     }
 
-    /// The call's result from its summary (reference A.7, pitfall 7).
-    public static func result(of summary: MangoSummaryEvent) -> String {
-        if summary.talkTime > 0 { return "answered" }
-        switch summary.callDirection {
-        case 2: return "not_reached"
-        case 1:
-            let reachedSomeone = summary.forwardTime > 0 || summary.to?.extensionNumber != nil || summary.to?.number != nil
-            return reachedSomeone ? "missed" : "abandoned"
-        default: return "missed"
-        }
+    /// The call's direction from its summary's `call_direction` (0 internal, 1 in, 2 out).
+    public static func direction(of summary: MangoSummaryEvent) -> CallDirection {
+        [0: .internal, 1: .inbound, 2: .outbound][summary.callDirection] ?? .inbound
+    }
+
+    /// The call's result from its summary: ``CallResult/decide(direction:talked:reachedSomeone:)`` with
+    /// an inbound call counted as reaching someone when it was forwarded or rang a number or extension.
+    public static func result(of summary: MangoSummaryEvent) -> CallResult {
+        CallResult.decide(
+            direction: direction(of: summary), talked: summary.talkTime > 0,
+            reachedSomeone: summary.callDirection == 1
+                ? summary.forwardTime > 0 || summary.to?.extensionNumber != nil || summary.to?.number != nil : nil)
     }
 
     // MARK: - Command results
 
     private func applyResult(_ result: MangoCommandResult, in context: ApplyContext) throws -> IntakeOutcome {
         guard let commandID = result.commandId else { return .stored }
-        let success = result.result.rawValue == 1000
-        let updated = try context.firstRow(
-            """
-            UPDATE MISLINK_COMMANDS SET RESULT_CODE = ?,
-                STATUS = CASE WHEN STATUS IN ('done', 'failed', 'cancelled') THEN STATUS WHEN CAST(? AS INTEGER) = 1 THEN 'done' ELSE 'failed' END,
-                DONE_AT = COALESCE(DONE_AT, ?)
-            WHERE PBX_COMMAND_ID = ?
-            RETURNING ID
-            """, [.text(String(result.result.rawValue)), .integer(success ? 1 : 0), context.now, .ascii(commandID, limit: 128)])
+        let recorded = try Commands.recordResult(
+            pbxCommandId: Self.ascii(commandID, 128), code: String(result.result.rawValue),
+            success: result.result.rawValue == 1000, now: context.nowStamp, in: context)
         // A result for a command this database never sent (or not yet recorded) is kept as received.
-        return updated == nil ? .stored : .applied
+        return recorded ? .applied : .stored
     }
 
     // MARK: - Mapping
 
-    static func legState(_ state: MangoCallState) -> String {
+    static func legState(_ state: MangoCallState) -> CallLegState {
         switch state {
-        case .connected: "talking"
-        case .onHold: "on_hold"
-        case .disconnected: "ended"
-        default: "ringing"
+        case .connected: .talking
+        case .onHold: .onHold
+        case .disconnected: .ended
+        default: .ringing
         }
     }
 
-    static func callState(_ event: MangoCallEvent) -> String {
+    static func callState(_ event: MangoCallEvent) -> CallState {
         switch event.callState {
-        case .connected: return "talking"
-        case .onHold: return "on_hold"
-        case .disconnected: return "ringing"  // a leg ended; the call ends with its summary
+        case .connected: return .talking
+        case .onHold: return .onHold
+        case .disconnected: return .ringing  // a leg ended; the call ends with its summary
         default:
             switch event.location {
-            case "ivr": return "ivr"
-            case "queue": return "queue"
-            default: return "ringing"
+            case "ivr": return .ivr
+            case "queue": return .queue
+            default: return .ringing
             }
         }
     }
 
-    static func location(_ location: String?) -> FirebirdValue {
-        guard let location, ["ivr", "queue", "abonent"].contains(location) else { return .null }
-        return .text(location)
+    static func location(_ location: String?) -> String? {
+        guard let location, ["ivr", "queue", "abonent"].contains(location) else { return nil }
+        return location
     }
 
-    static func transferType(_ transfer: String?) -> FirebirdValue {
-        guard let transfer, ["blind", "consultative", "return_blind"].contains(transfer) else { return .null }
-        return .text(transfer)
-    }
-
-    static func outcome(state: String, answered: Bool, location: String?) -> FirebirdValue {
-        guard state == "ended" else { return .null }
-        return .text(answered ? "answered" : location == "ivr" ? "ivr" : "not_answered")
+    static func transferType(_ transfer: String?) -> String? {
+        guard let transfer, ["blind", "consultative", "return_blind"].contains(transfer) else { return nil }
+        return transfer
     }
 
     /// DISCONNECT_REASON of a code; decoding keeps codes within INTEGER, this checks again.
-    static func reason(_ code: MangoResultCode?) throws -> FirebirdValue {
-        guard let code else { return .null }
-        return try integer(code.rawValue, field: "disconnect_reason")
+    static func reason(_ code: MangoResultCode?) throws -> Int32? {
+        guard let code else { return nil }
+        return try int32(code.rawValue, field: "disconnect_reason")
     }
 
     /// An INTEGER column's value from an event's number.
     /// - Throws: ``ApplyError`` when the number does not fit (the event is stored `failed`).
-    static func integer(_ value: Int, field: String) throws -> FirebirdValue {
-        try .checkedInteger(value, field: field)
+    static func int32(_ value: Int, field: String) throws -> Int32 {
+        guard let exact = Int32(exactly: value) else { throw ApplyError.outOfRange(field, String(value)) }
+        return exact
+    }
+
+    /// Text for a `CHARACTER SET ASCII` column (see ``FirebirdValue/ascii(_:limit:)``).
+    static func ascii(_ text: String?, _ limit: Int) -> String? {
+        FirebirdValue.ascii(text, limit: limit).stringValue
     }
 }

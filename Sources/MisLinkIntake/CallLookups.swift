@@ -1,4 +1,5 @@
 import Firebird
+import MisLinkStore
 import Foundation
 import Logging
 import Metrics
@@ -90,11 +91,9 @@ public final class CallLookups {
     /// The facts of a call: remembered, else read from its row.
     public func facts(of callID: Int64, in context: ApplyContext) throws -> CallFacts {
         if let facts = calls[callID] { return facts }
-        let row = try context.firstRow(
-            "SELECT DIRECTION, PHONE_KEY, CASE WHEN DIRECTION = 'out' THEN TO_NUMBER ELSE FROM_NUMBER END FROM MISLINK_CALLS WHERE ID = ?",
-            [.bigint(callID)])
-        let facts = CallFacts(direction: row?[0].stringValue ?? "in", phoneKey: row?[1].stringValue,
-                              phoneNumber: row?[2].stringValue, identification: nil)
+        let client = try Calls.client(of: callID, in: context)
+        let facts = CallFacts(direction: client?.direction.rawValue ?? "in", phoneKey: client?.phoneKey,
+                              phoneNumber: client?.clientNumber, identification: nil)
         remember(callID, facts)
         return facts
     }

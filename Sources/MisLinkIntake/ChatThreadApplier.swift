@@ -1,6 +1,7 @@
 import Firebird
 import Foundation
 import MisLinkExternalAPIs
+import MisLinkStore
 
 /// Chat events, in MisLink's model (``ChatEvent``), into `MISLINK_CHAT_THREADS` (one row per platform
 /// thread), `MISLINK_CHAT_MESSAGES`, and the thread's appeal with Infoclinica's rules:
@@ -72,7 +73,7 @@ public struct ChatThreadApplier: EventApplier {
 
     struct ThreadRow {
         var id: Int64
-        var status: String
+        var status: ThreadStatus
         var operatorID: Int64?
         var appealID: Int64?
         var stateChangedAt: FirebirdTimestamp?
@@ -80,28 +81,17 @@ public struct ChatThreadApplier: EventApplier {
 
     /// The thread's row; created with its appeal at the thread's first event.
     private func ensureThread(_ ref: ChatThreadRef, openedAt: Date?, in context: ApplyContext) throws -> ThreadRow {
-        let key: [FirebirdValue] = [.text(ref.provider), .ascii(ref.externalID, limit: 128)]
-        if let row = try context.firstRow(
-            """
-            SELECT ID, STATUS, OPERATOR_ID, APPEAL_ID, STATE_CHANGED_AT, PHONE_KEY FROM MISLINK_CHAT_THREADS
-             WHERE PROVIDER = ? AND EXTERNAL_ID = ?
-            """, key) {
+        let externalID = ascii(ref.externalID, 128)
+        let contactName = text(ref.contactName, 150), contactPhone = text(ref.contactPhone, 64)
+        let clientExternalID = text(ref.externalClientID, 128)
+        if let found = try ChatThreads.find(provider: ref.provider, externalId: externalID, in: context) {
             let thread = ThreadRow(
-                id: row[0].int64Value ?? 0, status: row[1].stringValue ?? "queued", operatorID: row[2].int64Value,
-                appealID: row[3].int64Value, stateChangedAt: row[4].timestampValue)
+                id: found.id, status: found.status, operatorID: found.operatorId, appealID: found.appealId,
+                stateChangedAt: found.stateChangedAt)
             // A later event may name the client better (edna's thread gives the name, a message the phone).
-            try context.execute(
-                """
-                UPDATE MISLINK_CHAT_THREADS SET CONTACT_NAME = COALESCE(CONTACT_NAME, ?), CONTACT_PHONE = COALESCE(CONTACT_PHONE, ?),
-                    CLIENT_EXTERNAL_ID = COALESCE(CLIENT_EXTERNAL_ID, ?)
-                WHERE ID = ? AND ((CONTACT_NAME IS NULL AND CAST(? AS VARCHAR(150) CHARACTER SET UTF8) IS NOT NULL)
-                    OR (CONTACT_PHONE IS NULL AND CAST(? AS VARCHAR(64) CHARACTER SET UTF8) IS NOT NULL)
-                    OR (CLIENT_EXTERNAL_ID IS NULL AND CAST(? AS VARCHAR(128) CHARACTER SET UTF8) IS NOT NULL))
-                """,
-                [.text(ref.contactName, limit: 150), .text(ref.contactPhone, limit: 64), .text(ref.externalClientID, limit: 128),
-                 .bigint(thread.id), .text(ref.contactName, limit: 150), .text(ref.contactPhone, limit: 64),
-                 .text(ref.externalClientID, limit: 128)])
-            if row[5].isNull, ref.contactPhone != nil, let appeal = thread.appealID {
+            try ChatThreads.fillContact(thread.id, name: contactName, phone: contactPhone, clientExternalId: clientExternalID,
+                                        in: context)
+            if found.phoneKey == nil, ref.contactPhone != nil, let appeal = thread.appealID {
                 try identify(thread: thread.id, appeal: appeal, phone: ref.contactPhone, in: context)
             }
             return thread
@@ -109,20 +99,13 @@ public struct ChatThreadApplier: EventApplier {
         let who = context.lookups.identify(ref.contactPhone, attachment: context.attachment)
         let patient = who?.ownNumber == true ? nil : who?.patient
         let others = patient == nil ? 0 : who?.others ?? 0
-        guard let row = try context.firstRow(
-            """
-            INSERT INTO MISLINK_CHAT_THREADS (PROVIDER, EXTERNAL_ID, CHANNEL, CLIENT_ID, CLIENT_EXTERNAL_ID, CONTACT_NAME,
-                CONTACT_PHONE, CONTACT_HANDLE, PHONE_KEY, PATIENT_ID, PATIENT_OTHERS, PATIENT_DISPLAY, STATUS, OPENED_AT,
-                CREATED_AT, UPDATED_AT)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)
-            RETURNING ID
-            """,
-            key + [.text(ref.channel), .ascii(ref.clientID, limit: 128), .text(ref.externalClientID, limit: 128),
-                   .text(ref.contactName, limit: 150), .text(ref.contactPhone, limit: 64), .text(ref.contactHandle, limit: 128),
-                   .ascii(who?.phoneKey, limit: 20), patient.map { .bigint(Int64($0.id)) } ?? .null,
-                   .smallint(Int16(clamping: others)), .text(patient == nil ? nil : who?.cardTitle, limit: 200),
-                   try openedAt.map { try context.utc($0, field: "opening time") } ?? context.now, context.now, context.now]),
-            let id = row[0].int64Value
+        let row = NewChatThread(
+            provider: ref.provider, externalId: externalID, channel: ref.channel, clientId: ascii(ref.clientID, 128),
+            clientExternalId: clientExternalID, contactName: contactName, contactPhone: contactPhone,
+            contactHandle: text(ref.contactHandle, 128), phoneKey: ascii(who?.phoneKey, 20), patientId: patient.map { Int64($0.id) },
+            patientOthers: Int16(clamping: others), patientDisplay: text(patient == nil ? nil : who?.cardTitle, 200))
+        let opened = try openedAt.map { try ApplyContext.timestamp($0, field: "opening time") } ?? context.nowStamp
+        guard let id = try ChatThreads.insert(row, openedAt: opened, now: context.nowStamp, in: context)
         else { throw ApplyError("INSERT INTO MISLINK_CHAT_THREADS … RETURNING ID gave no id") }
 
         // Rule 1: one appeal per thread, created with it. A MIS profile maps MisLink's channel to the MIS's
@@ -132,11 +115,10 @@ public struct ChatThreadApplier: EventApplier {
             phoneKey: who?.phoneKey, patientID: patient.map { Int64($0.id) }, contactPhone: ref.contactPhone,
             contactName: ref.contactName, misContactName: ref.contactName ?? patient?.fullName, patientOthers: others,
             patientDisplay: patient == nil ? nil : who?.cardTitle), in: context)
-        try context.execute("UPDATE MISLINK_CHAT_THREADS SET APPEAL_ID = ?, UPDATED_AT = ? WHERE ID = ?",
-                            [.bigint(appeal), context.now, .bigint(id)])
-        try appealEvent(appeal, "created", actor: "client", thread: id, detail: who?.patient == nil ? nil : who?.cardTitle,
+        try ChatThreads.setAppeal(appeal, thread: id, now: context.nowStamp, in: context)
+        try appealEvent(appeal, .created, actor: .client, thread: id, detail: who?.patient == nil ? nil : who?.cardTitle,
                         in: context)
-        return ThreadRow(id: id, status: "queued", operatorID: nil, appealID: appeal, stateChangedAt: nil)
+        return ThreadRow(id: id, status: .queued, operatorID: nil, appealID: appeal, stateChangedAt: nil)
     }
 
     /// The patient, once a phone becomes known after the thread was opened.
@@ -144,156 +126,127 @@ public struct ChatThreadApplier: EventApplier {
         guard let who = context.lookups.identify(phone, attachment: context.attachment) else { return }
         let patient = who.ownNumber ? nil : who.patient
         let others = Int16(clamping: patient == nil ? 0 : who.others)
-        try context.execute(
-            "UPDATE MISLINK_CHAT_THREADS SET PHONE_KEY = ?, PATIENT_ID = ?, PATIENT_OTHERS = ?, PATIENT_DISPLAY = ? WHERE ID = ?",
-            [.ascii(who.phoneKey, limit: 20), patient.map { .bigint(Int64($0.id)) } ?? .null, .smallint(others),
-             .text(patient == nil ? nil : who.cardTitle, limit: 200), .bigint(thread)])
-        try context.execute(
-            "UPDATE MISLINK_APPEALS SET PHONE_KEY = ?, PATIENT_OTHERS = ?, PATIENT_DISPLAY = ?, UPDATED_AT = ? WHERE APPEAL_ID = ?",
-            [.ascii(who.phoneKey, limit: 20), .smallint(others), .text(patient == nil ? nil : who.cardTitle, limit: 200),
-             context.now, .bigint(appeal)])
+        let display = text(patient == nil ? nil : who.cardTitle, 200), key = ascii(who.phoneKey, 20)
+        try ChatThreads.setPatient(thread, phoneKey: key, patientId: patient.map { Int64($0.id) }, patientOthers: others,
+                                   patientDisplay: display, in: context)
+        try Appeals.setIdentification(appeal, phoneKey: key, patientOthers: others, patientDisplay: display,
+                                      now: context.nowStamp, in: context)
         guard let patient else { return }
         try context.appeals.setPatient(appeal, patientID: Int64(patient.id), contactPhone: phone, in: context)
-        try appealEvent(appeal, "patient_set", actor: "system", thread: thread, detail: who.cardTitle, in: context)
+        try appealEvent(appeal, .patientSet, actor: .system, thread: thread, detail: who.cardTitle, in: context)
     }
 
     /// Moves the thread to a state and its appeal with it (rules 2–5).
     private func move(_ thread: ThreadRow, to state: ChatThreadState, at: Date, providerStatus: String?, provider: String,
                       in context: ApplyContext) throws -> ThreadRow {
-        let stampValue = try ApplyContext.timestamp(at, field: "state time")
-        let stamp = FirebirdValue.timestamp(stampValue)
+        let stamp = try ApplyContext.timestamp(at, field: "state time")
         var next = thread
-        next.stateChangedAt = stampValue
+        next.stateChangedAt = stamp
         var login: String?
         var closeReason: String?
         switch state {
         case .assigned(let agent):
             let staff = try context.lookups.staffID(agent: agent, provider: provider, in: context)
             login = agent.login ?? agent.id
-            next.status = "assigned"
+            next.status = .assigned
             next.operatorID = staff
-            if let appeal = thread.appealID, thread.status != "assigned" || thread.operatorID != staff {
+            if let appeal = thread.appealID, thread.status != .assigned || thread.operatorID != staff {
                 try appealReaches(appeal, staff: staff, agent: agent, from: thread, at: stamp, in: context)
             }
         case .released:
-            if thread.status == "assigned" {
-                next.status = "released"
+            if thread.status == .assigned {
+                next.status = .released
                 next.operatorID = nil
                 if let appeal = thread.appealID { try detach(appeal, from: thread, at: stamp, in: context) }
             }
         case .closed(let reason):
             closeReason = reason
-            next.status = "closed"
+            next.status = .closed
             next.operatorID = nil
-            if let appeal = thread.appealID, thread.status != "closed" {
+            if let appeal = thread.appealID, thread.status != .closed {
                 try finish(appeal, thread: thread, reason: reason, at: stamp, in: context)
             }
         case .queued:
-            if thread.status == "assigned" {
-                next.status = "released"
+            if thread.status == .assigned {
+                next.status = .released
                 next.operatorID = nil
                 if let appeal = thread.appealID { try detach(appeal, from: thread, at: stamp, in: context) }
-            } else if thread.status == "closed" {
-                next.status = "queued"
+            } else if thread.status == .closed {
+                next.status = .queued
                 if let appeal = thread.appealID {
-                    try appealEvent(appeal, "reopened", actor: "client", thread: thread.id, detail: "the client wrote again",
+                    try appealEvent(appeal, .reopened, actor: .client, thread: thread.id, detail: "the client wrote again",
                                     at: stamp, in: context)
                 }
             }
         }
-        try context.execute(
-            """
-            UPDATE MISLINK_CHAT_THREADS SET STATUS = ?, OPERATOR_ID = ?, PROVIDER_STATUS = COALESCE(?, PROVIDER_STATUS),
-                STATE_CHANGED_AT = ?,
-                OPERATOR_LOGIN = CASE WHEN CAST(? AS VARCHAR(12)) = 'assigned' THEN ? ELSE NULL END,
-                ASSIGNED_AT = CASE WHEN CAST(? AS VARCHAR(12)) = 'assigned' AND (STATUS <> 'assigned' OR OPERATOR_ID IS DISTINCT FROM ?)
-                    THEN ? ELSE ASSIGNED_AT END,
-                CLOSED_AT = CASE WHEN CAST(? AS VARCHAR(12)) = 'closed' THEN COALESCE(CLOSED_AT, ?) ELSE NULL END,
-                CLOSE_REASON = CASE WHEN CAST(? AS VARCHAR(12)) = 'closed' THEN ? ELSE NULL END,
-                UPDATED_AT = ?
-            WHERE ID = ?
-            """,
-            [.text(next.status), next.operatorID.map { .bigint($0) } ?? .null, .ascii(providerStatus, limit: 32), stamp,
-             .text(next.status), .text(login, limit: 64),
-             .text(next.status), next.operatorID.map { .bigint($0) } ?? .null, stamp,
-             .text(next.status), stamp, .text(next.status), .ascii(closeReason, limit: 32), context.now, .bigint(thread.id)])
+        try ChatThreads.move(
+            thread.id, to: next.status, operatorId: next.operatorID, providerStatus: ascii(providerStatus, 32),
+            login: text(login, 64), closeReason: ascii(closeReason, 32), at: stamp, now: context.nowStamp, in: context)
         return next
     }
 
     /// The thread entered an operator's queue: its first operator, a transfer, or the same appeal back
     /// after a release or a close.
-    private func appealReaches(_ appeal: Int64, staff: Int64?, agent: ChatAgent, from thread: ThreadRow, at: FirebirdValue,
+    private func appealReaches(_ appeal: Int64, staff: Int64?, agent: ChatAgent, from thread: ThreadRow, at: FirebirdTimestamp,
                                in context: ApplyContext) throws {
-        let side = try context.firstRow("SELECT IS_DETACHED, LAST_OPERATOR_ID FROM MISLINK_APPEALS WHERE APPEAL_ID = ?",
-                                        [.bigint(appeal)])
-        let last = side?[1].int64Value
-        let type: String
+        let side = try Appeals.side(appeal, in: context)
+        let type: AppealEventType
         var from: Int64?
-        if thread.status == "assigned", let previous = thread.operatorID {
-            type = "transferred"
+        if thread.status == .assigned, let previous = thread.operatorID {
+            type = .transferred
             from = previous
-        } else if thread.status == "released" || thread.status == "closed" || side?[0].int64Value == 1 {
-            type = "reopened"
-            from = last
+        } else if thread.status == .released || thread.status == .closed || side?.isDetached == 1 {
+            type = .reopened
+            from = side?.lastOperatorId
         } else {
-            type = "assigned"
+            type = .assigned
         }
         var detail: String? = staff == nil ? "agent \(agent.login ?? agent.id ?? "?") is not among the employees' chat logins (staff_chat_logins)" : nil
         if let staff {
-            let held = try context.firstRow(
-                "SELECT COUNT(*) FROM MISLINK_CHAT_THREADS WHERE OPERATOR_ID = ? AND STATUS = 'assigned' AND ID <> ?",
-                [.bigint(staff), .bigint(thread.id)])?[0].int64Value ?? 0
+            let held = try ChatThreads.assignedCount(operatorId: staff, excluding: thread.id, in: context)
             if held + 1 > capacity { detail = "over capacity (\(held + 1)/\(capacity))" }
         }
         try context.appeals.assign(appeal, to: staff, in: context)
-        try context.execute(
-            "UPDATE MISLINK_APPEALS SET IS_DETACHED = 0, LAST_OPERATOR_ID = COALESCE(?, LAST_OPERATOR_ID), UPDATED_AT = ? WHERE APPEAL_ID = ?",
-            [staff.map { .bigint($0) } ?? .null, context.now, .bigint(appeal)])
-        try appealEvent(appeal, type, actor: "system", staff: staff, from: from, to: staff, thread: thread.id, detail: detail,
+        try Appeals.setDetached(appeal, false, lastOperator: staff, now: context.nowStamp, in: context)
+        try appealEvent(appeal, type, actor: .system, staff: staff, from: from, to: staff, thread: thread.id, detail: detail,
                         at: at, in: context)
     }
 
     /// Rule 3: the thread left its operator unfinished; the appeal waits, detached, with everything entered.
-    private func detach(_ appeal: Int64, from thread: ThreadRow, at: FirebirdValue, in context: ApplyContext) throws {
+    private func detach(_ appeal: Int64, from thread: ThreadRow, at: FirebirdTimestamp, in context: ApplyContext) throws {
         try context.appeals.assign(appeal, to: nil, in: context)
-        try context.execute(
-            "UPDATE MISLINK_APPEALS SET IS_DETACHED = 1, LAST_OPERATOR_ID = COALESCE(?, LAST_OPERATOR_ID), UPDATED_AT = ? WHERE APPEAL_ID = ?",
-            [thread.operatorID.map { .bigint($0) } ?? .null, context.now, .bigint(appeal)])
-        try appealEvent(appeal, "released", actor: "system", staff: thread.operatorID, from: thread.operatorID, thread: thread.id,
+        try Appeals.setDetached(appeal, true, lastOperator: thread.operatorID, now: context.nowStamp, in: context)
+        try appealEvent(appeal, .released, actor: .system, staff: thread.operatorID, from: thread.operatorID, thread: thread.id,
                         detail: "left the operator's queue unfinished", at: at, in: context)
     }
 
     /// Rule 4: the thread finished; the appeal stays open for the operator who had it last.
-    private func finish(_ appeal: Int64, thread: ThreadRow, reason: String, at: FirebirdValue, in context: ApplyContext) throws {
+    private func finish(_ appeal: Int64, thread: ThreadRow, reason: String, at: FirebirdTimestamp, in context: ApplyContext) throws {
         let holder: Int64?
         if let current = thread.operatorID {
             holder = current
         } else {
-            holder = try context.firstRow("SELECT LAST_OPERATOR_ID FROM MISLINK_APPEALS WHERE APPEAL_ID = ?",
-                                          [.bigint(appeal)])?[0].int64Value
+            holder = try Appeals.side(appeal, in: context)?.lastOperatorId
         }
         // Only while the appeal is open: a closed or cancelled one keeps whoever finished it.
         if let holder, try context.appeals.get(appeal, in: context)?.isOpen == true {
             try context.appeals.assign(appeal, to: holder, in: context)
         }
-        try context.execute("UPDATE MISLINK_APPEALS SET IS_DETACHED = 0, UPDATED_AT = ? WHERE APPEAL_ID = ?",
-                            [context.now, .bigint(appeal)])
-        try appealEvent(appeal, "closed", actor: reason.hasPrefix("CLIENT") ? "client" : "system", staff: holder, thread: thread.id,
+        try Appeals.setDetached(appeal, false, lastOperator: nil, now: context.nowStamp, in: context)
+        try appealEvent(appeal, .closed, actor: reason.hasPrefix("CLIENT") ? .client : .system, staff: holder, thread: thread.id,
                         detail: "thread closed: \(reason)", at: at, in: context)
     }
 
-    private func appealEvent(_ appeal: Int64, _ type: String, actor: String, staff: Int64? = nil, from: Int64? = nil,
-                             to: Int64? = nil, thread: Int64, detail: String? = nil, at: FirebirdValue? = nil,
+    private func appealEvent(_ appeal: Int64, _ type: AppealEventType, actor: AppealActor, staff: Int64? = nil, from: Int64? = nil,
+                             to: Int64? = nil, thread: Int64, detail: String? = nil, at: FirebirdTimestamp? = nil,
                              in context: ApplyContext) throws {
-        try context.execute(
-            """
-            INSERT INTO MISLINK_APPEAL_EVENTS (APPEAL_ID, EVENT_TYPE, ACTOR, STAFF_ID, FROM_STAFF_ID, TO_STAFF_ID, THREAD_ID,
-                DETAIL, EVENT_AT, CREATED_AT)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [.bigint(appeal), .text(type), .text(actor), staff.map { .bigint($0) } ?? .null, from.map { .bigint($0) } ?? .null,
-             to.map { .bigint($0) } ?? .null, .bigint(thread), .text(detail, limit: 1000), at ?? context.now, context.now])
+        try Appeals.addThreadEvent(
+            appeal, type, actor: actor, staff: staff, from: from, to: to, thread: thread, detail: text(detail, 1000), at: at,
+            now: context.nowStamp, in: context)
     }
+
+    private func ascii(_ value: String?, _ limit: Int) -> String? { FirebirdValue.ascii(value, limit: limit).stringValue }
+    private func text(_ value: String?, _ limit: Int) -> String? { FirebirdValue.text(value, limit: limit).stringValue }
 
     // MARK: - Messages
 
@@ -302,34 +255,13 @@ public struct ChatThreadApplier: EventApplier {
         let staff = try message.agent.flatMap { try context.lookups.staffID(agent: $0, provider: provider, in: context) }
         // Once per platform id: MisLink's own sent messages are recorded when sent, and the platform's
         // echo of them must not add a second row.
-        let inserted = try context.firstRow(
-            """
-            MERGE INTO MISLINK_CHAT_MESSAGES M
-            USING RDB$DATABASE ON M.THREAD_ID = ? AND M.EXTERNAL_ID = ?
-            WHEN NOT MATCHED THEN INSERT (THREAD_ID, EXTERNAL_ID, DIRECTION, AUTHOR_TYPE, AUTHOR_NAME, OPERATOR_ID, BODY, STATUS,
-                SENT_AT, CREATED_AT, UPDATED_AT)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            RETURNING M.ID
-            """,
-            [.bigint(thread.id), .ascii(message.externalID, limit: 128),
-             .bigint(thread.id), .ascii(message.externalID, limit: 128), .text(message.incoming ? "in" : "out"),
-             .text(message.incoming ? "client" : "operator"), .text(message.authorName, limit: 150),
-             staff.map { .bigint($0) } ?? .null, .text(orNull: message.body), .text(message.incoming ? "received" : "sent"),
-             at, context.now, context.now])
-        guard inserted != nil else { return }
-        try context.execute(
-            """
-            UPDATE MISLINK_CHAT_THREADS SET
-                LAST_MESSAGE_AT = CASE WHEN LAST_MESSAGE_AT IS NULL OR LAST_MESSAGE_AT < ? THEN ? ELSE LAST_MESSAGE_AT END,
-                LAST_MESSAGE_PREVIEW = CASE WHEN LAST_MESSAGE_AT IS NULL OR LAST_MESSAGE_AT <= ? THEN ? ELSE LAST_MESSAGE_PREVIEW END,
-                FIRST_RESPONSE_AT = CASE WHEN CAST(? AS INTEGER) = 0 AND (FIRST_RESPONSE_AT IS NULL OR FIRST_RESPONSE_AT > ?)
-                    THEN ? ELSE FIRST_RESPONSE_AT END,
-                OPENED_AT = CASE WHEN CAST(? AS INTEGER) = 1 AND OPENED_AT > ? THEN ? ELSE OPENED_AT END,
-                UNANSWERED_COUNT = CASE WHEN CAST(? AS INTEGER) = 1 THEN UNANSWERED_COUNT + 1 ELSE 0 END,
-                UPDATED_AT = ?
-            WHERE ID = ?
-            """,
-            [at, at, at, .text(message.body, limit: 200), .integer(message.incoming ? 1 : 0), at, at,
-             .integer(message.incoming ? 1 : 0), at, at, .integer(message.incoming ? 1 : 0), context.now, .bigint(thread.id)])
+        guard try ChatThreads.addReceivedMessage(
+            thread: thread.id, externalId: ascii(message.externalID, 128), incoming: message.incoming,
+            authorName: text(message.authorName, 150), staffId: staff, body: FirebirdValue.text(orNull: message.body).stringValue,
+            at: at.timestampValue, now: context.nowStamp, in: context)
+        else { return }
+        try ChatThreads.touchAfterReceived(
+            thread.id, at: at.timestampValue, preview: text(message.body, 200), incoming: message.incoming,
+            now: context.nowStamp, in: context)
     }
 }

@@ -1,4 +1,5 @@
 import Firebird
+import MisLinkStore
 import Foundation
 
 /// Which stored events to apply again.
@@ -91,37 +92,19 @@ public final class InboxRetrier {
         defer { try? transaction.rollback() }
         var result: [StoredRow] = []
         for status in Set(request.statuses).sorted(by: { $0.rawValue < $1.rawValue }) where result.count < limit {
-            var sql = """
-                SELECT FIRST \(limit - result.count) ID, SOURCE, EVENT_TYPE, DELIVERY_KEY, OBJECT_ID, PAYLOAD, REMOTE_ADDR,
-                    RECEIVED_AT, ATTEMPTS, STATUS
-                FROM MISLINK_INBOX WHERE STATUS = ?
-                """
-            var arguments: [FirebirdValue] = [.text(status.rawValue)]
-            if let since = request.since {
-                sql += " AND RECEIVED_AT >= ?"
-                arguments.append(Quarantine.timestamp(since))
-            }
-            if request.onlyDue, status == .retrying {
-                sql += " AND (NEXT_ATTEMPT_AT IS NULL OR NEXT_ATTEMPT_AT <= ?)"
-                arguments.append(Quarantine.timestamp(Date()))
-            }
-            sql += " ORDER BY ID"
-            let statement = try attachment.prepare(sql, in: transaction)
-            for row in try statement.rows(arguments, in: transaction) {
+            let rows = try InboxItems.stored(
+                status: status.rawValue, since: request.since.map(Quarantine.timestamp)?.timestampValue,
+                dueBy: request.onlyDue && status == .retrying ? Quarantine.timestamp(Date()).timestampValue : nil,
+                limit: limit - result.count, in: transaction)
+            for row in rows {
                 let event = Result<InboundEvent, any Error> {
-                    let source: String = try row.decode(column: "SOURCE")
-                    let eventType: String = try row.decode(column: "EVENT_TYPE")
-                    let payload: String = try row.decode(String?.self, column: "PAYLOAD") ?? ""
-                    let received: FirebirdTimestamp = try row.decode(column: "RECEIVED_AT")
+                    let payload = row.payload ?? ""
                     return InboundEvent(
-                        source: source, deliveryKey: try row.decode(column: "DELIVERY_KEY"), eventType: eventType,
-                        objectID: try row.decode(String?.self, column: "OBJECT_ID"), payload: payload,
-                        remoteAddress: try row.decode(String?.self, column: "REMOTE_ADDR"),
-                        receivedAt: received.date(in: .utc),
-                        content: try EventContent.decode(source: source, eventType: eventType, payload: payload))
+                        source: row.source, deliveryKey: row.deliveryKey, eventType: row.eventType, objectID: row.objectId,
+                        payload: payload, remoteAddress: row.remoteAddr, receivedAt: row.receivedAt.date(in: .utc),
+                        content: try EventContent.decode(source: row.source, eventType: row.eventType, payload: payload))
                 }
-                result.append(StoredRow(id: try row.decode(column: "ID"), status: try row.decode(column: "STATUS"),
-                                        attempts: Int(try row.decode(Int16.self, column: "ATTEMPTS")), event: event))
+                result.append(StoredRow(id: row.id, status: row.status, attempts: Int(row.attempts), event: event))
             }
         }
         return result
@@ -185,27 +168,16 @@ public final class InboxRetrier {
     /// Counts the attempt on the row if it still has the status it was read with (NO WAIT: a row another
     /// worker is retrying is a lock conflict); false when it has moved on.
     private func claim(_ row: StoredRow, on attachment: FirebirdAttachment, in transaction: Transaction) throws -> Bool {
-        let statement = try attachment.prepare(
-            "UPDATE MISLINK_INBOX SET ATTEMPTS = IIF(ATTEMPTS < 32000, ATTEMPTS + 1, ATTEMPTS) WHERE ID = ? AND STATUS = ?",
-            in: transaction)
-        try statement.execute([.bigint(row.id), .text(row.status)], in: transaction)
-        return try statement.rowCounts().updated == 1
+        try InboxItems.countAttempt(row.id, status: row.status, in: transaction)
     }
 
     private func setStatus(_ id: Int64, outcome: IntakeOutcome, error: String?, attempts: Int,
                            on attachment: FirebirdAttachment, in transaction: Transaction) throws {
         let done = outcome == .applied || outcome == .skipped
-        let next: FirebirdValue = outcome == .retrying
-            ? Quarantine.timestamp(Date().addingTimeInterval(Self.delay(afterAttempts: attempts))) : .null
-        let statement = try attachment.prepare(
-            """
-            UPDATE MISLINK_INBOX SET STATUS = ?, ERROR = ?, NEXT_ATTEMPT_AT = ?,
-                PROCESSED_AT = IIF(? = 1, ?, PROCESSED_AT)
-            WHERE ID = ?
-            """, in: transaction)
-        try statement.execute(
-            [.text(outcome.inboxStatus), error.map { .text($0.prefix(scalars: 1000)) } ?? .null, next,
-             .integer(done ? 1 : 0), Quarantine.timestamp(Date()), .bigint(id)],
-            in: transaction)
+        let next = outcome == .retrying
+            ? Quarantine.timestamp(Date().addingTimeInterval(Self.delay(afterAttempts: attempts))).timestampValue : nil
+        try InboxItems.setOutcome(
+            id, status: outcome.inboxStatus, error: error.map { String($0.prefix(scalars: 1000)) }, nextAttemptAt: next,
+            processedAt: done ? Quarantine.timestamp(Date()).timestampValue : nil, in: transaction)
     }
 }

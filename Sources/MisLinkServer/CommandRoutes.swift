@@ -2,6 +2,7 @@ import Firebird
 import Foundation
 import Hummingbird
 import MisLinkProfiles
+import MisLinkStore
 
 /// PBX commands and bookings for web MIS screens, the same as the rows desktop screens insert:
 ///
@@ -86,7 +87,7 @@ struct CommandRoutes {
     }
 
     private func create(_ command: NewCommand) async throws -> Command {
-        guard ["call", "transfer", "hangup", "record"].contains(command.kind) else {
+        guard let kind = CommandKind(rawValue: command.kind), kind != .message else {
             throw HTTPError(.badRequest, message: "kind must be call, transfer, hangup or record")
         }
         let staff = try RequestInput.bigint(command.staffId, "staff_id")
@@ -109,25 +110,16 @@ struct CommandRoutes {
         let payload = command.method.map { #"{"method":"\#($0)"}"# }
         // The staff member and the call are checked first, so a wrong id is a 400 naming it rather than the
         // database refusing a foreign key.
-        let insert = FirebirdQuery(
-            unsafeSQL: """
-                INSERT INTO MISLINK_COMMANDS (KIND, STAFF_ID, TARGET, CALL_ID, PATIENT_ID, APPEAL_ID, PAYLOAD, CREATED_BY)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 'api')
-                RETURNING ID
-                """,
-            bindings: [.text(command.kind), .bigint(staff), target.map { .text($0) } ?? .null, call.map { .bigint($0) } ?? .null,
-                       patient.map { .bigint($0) } ?? .null, appeal.map { .bigint($0) } ?? .null, payload.map { .text($0) } ?? .null])
+        let new = RequestedCommand(kind: kind, staffId: staff, target: target, callId: call, patientId: patient, appealId: appeal,
+                                   payload: payload)
         let mis = self.mis
         let id = try await pool.withTransaction { transaction -> Int64? in
-            let attachment = transaction.attachment
             guard try mis.staffExists(staff, in: transaction)
             else { throw HTTPError(.badRequest, message: "staff_id: no employee \(staff)") }
             if let call {
-                guard try attachment.query(FirebirdQuery(unsafeSQL: "SELECT 1 FROM MISLINK_CALLS WHERE ID = ?", bindings: [.bigint(call)]),
-                                           in: transaction).first != nil
-                else { throw HTTPError(.badRequest, message: "call_id: no call \(call)") }
+                guard try Calls.exists(call, in: transaction) else { throw HTTPError(.badRequest, message: "call_id: no call \(call)") }
             }
-            return try attachment.query(insert, in: transaction).first?.decode(Int64.self, at: 0)
+            return try Commands.insert(new, in: transaction)
         }
         guard let id, let created = try await read(id) else {
             throw HTTPError(.internalServerError, message: "the command was not stored")
@@ -136,21 +128,11 @@ struct CommandRoutes {
     }
 
     private func read(_ id: Int64) async throws -> Command? {
-        let rows = try await pool.withConnection {
-            try await $0.query(FirebirdQuery(
-                unsafeSQL: """
-                    SELECT ID, KIND, STAFF_ID, TARGET, CALL_ID, STATUS, RESULT_CODE, RESULT, PBX_COMMAND_ID, CREATED_AT, DONE_AT
-                    FROM MISLINK_COMMANDS WHERE ID = ?
-                    """, bindings: [.bigint(id)]))
-        }
-        guard let row = rows.first else { return nil }
+        guard let row = try await pool.withTransaction(.readOnly, { try Commands.command(id, in: $0) }) else { return nil }
         return Command(
-            id: try row.decode(Int64.self, at: 0), kind: try row.decode(String.self, at: 1), staffId: try row.decode(Int64.self, at: 2),
-            target: try row.decode(String?.self, at: 3), callId: try row.decode(Int64?.self, at: 4),
-            status: try row.decode(String.self, at: 5), resultCode: try row.decode(String?.self, at: 6),
-            result: try row.decode(String?.self, at: 7), pbxCommandId: try row.decode(String?.self, at: 8),
-            createdAt: try row.decode(FirebirdTimestamp.self, at: 9).date(in: .utc),
-            doneAt: try row.decode(FirebirdTimestamp?.self, at: 10)?.date(in: .utc))
+            id: row.id, kind: row.kind.rawValue, staffId: row.staffId, target: row.target, callId: row.callId,
+            status: row.status.rawValue, resultCode: row.resultCode, result: row.result, pbxCommandId: row.pbxCommandId,
+            createdAt: row.createdAt, doneAt: row.doneAt)
     }
 
     /// The longest visit a booking takes, in minutes (a week).
@@ -184,11 +166,9 @@ struct CommandRoutes {
                 MISStatements.Visit(patientId: patient, doctorId: doctor, serviceId: service, startAt: start, minutes: minutes,
                                     appealId: appeal, operatorId: nil), in: transaction)
             // MisLink's own record of the booking (on the reference schema the SCHEDULE trigger writes it too).
-            _ = try transaction.attachment.execute(FirebirdQuery(
-                unsafeSQL: "UPDATE MISLINK_APPEALS SET BOOKED_SCHEDULE_ID = ? WHERE APPEAL_ID = ?",
-                bindings: [.bigint(visit), .bigint(appeal)]), in: transaction)
+            try Appeals.recordBooking(appeal, visit: visit, in: transaction)
             if mis.appeals.isOwn, try mis.appeal(appeal, in: transaction)?.isOpen == true {
-                try Self.enterBooked(appeal, visit: visit, in: transaction)
+                try Appeals.enterBooked(appeal, visit: visit, in: transaction)
             }
             return .booked(visit: visit, patient: patient)
         }
@@ -201,13 +181,6 @@ struct CommandRoutes {
             return Booking(scheduleId: visit, appealId: appeal, patientId: patient,
                            startAt: String(start.description.prefix(19)))
         }
-    }
-
-    /// `booked` in the chain of MisLink's own appeal; V014's trigger closes the appeal with it.
-    private static func enterBooked(_ appeal: Int64, visit: Int64, in transaction: Transaction) throws {
-        _ = try transaction.attachment.execute(FirebirdQuery(
-            unsafeSQL: "INSERT INTO MISLINK_APPEAL_EVENTS (APPEAL_ID, EVENT_TYPE, ACTOR, SCHEDULE_ID) VALUES (?, 'booked', 'system', ?)",
-            bindings: [.bigint(appeal), .bigint(visit)]), in: transaction)
     }
 
     /// What a booking's transaction found; a refusal by the MIS is thrown (``MISRefusal``) and rolls it back.

@@ -6,6 +6,7 @@ import MisLinkHTTP
 import MisLinkIntake
 import MisLinkPatients
 import MisLinkSettings
+import MisLinkStore
 import ServiceLifecycle
 
 /// Fills the call log from the PBX's own statistics: `stats/request` for a period (with `entry_id`, to
@@ -105,65 +106,46 @@ public struct Reconciler: Sendable {
     static func apply(_ rows: [[String: String]], attachment: FirebirdAttachment, transaction: Transaction,
                       timestampOffset: Int) throws -> Report {
         var report = Report(from: Date(), to: Date(), reported: rows.count, inserted: 0, completed: 0, known: 0, insertedEntries: [])
-        let now = FirebirdValue.timestamp(FirebirdTimestamp(Date(), in: .utc))
-        func at(_ text: String?) -> FirebirdValue {
+        let now = FirebirdTimestamp(Date(), in: .utc)
+        func at(_ text: String?) -> FirebirdTimestamp? {
             // A number from the PBX's CSV: out of range (or overflowing with the offset) is left NULL.
-            guard let epoch = text.flatMap(Int.init), epoch > 0 else { return .null }
+            guard let epoch = text.flatMap(Int.init), epoch > 0 else { return nil }
             let (seconds, overflow) = epoch.subtractingReportingOverflow(timestampOffset)
-            guard !overflow, let time = FirebirdTimestamp(exactly: Date(timeIntervalSince1970: TimeInterval(seconds)), in: .utc)
-            else { return .null }
-            return .timestamp(time)
+            guard !overflow else { return nil }
+            return FirebirdTimestamp(exactly: Date(timeIntervalSince1970: TimeInterval(seconds)), in: .utc)
         }
-        let find = try attachment.prepare("SELECT ID, STATE FROM MISLINK_CALLS WHERE PBX_CALL_ID = ?", in: transaction)
-        for row in rows {
-            guard let entry = row["entry_id"], !entry.isEmpty else { continue }
-            let start = Int(row["start"] ?? "") ?? 0
-            let answer = Int(row["answer"] ?? "") ?? 0
-            let finish = Int(row["finish"] ?? "") ?? 0
-            let fromExt = row["from_extension"].flatMap { $0.isEmpty ? nil : $0 }
-            let toExt = row["to_extension"].flatMap { $0.isEmpty ? nil : $0 }
-            let toNumber = row["to_number"].flatMap { $0.isEmpty ? nil : $0 }
-            let direction = fromExt != nil && toExt != nil && toNumber == nil ? "internal" : fromExt != nil ? "out" : "in"
+        for found in rows {
+            func row(_ field: String) -> String? { found[field].flatMap { $0.isEmpty ? nil : $0 } }
+            guard let entry = found["entry_id"], !entry.isEmpty else { continue }
+            let start = Int(found["start"] ?? "") ?? 0
+            let answer = Int(found["answer"] ?? "") ?? 0
+            let finish = Int(found["finish"] ?? "") ?? 0
+            let fromExt = row("from_extension"), toExt = row("to_extension"), toNumber = row("to_number")
+            let direction: CallDirection = fromExt != nil && toExt != nil && toNumber == nil ? .internal : fromExt != nil ? .outbound : .inbound
             let summary = MangoSummaryEvent(
-                entryId: entry, callDirection: ["internal": 0, "in": 1, "out": 2][direction]!,
+                entryId: entry, callDirection: [.internal: 0, .inbound: 1, .outbound: 2][direction]!,
                 to: MangoCallParty(extension: toExt, number: toNumber), createTime: start, forwardTime: answer > 0 ? answer : 0,
                 talkTime: answer, endTime: finish, entryResult: answer > 0 ? 1 : 0)
-            let result = CallLogApplier.result(of: summary)
-            let values: [FirebirdValue] = [
-                .text(result), at(row["finish"]), answer > 0 ? at(row["answer"]) : .null,
-                .integer(Int32(clamping: max(0, (answer > 0 ? answer : finish) - start))),
-                .integer(Int32(clamping: answer > 0 ? max(0, finish - answer) : 0)), .integer(Int32(clamping: max(0, finish - start))),
-                Int32(row["disconnect_reason"] ?? "").map { .integer($0) } ?? .null,
-            ]
-            let existing = try find.rows([.text(entry)], in: transaction).first
-            if let existing {
-                guard try existing.decode(String.self, at: 1) != "ended" else {
+            let ended = CallSummary(
+                direction: direction, result: CallLogApplier.result(of: summary), endedAt: at(found["finish"]),
+                answeredAt: answer > 0 ? at(found["answer"]) : nil,
+                waitSec: Int32(clamping: max(0, (answer > 0 ? answer : finish) - start)),
+                talkSec: Int32(clamping: answer > 0 ? max(0, finish - answer) : 0), durationSec: Int32(clamping: max(0, finish - start)),
+                disconnectReason: Int32(found["disconnect_reason"] ?? ""))
+            if let existing = try Calls.find(pbxCallId: entry, in: transaction) {
+                guard existing.state != .ended else {
                     report.known += 1
                     continue
                 }
-                _ = try attachment.execute(FirebirdQuery(
-                    unsafeSQL: """
-                        UPDATE MISLINK_CALLS SET STATE = 'ended', CLOSED_BY = 'reconcile', RESULT = ?, ENDED_AT = ?,
-                            ANSWERED_AT = COALESCE(ANSWERED_AT, ?), WAIT_SEC = ?, TALK_SEC = ?, DURATION_SEC = ?,
-                            DISCONNECT_REASON = ?, UPDATED_AT = ?
-                        WHERE ID = ?
-                        """, bindings: values + [now, .bigint(try existing.decode(Int64.self, at: 0))]), in: transaction)
+                try Calls.endReconciled(existing.id, with: ended, now: now, in: transaction)
                 report.completed += 1
                 continue
             }
-            _ = try attachment.execute(FirebirdQuery(
-                unsafeSQL: """
-                    INSERT INTO MISLINK_CALLS (RESULT, ENDED_AT, ANSWERED_AT, WAIT_SEC, TALK_SEC, DURATION_SEC, DISCONNECT_REASON,
-                        PBX_CALL_ID, DIRECTION, STATE, SOURCE, CLOSED_BY, FROM_NUMBER, FROM_EXTENSION, TO_NUMBER, TO_EXTENSION,
-                        LINE_NUMBER, STARTED_AT, CREATED_AT, UPDATED_AT)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'ended', 'reconcile', 'reconcile', ?, ?, ?, ?, ?,
-                        COALESCE(CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP)), ?, ?)
-                    """,
-                bindings: values + [.text(entry), .text(direction), row["from_number"].flatMap { $0.isEmpty ? nil : .text($0) } ?? .null,
-                                    fromExt.map { .text($0) } ?? .null, toNumber.map { .text($0) } ?? .null,
-                                    toExt.map { .text($0) } ?? .null,
-                                    row["line_number"].flatMap { $0.isEmpty ? nil : .text($0) } ?? .null, at(row["start"]), now, now, now]),
-                in: transaction)
+            let call = NewCall(
+                pbxCallId: entry, direction: direction, state: .ended, fromNumber: row("from_number"), fromExtension: fromExt,
+                toNumber: toNumber, toExtension: toExt, lineNumber: row("line_number"), acdGroup: nil,
+                startedAt: at(found["start"]), caller: .none, commandId: nil)
+            _ = try Calls.insertEnded(call, with: ended, source: .reconcile, closedBy: .reconcile, now: now, in: transaction)
             report.inserted += 1
             if report.insertedEntries.count < 50 { report.insertedEntries.append(entry) }
         }

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import MisLinkIntake
 import MisLinkProfiles
+import MisLinkStore
 
 /// Chat threads for web MIS screens:
 /// - `GET /api/v1/threads?operator=&status=&limit=&cursor=`: an operator's threads (newest activity
@@ -126,97 +127,55 @@ struct ThreadRoutes {
         try RequestInput.bigint(text: context.parameters.get("id") ?? "", "id")
     }
 
-    static let columns = """
-        T.ID, T.PROVIDER, T.EXTERNAL_ID, T.CHANNEL, T.STATUS, T.OPERATOR_ID, T.CONTACT_NAME, T.CONTACT_PHONE, T.PATIENT_ID,
-        T.PATIENT_OTHERS, T.PATIENT_DISPLAY, T.APPEAL_ID, M.STATUS, M.IS_DETACHED, T.UNANSWERED_COUNT, T.LAST_MESSAGE_PREVIEW,
-        T.OPENED_AT, T.ASSIGNED_AT, T.FIRST_RESPONSE_AT, T.LAST_MESSAGE_AT, T.CLOSED_AT, T.CLOSE_REASON,
-        COALESCE(T.LAST_MESSAGE_AT, T.OPENED_AT)
-        """
-
     /// `operator` (the MIS's employee id), `status` (queued, assigned, released, closed), `limit` (1–200, default 50), `cursor`.
     private func list(_ request: Request) async throws -> Page {
         let query = request.uri.queryParameters
-        var conditions: [String] = []
-        var bindings: [FirebirdValue] = []
-        var operatorID: Int64?
+        var filter = ChatThreads.Filter()
         if let value = query["operator"].map(String.init), !value.isEmpty {
-            let id = try RequestInput.id(text: value, "operator")
-            operatorID = id
-            // An operator's threads: those in their queue now, and those that finished with their appeal open.
-            conditions.append("(T.OPERATOR_ID = ? OR (T.STATUS IN ('closed', 'released') AND M.OPERATOR_ID = ?))")
-            bindings += [.bigint(id), .bigint(id)]
+            filter.operatorId = try RequestInput.id(text: value, "operator")
         }
         if let status = query["status"].map(String.init), !status.isEmpty {
-            guard ["queued", "assigned", "released", "closed"].contains(status) else {
+            guard let known = ThreadStatus(rawValue: status) else {
                 throw HTTPError(.badRequest, message: "status must be one of queued, assigned, released, closed")
             }
-            conditions.append("T.STATUS = ?")
-            bindings.append(.text(status))
+            filter.status = known
         }
-        if let cursor = try KeysetCursor(query["cursor"].map(String.init)) {
-            conditions.append("(COALESCE(T.LAST_MESSAGE_AT, T.OPENED_AT) < ? OR (COALESCE(T.LAST_MESSAGE_AT, T.OPENED_AT) = ? AND T.ID < ?))")
-            bindings += [cursor.timestamp, cursor.timestamp, .bigint(cursor.id)]
-        }
+        if let cursor = try KeysetCursor(query["cursor"].map(String.init)) { filter.after = (cursor.at, cursor.id) }
         let limit = min(max(Int(query["limit"].map(String.init) ?? "") ?? 50, 1), 200)
-        let sql = """
-            SELECT FIRST \(limit + 1) \(Self.columns)
-              FROM MISLINK_CHAT_THREADS T
-              LEFT JOIN MISLINK_APPEALS M ON M.APPEAL_ID = T.APPEAL_ID
-            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
-            ORDER BY 23 DESC, T.ID DESC
-            """
-        let (rows, assigned) = try await pool.withConnection { connection in
-            let rows = try await connection.query(FirebirdQuery(unsafeSQL: sql, bindings: bindings))
-            var assigned: Int?
-            if let operatorID {
-                assigned = try await connection.query(FirebirdQuery(
-                    unsafeSQL: "SELECT COUNT(*) FROM MISLINK_CHAT_THREADS WHERE OPERATOR_ID = ? AND STATUS = 'assigned'",
-                    bindings: [.bigint(operatorID)])).first?.decode(Int.self, at: 0)
-            }
+        let (rows, assigned) = try await pool.withTransaction(.readOnly) { [filter] transaction in
+            let rows = try ChatThreads.list(filter, limit: limit + 1, in: transaction)
+            let assigned = try filter.operatorId.map { try ChatThreads.assignedCount(operatorId: $0, in: transaction) }
             return (rows, assigned)
         }
-        let items = try rows.prefix(limit).map(Self.thread)
+        let items = rows.prefix(limit).map(Self.thread)
         var next: String?
         if rows.count > limit, let last = rows.prefix(limit).last {
-            next = KeysetCursor(at: try last.decode(FirebirdTimestamp.self, at: 22).date(in: .gmt), id: try last.decode(Int64.self, at: 0)).text
+            next = KeysetCursor(at: last.activityAt, id: last.id).text
         }
-        let load = operatorID.map { Load(operatorId: $0, assigned: assigned ?? 0, capacity: capacity) }
+        let load = filter.operatorId.map { Load(operatorId: $0, assigned: assigned ?? 0, capacity: capacity) }
         return Page(items: items, nextCursor: next, load: load)
     }
 
-    private static func thread(_ row: Row) throws -> Thread {
-        func utc(_ index: Int) throws -> Date? { try row.decode(FirebirdTimestamp?.self, at: index)?.date(in: .gmt) }
-        return Thread(
-            id: try row.decode(Int64.self, at: 0), provider: try row.decode(String.self, at: 1),
-            externalId: try row.decode(String.self, at: 2), channel: try row.decode(String.self, at: 3),
-            status: try row.decode(String.self, at: 4), operatorId: try row.decode(Int64?.self, at: 5),
-            contactName: try row.decode(String?.self, at: 6), contactPhone: try row.decode(String?.self, at: 7),
-            patientId: try row.decode(Int64?.self, at: 8), patientOthers: try row.decode(Int.self, at: 9),
-            patientDisplay: try row.decode(String?.self, at: 10), appealId: try row.decode(Int64?.self, at: 11),
-            appealStatus: try row.decode(String?.self, at: 12)?.trimmingCharacters(in: .whitespaces),
-            appealDetached: try row.decode(Int?.self, at: 13) == 1, unansweredCount: try row.decode(Int.self, at: 14),
-            lastMessagePreview: try row.decode(String?.self, at: 15), openedAt: try utc(16) ?? Date(timeIntervalSince1970: 0),
-            assignedAt: try utc(17), firstResponseAt: try utc(18), lastMessageAt: try utc(19), closedAt: try utc(20),
-            closeReason: try row.decode(String?.self, at: 21))
+    private static func thread(_ row: ThreadRecord) -> Thread {
+        Thread(
+            id: row.id, provider: row.provider, externalId: row.externalId, channel: row.channel, status: row.status.rawValue,
+            operatorId: row.operatorId, contactName: row.contactName, contactPhone: row.contactPhone, patientId: row.patientId,
+            patientOthers: row.patientOthers, patientDisplay: row.patientDisplay, appealId: row.appealId,
+            appealStatus: row.appealStatus, appealDetached: row.appealDetached == 1, unansweredCount: row.unansweredCount,
+            lastMessagePreview: row.lastMessagePreview, openedAt: row.openedAt, assignedAt: row.assignedAt,
+            firstResponseAt: row.firstResponseAt, lastMessageAt: row.lastMessageAt, closedAt: row.closedAt,
+            closeReason: row.closeReason)
     }
 
     private func messages(_ thread: Int64) async throws -> Messages {
-        let rows = try await pool.withConnection { connection in
-            guard try await connection.query(FirebirdQuery(
-                unsafeSQL: "SELECT ID FROM MISLINK_CHAT_THREADS WHERE ID = ?", bindings: [.bigint(thread)])).first != nil
-            else { throw HTTPError(.notFound, message: "there is no thread \(thread)") }
-            return try await connection.query(FirebirdQuery(
-                unsafeSQL: """
-                    SELECT ID, DIRECTION, AUTHOR_TYPE, AUTHOR_NAME, OPERATOR_ID, BODY, STATUS, SENT_AT
-                      FROM MISLINK_CHAT_MESSAGES WHERE THREAD_ID = ? ORDER BY SENT_AT, ID
-                    """, bindings: [.bigint(thread)]))
+        let rows = try await pool.withTransaction(.readOnly) { transaction -> [ChatMessageRecord]? in
+            guard try ChatThreads.exists(thread, in: transaction) else { return nil }
+            return try ChatThreads.messages(thread: thread, in: transaction)
         }
-        let items = try rows.map { row in
-            Message(
-                id: try row.decode(Int64.self, at: 0), direction: try row.decode(String.self, at: 1),
-                authorType: try row.decode(String.self, at: 2), authorName: try row.decode(String?.self, at: 3),
-                operatorId: try row.decode(Int64?.self, at: 4), body: try row.decode(String?.self, at: 5),
-                status: try row.decode(String.self, at: 6), sentAt: try row.decode(FirebirdTimestamp.self, at: 7).date(in: .gmt))
+        guard let rows else { throw HTTPError(.notFound, message: "there is no thread \(thread)") }
+        let items = rows.map { row in
+            Message(id: row.id, direction: row.direction, authorType: row.authorType, authorName: row.authorName,
+                    operatorId: row.operatorId, body: row.body, status: row.status, sentAt: row.sentAt)
         }
         return Messages(threadId: thread, items: items)
     }
@@ -225,26 +184,14 @@ struct ThreadRoutes {
     private func send(_ message: NewMessage, thread: Int64) async throws -> Queued {
         let staff = try RequestInput.id(message.staffId, "staff_id")
         _ = try RequestInput.text(message.templateCode, "template_code", max: 63, charset: .ascii)  // VARCHAR(63) ASCII
-        let id = try await pool.withTransaction { transaction -> Int64? in
-            let attachment = transaction.attachment
-            guard let row = try attachment.query(FirebirdQuery(
-                unsafeSQL: "SELECT CHANNEL, PATIENT_ID, APPEAL_ID FROM MISLINK_CHAT_THREADS WHERE ID = ?",
-                bindings: [.bigint(thread)]), in: transaction).first
-            else { throw HTTPError(.notFound, message: "there is no thread \(thread)") }
-            return try attachment.query(FirebirdQuery(
-                unsafeSQL: """
-                    INSERT INTO MISLINK_OUTBOX (KIND, CHANNEL, THREAD_ID, BODY, TEMPLATE_CODE, PATIENT_ID, APPEAL_ID, STAFF_ID,
-                        SOURCE, STATUS)
-                    VALUES ('message', ?, ?, ?, ?, ?, ?, ?, 'api', 'pending')
-                    RETURNING ID
-                    """,
-                bindings: [.text(try row.decode(String.self, at: 0)), .bigint(thread), message.text.map { .text($0) } ?? .null,
-                           message.templateCode.map { .text($0) } ?? .null,
-                           try row.decode(Int64?.self, at: 1).map { .bigint($0) } ?? .null,
-                           try row.decode(Int64?.self, at: 2).map { .bigint($0) } ?? .null,
-                           staff.map { .bigint($0) } ?? .null]), in: transaction).first?.decode(Int64.self, at: 0)
+        let queued = try await pool.withTransaction { transaction -> Int64?? in
+            guard let destination = try ChatThreads.destination(thread, in: transaction) else { return .none }
+            return .some(try Outbox.queueThreadMessage(
+                thread: thread, to: destination, text: message.text, templateCode: message.templateCode, staffId: staff,
+                in: transaction))
         }
-        guard let id else { throw HTTPError(.internalServerError, message: "the outbox gave no id") }
+        guard let queued else { throw HTTPError(.notFound, message: "there is no thread \(thread)") }
+        guard let id = queued else { throw HTTPError(.internalServerError, message: "the outbox gave no id") }
         return Queued(outboxId: id, threadId: thread, status: "pending")
     }
 

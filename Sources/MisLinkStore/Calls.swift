@@ -41,8 +41,8 @@ public struct CallRecordingFile: Sendable, Hashable, Decodable {
     public var pbxRecordingId: String
 }
 
-/// The API's SQL of the call log (`MISLINK_CALLS`, its recordings and their audit). The intake's writes
-/// of calls are its own, for now.
+/// The SQL of the call log (`MISLINK_CALLS`, its recordings and their audit); the intake's writes are in
+/// `Calls+Intake.swift`.
 public enum Calls {
     /// What `GET /api/v1/calls` asks for; every field is optional.
     public struct Filter: Sendable {
@@ -140,17 +140,25 @@ public enum Calls {
     /// shown closed. At most 1000 per call; returns how many were closed.
     public static func closeStuck(updatedBefore cutoff: Date, now: Date, in tx: Transaction) throws -> Int {
         let cutoff = FirebirdTimestamp(cutoff, in: DatabaseClock.utc), now = FirebirdTimestamp(now, in: DatabaseClock.utc)
-        // Firebird 3 returns one row at most from UPDATE … RETURNING: find the calls, then close each.
+        // Firebird 3 returns one row at most from UPDATE … RETURNING: find the calls, then close each, the
+        // result decided by ``CallResult`` from what the log knows (whether anyone answered).
+        struct Stuck: Decodable {
+            var id: Int64
+            var direction: CallDirection
+            var answered: Int
+        }
         let stuck = try tx.attachment.query(
-            "SELECT FIRST 1000 ID FROM MISLINK_CALLS WHERE STATE <> 'ended' AND UPDATED_AT < \(cutoff)", in: tx
-        ).map { try $0.decode(Int64.self, column: "ID") }
-        for id in stuck {
+            """
+            SELECT FIRST 1000 ID, DIRECTION, IIF(ANSWERED_AT IS NULL, 0, 1) AS ANSWERED FROM MISLINK_CALLS
+             WHERE STATE <> 'ended' AND UPDATED_AT < \(cutoff)
+            """, as: Stuck.self, in: tx)
+        for call in stuck {
+            let id = call.id
+            let result = CallResult.decide(direction: call.direction, talked: call.answered == 1)
             try tx.attachment.execute(
                 """
                 UPDATE MISLINK_CALLS SET STATE = 'ended', CLOSED_BY = 'sweep', UPDATED_AT = \(now),
-                    ENDED_AT = COALESCE(ENDED_AT, UPDATED_AT),
-                    RESULT = COALESCE(RESULT, TRIM(CASE WHEN ANSWERED_AT IS NOT NULL THEN 'answered'
-                        WHEN DIRECTION = 'out' THEN 'not_reached' ELSE 'missed' END))
+                    ENDED_AT = COALESCE(ENDED_AT, UPDATED_AT), RESULT = COALESCE(RESULT, \(result))
                 WHERE ID = \(id) AND STATE <> 'ended'
                 """, in: tx)
             try tx.attachment.execute(

@@ -26,7 +26,8 @@ public struct ChatThread: Sendable, Hashable, Decodable {
 }
 
 /// The outbound side's SQL of `MISLINK_CHAT_THREADS` and `MISLINK_CHAT_MESSAGES`: finding where a message
-/// goes, and recording a sent one. (The intake's writes of threads and messages are its own, for now.)
+/// goes, and recording a sent one. The intake's writes are in `ChatThreads+Intake.swift`, the API's reads in
+/// `ChatThreads+API.swift`.
 public enum ChatThreads {
     public static func thread(id: Int64, in tx: Transaction) throws -> ChatThread? {
         try threads("WHERE ID = \(id)", in: tx).first
