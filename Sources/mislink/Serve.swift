@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MisLinkHTTP
 import MisLinkOutbound
+import MisLinkProfiles
 import MisLinkServer
 import MisLinkSettings
 
@@ -15,7 +16,9 @@ struct Serve: AsyncParsableCommand {
             environment variables (e.g. MISLINK_DATABASE, MISLINK_LISTEN, MISLINK_MANGO_API_KEY, \
             MISLINK_MANGO_API_SALT, MISLINK_API_TOKEN, ISC_USER, ISC_PASSWORD). With neither a config \
             file nor MISLINK_DATABASE it runs the embedded demo: var/mislink.fdb under the working \
-            directory, created from SQL/clinic-schema.sql with demo data and migrated, on 127.0.0.1:8080, \
+            directory, created from SQL/clinic-schema.sql with demo data and migrated (with \
+            MISLINK_MIS_PROFILE=medbase, var/mislink-medbase.fdb from that profile's schema and demo data), \
+            on 127.0.0.1:8080, \
             with the demo credentials (printed at start) for every secret left unset.
             """)
 
@@ -28,7 +31,15 @@ struct Serve: AsyncParsableCommand {
         var settings = try MisLinkSettings.load(file: config, environment: environment)
         if let listen { settings.listen = listen }
         let embedded = MisLinkSettings.isEmbeddedDefault(configFile: config, environment: environment)
-        if embedded { settings = settings.withDemoSecrets() }
+        if embedded {
+            settings = settings.withDemoSecrets()
+            // Each MIS profile's demo gets a file of its own (var/mislink-medbase.fdb), so switching
+            // MISLINK_MIS_PROFILE never meets a database made for another MIS.
+            let profileName = URL(fileURLWithPath: settings.mis.profile).lastPathComponent
+            if profileName != MISProfile.defaultName, settings.database.dsn == MisLinkSettings.Database().dsn {
+                settings.database.dsn = "var/mislink-\(profileName).fdb"
+            }
+        }
         if printSettings {
             print(settings.redactedDescription)
             return
@@ -58,7 +69,8 @@ struct Serve: AsyncParsableCommand {
                 chat webhooks at /chatwoot/webhook/\(demo.webhookSecret) and /edna/webhook/\(demo.webhookSecret)
                 """)
             let patients = Int(environment["MISLINK_DEMO_PATIENTS"] ?? "") ?? 20_000
-            try await EmbeddedDefault.prepare(worker.databaseConfiguration, patients: patients, logger: logger)
+            try await EmbeddedDefault.prepare(
+                worker.databaseConfiguration, patients: patients, profile: final.mis.profile, logger: logger)
             worker.fixUTCOffset = true
         }
         try await worker.run()
