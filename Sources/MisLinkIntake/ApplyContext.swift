@@ -126,12 +126,28 @@ public final class ApplyContext {
 /// The store's statements run in the batch's transaction, on statements prepared once per attachment.
 extension ApplyContext: StoreTransaction {
     public func rows(_ query: FirebirdQuery) throws -> [Row] {
-        try statements.statement(query.sql, in: transaction).rows(query.bindings, in: transaction)
+        try CachedStatements(cache: statements, transaction: transaction).rows(query)
     }
 
     @discardableResult
     public func execute(_ query: FirebirdQuery) throws -> Int {
-        let statement = try statements.statement(query.sql, in: transaction)
+        try CachedStatements(cache: statements, transaction: transaction).execute(query)
+    }
+}
+
+/// A transaction whose store statements run on statements prepared once per attachment (the inbox
+/// writer's and the batch's).
+struct CachedStatements: StoreTransaction {
+    let cache: StatementCache
+    let transaction: Transaction
+
+    func rows(_ query: FirebirdQuery) throws -> [Row] {
+        try cache.statement(query.sql, in: transaction).rows(query.bindings, in: transaction)
+    }
+
+    @discardableResult
+    func execute(_ query: FirebirdQuery) throws -> Int {
+        let statement = try cache.statement(query.sql, in: transaction)
         try statement.execute(query.bindings, in: transaction)
         if statement.type.opensCursor { try statement.closeCursor() }
         return try statement.rowCounts().affected

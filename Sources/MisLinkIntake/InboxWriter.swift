@@ -1,4 +1,5 @@
 import Firebird
+import MisLinkStore
 import Foundation
 import Logging
 import MisLinkPatients
@@ -220,13 +221,7 @@ final class InboxWriter {
             // row can hold (not ASCII, too long) cannot be there either: it is asked as the padding.
             var part = keys[start..<min(start + chunk, keys.count)].map { Self.storableKey($0) ?? "" }
             part += Array(repeating: "", count: chunk - part.count)
-            let placeholders = Array(repeating: "?", count: chunk).joined(separator: ", ")
-            let statement = try statements.statement(
-                "SELECT DELIVERY_KEY FROM MISLINK_INBOX WHERE DELIVERY_KEY IN (\(placeholders))", in: transaction)
-            try statement.execute(part.map { .text($0) }, in: transaction)
-            while try statement.fetch() {
-                if let key = statement.string(0) { found.insert(key) }
-            }
+            found.formUnion(try InboxItems.existingKeys(part, in: CachedStatements(cache: statements, transaction: transaction)))
         }
         return found
     }
@@ -241,20 +236,17 @@ final class InboxWriter {
         guard let key = Self.storableKey(event.deliveryKey) else {
             throw FirebirdError(code: .conversion, message: "the delivery key is not printable ASCII of at most 255 bytes")
         }
-        let statement = try statements.statement(
-            """
-            INSERT INTO MISLINK_INBOX (SOURCE, DELIVERY_KEY, EVENT_TYPE, OBJECT_ID, PAYLOAD, REMOTE_ADDR, STATUS,
-                ATTEMPTS, ERROR, RECEIVED_AT, PROCESSED_AT, NEXT_ATTEMPT_AT)
-            VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
-            """, in: transaction)
-        try statement.execute(
-            [.text(event.source), .text(key), .ascii(event.eventType, limit: 63), .ascii(event.objectID, limit: 128),
-             .text(event.payload), .ascii(event.remoteAddress, limit: 45), .text(outcome.inboxStatus),
-             error.map { .text($0.prefix(scalars: 1000)) } ?? .null,
-             Quarantine.timestamp(event.receivedAt),
-             outcome == .applied || outcome == .skipped ? now : .null,
-             outcome == .retrying ? Quarantine.timestamp(Date().addingTimeInterval(InboxRetrier.delay(afterAttempts: 1))) : .null],
-            in: transaction)
+        let done = outcome == .applied || outcome == .skipped
+        try InboxItems.insert(
+            ReceivedInboxEvent(
+                source: event.source, deliveryKey: key, eventType: FirebirdValue.ascii(event.eventType, limit: 63).stringValue,
+                objectId: FirebirdValue.ascii(event.objectID, limit: 128).stringValue, payload: event.payload,
+                remoteAddr: FirebirdValue.ascii(event.remoteAddress, limit: 45).stringValue, status: outcome.inboxStatus,
+                error: error.map { String($0.prefix(scalars: 1000)) }, receivedAt: Quarantine.timestamp(event.receivedAt).timestampValue,
+                processedAt: done ? now.timestampValue : nil,
+                nextAttemptAt: outcome == .retrying
+                    ? Quarantine.timestamp(Date().addingTimeInterval(InboxRetrier.delay(afterAttempts: 1))).timestampValue : nil),
+            in: CachedStatements(cache: statements, transaction: transaction))
     }
 
     func statementCache(for attachment: FirebirdAttachment) -> StatementCache {

@@ -1,4 +1,5 @@
 import Firebird
+import MisLinkStore
 import Foundation
 
 /// `MISLINK_QUARANTINE`: events the intake cannot store or apply, kept whole and raw with the reason.
@@ -51,36 +52,24 @@ public enum Quarantine {
         }
     }
 
-    static let insertSQL = """
-        INSERT INTO MISLINK_QUARANTINE (SOURCE, EVENT_TYPE, DELIVERY_KEY, FORM, PAYLOAD, PAYLOAD_BYTES, REMOTE_ADDR,
-            REASON, STAGE, RECEIVED_AT)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """
-
-    static func arguments(_ entry: Entry) -> [FirebirdValue] {
-        [entry.source?.asciiSafe(limit: 16).map(FirebirdValue.text) ?? .null,
-         entry.eventType?.asciiSafe(limit: 63).map(FirebirdValue.text) ?? .null,
-         entry.deliveryKey?.asciiSafe(limit: 255).map(FirebirdValue.text) ?? .null,
-         .text(entry.form.asciiSafe(limit: 16) ?? "payload"),
-         .bytes(entry.payload),
-         .integer(Int32(clamping: entry.payload.count)),
-         entry.remoteAddress?.asciiSafe(limit: 45).map(FirebirdValue.text) ?? .null,
-         .text(entry.reason.prefix(scalars: 1000)),
-         .text(entry.stage.asciiSafe(limit: 16) ?? "inbox"),
-         entry.receivedAt.map(timestamp) ?? .null]
+    static func values(_ entry: Entry) -> QuarantineValues {
+        QuarantineValues(
+            source: entry.source?.asciiSafe(limit: 16), eventType: entry.eventType?.asciiSafe(limit: 63),
+            deliveryKey: entry.deliveryKey?.asciiSafe(limit: 255), form: entry.form.asciiSafe(limit: 16) ?? "payload",
+            payload: entry.payload, payloadBytes: Int32(clamping: entry.payload.count),
+            remoteAddr: entry.remoteAddress?.asciiSafe(limit: 45), reason: String(entry.reason.prefix(scalars: 1000)),
+            stage: entry.stage.asciiSafe(limit: 16) ?? "inbox", receivedAt: entry.receivedAt.map(timestamp)?.timestampValue)
     }
 
     static func insert(_ entry: Entry, statements: StatementCache, transaction: Transaction) throws {
-        let statement = try statements.statement(insertSQL, in: transaction)
-        try statement.execute(arguments(entry), in: transaction)
+        try QuarantinedEvents.insert(values(entry), in: CachedStatements(cache: statements, transaction: transaction))
     }
 
     /// Keeps one entry in a transaction of its own.
     public static func keep(_ entry: Entry, on attachment: FirebirdAttachment) throws {
         let transaction = try attachment.beginTransaction(InboxWriter.transactionOptions)
         do {
-            let statement = try attachment.prepare(insertSQL, in: transaction)
-            try statement.execute(arguments(entry), in: transaction)
+            try QuarantinedEvents.insert(values(entry), in: transaction)
             try transaction.commit()
         } catch {
             try? transaction.rollback()
@@ -118,14 +107,9 @@ extension Quarantine {
     /// Entries newest first: held only unless `includeReleased`, with ids below `beforeID`.
     public static func list(pool: FirebirdPool, beforeID: Int64?, limit: Int, includeReleased: Bool) async throws -> [Item] {
         let limit = max(1, min(limit, 500))
-        let query: FirebirdQuery = """
-            SELECT FIRST \(unescaped: String(limit)) ID, SOURCE, EVENT_TYPE, DELIVERY_KEY, FORM, STAGE, REASON, PAYLOAD_BYTES,
-                PAYLOAD, RECEIVED_AT, QUARANTINED_AT, RETRIES, LAST_RETRY_ERROR, RELEASED_AT
-            FROM MISLINK_QUARANTINE
-            WHERE (\(includeReleased ? 1 : 0) = 1 OR RELEASED_AT IS NULL) AND ID < \(beforeID ?? Int64.max)
-            ORDER BY ID DESC
-            """
-        let rows = try await pool.withConnection { try await $0.query(query) }
+        let rows = try await pool.withTransaction(.readOnly) { transaction in
+            try QuarantinedEvents.list(beforeID: beforeID, limit: limit, includeReleased: includeReleased, in: transaction)
+        }
         return try rows.map { row in
             let bytes: [UInt8] = try row.decode([UInt8]?.self, column: "PAYLOAD") ?? []
             return Item(

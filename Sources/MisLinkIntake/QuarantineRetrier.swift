@@ -1,4 +1,5 @@
 import Firebird
+import MisLinkStore
 import Foundation
 
 /// Which quarantined events to submit again.
@@ -40,20 +41,13 @@ final class QuarantineRetrier {
         let limit = max(0, min(request.limit, 100_000))
         guard limit > 0 else { return report }
         let read = try attachment.beginTransaction(TransactionOptions(isolation: .readCommitted, readOnly: true))
-        var sql = """
-            SELECT FIRST \(limit) ID, SOURCE, EVENT_TYPE, DELIVERY_KEY, FORM, PAYLOAD, REMOTE_ADDR, RECEIVED_AT
-            FROM MISLINK_QUARANTINE WHERE RELEASED_AT IS NULL
-            """
-        var arguments: [FirebirdValue] = []
-        if let ids = request.ids {
-            guard !ids.isEmpty else { try? read.rollback(); return report }
-            sql += " AND ID IN (" + Array(repeating: "?", count: min(ids.count, 1000)).joined(separator: ", ") + ")"
-            arguments = ids.prefix(1000).map { .bigint($0) }
+        if let ids = request.ids, ids.isEmpty {
+            try? read.rollback()
+            return report
         }
-        sql += " ORDER BY ID"
         let rows: [Row]
         do {
-            rows = try attachment.prepare(sql, in: read).rows(arguments, in: read)
+            rows = try QuarantinedEvents.held(ids: request.ids.map { Array($0.prefix(1000)) }, limit: limit, in: read)
             try read.rollback()
         } catch {
             try? read.rollback()
@@ -106,15 +100,9 @@ final class QuarantineRetrier {
     private func mark(_ id: Int64, released: Bool, error: String?, on attachment: FirebirdAttachment) throws {
         let transaction = try attachment.beginTransaction(InboxWriter.transactionOptions)
         do {
-            let statement = try attachment.prepare(
-                """
-                UPDATE MISLINK_QUARANTINE SET RETRIES = RETRIES + 1, LAST_RETRY_AT = ?, LAST_RETRY_ERROR = ?,
-                    RELEASED_AT = IIF(? = 1, ?, RELEASED_AT)
-                WHERE ID = ?
-                """, in: transaction)
-            let now = Quarantine.timestamp(Date())
-            try statement.execute([now, error.map { .text($0.prefix(scalars: 1000)) } ?? .null, .integer(released ? 1 : 0), now, .bigint(id)],
-                                  in: transaction)
+            try QuarantinedEvents.recordRetry(
+                id, released: released, error: error.map { String($0.prefix(scalars: 1000)) },
+                now: Quarantine.timestamp(Date()).timestampValue ?? FirebirdTimestamp(Date(), in: .utc), in: transaction)
             try transaction.commit()
         } catch {
             try? transaction.rollback()

@@ -52,3 +52,57 @@ extension InboxItems {
             """)
     }
 }
+
+/// An event as the inbox writer stores it. Text is already cut to its column.
+public struct ReceivedInboxEvent: Sendable, Hashable {
+    public var source: String
+    /// Printable ASCII, at most 255 bytes.
+    public var deliveryKey: String
+    public var eventType: String?
+    public var objectId: String?
+    public var payload: String
+    public var remoteAddr: String?
+    public var status: String
+    public var error: String?
+    public var receivedAt: FirebirdTimestamp?
+    public var processedAt: FirebirdTimestamp?
+    public var nextAttemptAt: FirebirdTimestamp?
+
+    public init(source: String, deliveryKey: String, eventType: String?, objectId: String?, payload: String, remoteAddr: String?,
+                status: String, error: String?, receivedAt: FirebirdTimestamp?, processedAt: FirebirdTimestamp?,
+                nextAttemptAt: FirebirdTimestamp?) {
+        self.source = source
+        self.deliveryKey = deliveryKey
+        self.eventType = eventType
+        self.objectId = objectId
+        self.payload = payload
+        self.remoteAddr = remoteAddr
+        self.status = status
+        self.error = error
+        self.receivedAt = receivedAt
+        self.processedAt = processedAt
+        self.nextAttemptAt = nextAttemptAt
+    }
+}
+
+/// The inbox writer's SQL of `MISLINK_INBOX` (inside the batch's group-commit transaction).
+extension InboxItems {
+    /// Which of `keys` the inbox holds already. Give the same number of keys each time (pad with a key that
+    /// cannot exist, such as ""), so that one prepared statement serves every call.
+    public static func existingKeys(_ keys: [String], in tx: some StoreTransaction) throws -> Set<String> {
+        Set(try tx.rows("SELECT DELIVERY_KEY FROM MISLINK_INBOX WHERE DELIVERY_KEY IN (\(FirebirdQuery.list(keys)))")
+            .map { try $0.decode(String.self, column: "DELIVERY_KEY") })
+    }
+
+    /// Stores a received event, its first attempt counted.
+    public static func insert(_ event: ReceivedInboxEvent, in tx: some StoreTransaction) throws {
+        try tx.execute(
+            """
+            INSERT INTO MISLINK_INBOX (SOURCE, DELIVERY_KEY, EVENT_TYPE, OBJECT_ID, PAYLOAD, REMOTE_ADDR, STATUS,
+                ATTEMPTS, ERROR, RECEIVED_AT, PROCESSED_AT, NEXT_ATTEMPT_AT)
+            VALUES (\(event.source), \(event.deliveryKey), \(event.eventType), \(event.objectId), \(event.payload),
+                \(event.remoteAddr), \(event.status), 1, \(event.error), \(event.receivedAt), \(event.processedAt),
+                \(event.nextAttemptAt))
+            """)
+    }
+}
