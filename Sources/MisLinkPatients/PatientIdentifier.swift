@@ -9,7 +9,7 @@ public struct Identification: Sendable, Hashable, Encodable {
         public var id: Int
         public var fullName: String
         public var birthDate: String?
-        /// The PATIENTS column the number was stored in (`PHONE_MOBILE`, `PHONE_HOME`, `PHONE_WORK`).
+        /// Where the number was stored, as the profile names it (`PHONE_MOBILE`, `TEL_DOM`, `KONTAKTY.ZNACHENIE`).
         public var matchedColumn: String
         /// The start of the patient's last visit (clinic wall-clock time, as the MIS stores it).
         public var lastVisit: String?
@@ -107,9 +107,11 @@ extension Identification.Candidate {
 /// (SQL/profiles/CONTRACT.md, "Callers"); the numbering plan and the clinic's own numbers, which live in
 /// MisLink's own tables, from the named queries of `SQL/queries.sql`.
 ///
-/// **The best match** (deterministic): a number stored in PHONE_MOBILE beats PHONE_HOME, which beats
-/// PHONE_WORK; then the patient with the most recent visit (none counts as oldest); then the lowest
-/// patient ID. The others are counted and listed in the same order.
+/// **The best match** (deterministic): a number stored in an earlier phone column of the profile's
+/// `patients.phones` beats a later one (on the reference schema PHONE_MOBILE, then PHONE_HOME, then
+/// PHONE_WORK; on МедБаза TEL_MOB, TEL_DOM, TEL_RAB, then the contacts table); then the patient with the
+/// most recent visit (none counts as oldest); then the lowest patient ID. The others are counted and
+/// listed in the same order.
 public struct PatientIdentifier: Sendable {
     public var normalizer: PhoneNormalizer
     /// `numbering_plan` and `own_numbers`: MisLink's own tables.
@@ -155,15 +157,11 @@ public struct PatientIdentifier: Sendable {
         }
     }
 
-    /// Orders candidates by the best-match rule.
-    static func ranked(_ candidates: [Identification.Candidate]) -> [Identification.Candidate] {
+    /// Orders candidates by the best-match rule; `columns` are the phone columns by preference
+    /// (``ProfileManifest/phoneColumnsByPreference``), a column not among them counting last.
+    static func ranked(_ candidates: [Identification.Candidate], columns: [String]) -> [Identification.Candidate] {
         func columnRank(_ column: String) -> Int {
-            switch column {
-            case "PHONE_MOBILE": 0
-            case "PHONE_HOME": 1
-            case "PHONE_WORK": 2
-            default: 3
-            }
+            columns.firstIndex(of: column.uppercased()) ?? columns.count
         }
         // One entry per patient: the best column it was found in.
         var best: [Int: Identification.Candidate] = [:]
@@ -241,7 +239,7 @@ public final class IdentificationSession {
                     matchedColumn: try row.decode(String.self, column: "SOURCE_COLUMN").trimmingCharacters(in: .whitespaces),
                     lastVisit: try row.decode(FirebirdTimestamp?.self, column: "LAST_VISIT_AT").map { Self.format($0) }))
         }
-        let ranked = PatientIdentifier.ranked(found)
+        let ranked = PatientIdentifier.ranked(found, columns: identifier.profile.manifest.phoneColumnsByPreference)
         result.candidates = ranked
         guard let best = ranked.first else { return result }
         result.patient = best

@@ -60,6 +60,19 @@ public struct ProfileManifest: Sendable, Hashable, Codable {
         }
     }
 
+    /// The phone columns in order of preference, as `identify_candidates` may name them in `SOURCE_COLUMN`:
+    /// `patients.phones` in order, each source's `columns` in order; a column of the patient table under its
+    /// bare name and as `TABLE.COLUMN`, a contacts table's as `TABLE.COLUMN`. A number found in an earlier
+    /// column makes its patient the better match (the reference: PHONE_MOBILE, PHONE_HOME, PHONE_WORK).
+    public var phoneColumnsByPreference: [String] {
+        patients.phones.flatMap { source in
+            source.columns.flatMap { column in
+                source.table.uppercased() == patients.table.uppercased()
+                    ? [column.uppercased(), "\(source.table).\(column)".uppercased()] : ["\(source.table).\(column)".uppercased()]
+            }
+        }
+    }
+
     /// A table holding phones: the patient table itself, or a contacts table pointing at the patient.
     public struct PhoneSource: Sendable, Hashable, Codable {
         /// The table. Required.
