@@ -1,7 +1,7 @@
 /*
  * medbase V002 -- booking messages and the appeal chain from PRIEMY, the
- * MedBaza visits table: what MisLink's MISLINK_SCHEDULE_MESSAGES trigger
- * (Migrations/V007) does for the reference SCHEDULE table.
+ * MedBaza visits table: what the MISLINK_SCHEDULE_MESSAGES trigger of the
+ * reference profile (its migrations/V002) does for the reference SCHEDULE table.
  *
  * Objects: trigger MISLINK_PRIEMY_MESSAGES on PRIEMY, with its privileges.
  * Undo:    U002__booking_messages.sql
