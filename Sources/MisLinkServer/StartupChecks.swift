@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import MisLinkProfiles
 import MisLinkSettings
+import MisLinkStore
 
 /// What the worker checks before it takes events: the settings make sense, the engine is Firebird 3 or
 /// later (its version and ODS are logged), MisLink's migrations are
@@ -39,27 +40,18 @@ struct StartupChecks {
             logger.notice("database engine: \(server)")
             do { try FirebirdEngineSupport.check(server) } catch { throw WorkerError("\(error)") }
         }
-        let rows: [Row]
+        let offset: (configuredMinutes: Int, serverAheadSeconds: Int)?
         do {
-            rows = try await connection.query(FirebirdQuery(
-                unsafeSQL: """
-                    SELECT CAST(VAL AS INTEGER), DATEDIFF(SECOND FROM CAST(? AS TIMESTAMP) TO CURRENT_TIMESTAMP)
-                    FROM MISLINK_SETTINGS WHERE NAME = 'db.utc_offset_minutes'
-                    """,
-                bindings: [.timestamp(FirebirdTimestamp(Date(), in: .utc))]))
+            offset = try await connection.withTransaction { try Settings.utcOffset(now: Date(), in: $0) }
         } catch {
             throw WorkerError("MisLink's tables are missing in \(configuration.dsn): run `mislink migrate up` first (\(error))")
         }
         await warnAboutPendingMigrations(connection)
-        guard let row = rows.first else { return }
-        let configured = try row.decode(Int.self, at: 0)
-        let measured = try row.decode(Int.self, at: 1)
+        guard let (configured, measured) = offset else { return }
         // Round to the quarter hour: the clocks may differ by seconds.
         let actual = Int((Double(measured) / 900).rounded()) * 15
         if actual != configured, fixUTCOffset {
-            try await connection.execute(FirebirdQuery(
-                unsafeSQL: "UPDATE MISLINK_SETTINGS SET VAL = ? WHERE NAME = 'db.utc_offset_minutes'",
-                bindings: [.text(String(actual))]))
+            try await connection.withTransaction { try Settings.setUTCOffset(minutes: actual, in: $0) }
             logger.notice("db.utc_offset_minutes set to \(actual) (this machine's clock) in the demo database")
         } else if actual != configured {
             logger.warning(
