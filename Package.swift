@@ -60,7 +60,7 @@ let package = Package(
         // The appeals analysis report: runs SQL/report-appeals.sql, renders HTML (inline SVG), CSV and JSON.
         .target(
             name: "MisLinkReport",
-            dependencies: ["Firebird", "MisLinkPatients"]
+            dependencies: ["Firebird", "MisLinkPatients", "MisLinkProfiles"]
         ),
         // MIS profiles: a folder per MIS schema (profile.json, statements.sql), the contract its named
         // statements meet, and the check that prepares them against a live database without writing.
