@@ -3,9 +3,9 @@ import Firebird
 /// The one lease-claim of MisLink's queues (``ClaimTable``): finding due rows, claiming one, renewing
 /// the claim right before a send, and giving it back.
 ///
-/// ## Claiming without SKIP LOCKED
+/// ## Claiming
 ///
-/// Firebird 3 has no `SELECT … FOR UPDATE SKIP LOCKED`, so a row is claimed in two steps:
+/// A row is claimed in two steps:
 ///
 /// 1. A read-only READ COMMITTED query lists the IDs that look due (waiting and due, or claimed with a
 ///    lease that ran out). It locks nothing, and several workers may list the same IDs.
@@ -15,9 +15,13 @@ import Firebird
 ///    version, so:
 ///    - if another worker's claim of the row has committed, the row is no longer due and 0 rows
 ///      change: we skip it;
-///    - if another worker's claim is in flight (uncommitted), Firebird refuses our update at once
-///      with a lock/update conflict (NO WAIT): we skip it silently too;
+///    - if another worker's claim is in flight (uncommitted): on Firebird 5 the `UPDATE` ends in
+///      `SKIP LOCKED`, so the engine passes over the locked row and 0 rows change, without waiting and
+///      without an error; Firebird 3 and 4 have no `SKIP LOCKED` and refuse our update at once with a
+///      lock/update conflict (NO WAIT), which we skip silently too;
 ///    - otherwise exactly one worker's update succeeds, and only that worker sends.
+///
+///    Whether the engine has `SKIP LOCKED` is read once per attachment (``hasSkipLocked(_:)``).
 ///
 /// The claim commits *before* the HTTP request, so nothing holds a transaction open across a network
 /// call. The lease outlives any request, and a claim whose lease ran out (its worker died) is due again
@@ -105,16 +109,21 @@ extension Leases {
     }
 
     /// The claim's `UPDATE`; true when it took the row. Run it in a ``TransactionOptions/claim`` transaction.
+    ///
+    /// On Firebird 5 it ends in `SKIP LOCKED`: a row another transaction holds is passed over (false) in
+    /// any transaction, waiting or not. On Firebird 3 and 4 such a row throws a lock conflict
+    /// (``FirebirdError/Code/lockConflict``) in a NO WAIT transaction.
     public static func claim(
         _ table: ClaimTable, id: Int64, by worker: String, until: FirebirdTimestamp, now: FirebirdTimestamp, in tx: Transaction
     ) throws -> Bool {
-        try tx.attachment.execute(
+        let skipLocked = try hasSkipLocked(tx.attachment) ? "\n SKIP LOCKED" : ""
+        return try tx.attachment.execute(
             """
             UPDATE \(unescaped: table.rawValue)
                SET STATUS = \(unescaped: "'" + table.claimedStatus + "'"), CLAIMED_BY = \(worker), CLAIMED_UNTIL = \(until),
                    ATTEMPTS = ATTEMPTS + 1\(unescaped: table.claimAlsoSets)
              WHERE ID = \(id)
-               AND (\(table.due(at: now)))
+               AND (\(table.due(at: now)))\(unescaped: skipLocked)
             """, in: tx) == 1
     }
 
