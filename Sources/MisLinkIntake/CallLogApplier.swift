@@ -133,9 +133,10 @@ public struct CallLogApplier: EventApplier {
     /// PHONE_KEY, PATIENT_ID, PATIENT_OTHERS, PATIENT_MATCH of an identification.
     static func caller(_ who: Identification?) -> CallerMatch {
         guard let who, !who.ownNumber else { return .none }
-        let match = who.matchedColumn.flatMap { ["PHONE_MOBILE", "PHONE_HOME", "PHONE_WORK"].contains($0) ? $0 : nil }
+        // The phone column as the MIS profile names it (PHONE_MOBILE, TEL_MOB, KONTAKTY.ZNACHENIE):
+        // MISLINK_CALLS.PATIENT_MATCH is VARCHAR(63) ASCII since V015.
         return CallerMatch(phoneKey: ascii(who.phoneKey, 20), patientId: who.patient.map { Int64($0.id) },
-                           patientOthers: Int16(clamping: who.others), patientMatch: ascii(match, 12))
+                           patientOthers: Int16(clamping: who.others), patientMatch: ascii(who.matchedColumn, 63))
     }
 
     /// The call follows its newest leg until the summary ends it.

@@ -131,8 +131,11 @@ extension Emulate {
             _ = try settings.load()  // a broken config is reported here too
             let library = ScenarioLibrary()
             for name in library.names() {
-                let description = (try? library.load(name).description) ?? ""
-                print("\(name)\n    \(description)")
+                let scenario = try? library.load(name)
+                print("\(name)\n    \(scenario?.description ?? "")")
+                if let variables = scenario?.variables, !variables.isEmpty {
+                    print("    --set " + variables.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+                }
             }
         }
     }
@@ -176,6 +179,12 @@ extension Emulate {
             var failed = 0
             for name in scenarios {
                 let scenario = try ScenarioLibrary().load(name)
+                // A name the scenario does not have would be ignored without a word: refuse it, naming the ones it has.
+                let known = Set((scenario.variables ?? [:]).keys).union(["run"])
+                if let unknown = overrides.keys.sorted().first(where: { !known.contains($0) }) {
+                    throw ValidationError(
+                        "\(scenario.name) has no variable \(unknown); its variables: \(known.sorted().joined(separator: ", "))")
+                }
                 let start = Int(Date().timeIntervalSince1970) + (timestampOffset ?? settings.timestampOffset)
                 let deliveries = try await runner.run(try scenario.render(variables: overrides, start: start))
                 print("\(scenario.name): \(deliveries.count) webhooks")

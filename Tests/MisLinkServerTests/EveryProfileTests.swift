@@ -109,8 +109,9 @@ struct EveryProfileTests {
         // Ringing 101 then answered there: identified, "and N more", a card for the operator who rings.
         let entry = try await f.harness.playMango("inbound-answered", run: "c1")
         let call = try #require(try await f.harness.query(
-            "SELECT RESULT, PATIENT_ID, PATIENT_OTHERS, OPERATOR_ID, APPEAL_ID, ID FROM MISLINK_CALLS WHERE PBX_CALL_ID = ?",
+            "SELECT RESULT, PATIENT_ID, PATIENT_OTHERS, PATIENT_MATCH, OPERATOR_ID, APPEAL_ID, ID FROM MISLINK_CALLS WHERE PBX_CALL_ID = ?",
             [.text(entry)]).first)
+        #expect(try call.decode(String?.self, column: "PATIENT_MATCH") == world.callerColumn)
         #expect(try call.decode(String.self, column: "RESULT") == "answered")
         #expect(try call.decode(Int64?.self, column: "PATIENT_ID") == world.callerPatient)
         #expect(try call.decode(Int.self, column: "PATIENT_OTHERS") == world.callerOthers)

@@ -22,6 +22,8 @@ struct ProfileWorld: Sendable, CustomTestStringConvertible {
     /// The patient a call or chat from 79161234567 is put on, and how many others share the number.
     var callerPatient: Int64
     var callerOthers: Int
+    /// The phone column the caller's number was found in, as the profile names it (`PATIENT_MATCH`).
+    var callerColumn: String
     /// The caller's last attended visit, as the card shows it.
     var lastVisit: Int64
     /// A doctor and a service to book from an appeal.
@@ -59,7 +61,7 @@ struct ProfileWorld: Sendable, CustomTestStringConvertible {
             """,
         ],
         agents: ["chatwoot:11=ivanova", "chatwoot:12=petrov"],
-        operatorA: 901, operatorB: 902, callerPatient: 9010, callerOthers: 1, lastVisit: 9060,
+        operatorA: 901, operatorB: 902, callerPatient: 9010, callerOthers: 1, callerColumn: "PHONE_MOBILE", lastVisit: 9060,
         doctor: 904, service: 9050, mailable: [9010, 9011], refused: 9012)
 
     /// МедБаза (SQL/profiles/medbase): no appeals table, booking only through its procedure, BIGINT codes
@@ -70,7 +72,7 @@ struct ProfileWorld: Sendable, CustomTestStringConvertible {
         setup: [],
         agents: ["chatwoot:11=o.smirnova", "chatwoot:12=d.kuznetsov"],
         operatorA: 77_000_000_000_001, operatorB: 77_000_000_000_002,
-        callerPatient: MedbaseFacts.callerPatient, callerOthers: 2, lastVisit: MedbaseFacts.lastVisit,
+        callerPatient: MedbaseFacts.callerPatient, callerOthers: 2, callerColumn: "TEL_MOB", lastVisit: MedbaseFacts.lastVisit,
         doctor: 77_000_000_000_003, service: 77_000_000_000_001,
         mailable: MedbaseFacts.mailable, refused: MedbaseFacts.refused)
 
