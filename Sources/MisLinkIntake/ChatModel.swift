@@ -46,7 +46,7 @@ public struct ChatMessage: Sendable, Equatable {
 
 /// An operator as a platform names them.
 public struct ChatAgent: Sendable, Equatable {
-    /// The login (`STAFF.CHAT_LOGIN`), when the platform gives one (edna).
+    /// The login (an employee's chat login, `staff_chat_logins`), when the platform gives one (edna).
     public var login: String?
     /// The platform's agent id (Chatwoot user id, edna agent id).
     public var id: String?

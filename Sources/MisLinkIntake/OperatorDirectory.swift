@@ -6,8 +6,8 @@ import Synchronization
 /// - **PBX:** Mango names an operator's leg by extension, but a leg that rang a SIP device directly can
 ///   carry only the SIP URI (`sip:ivanova@vpbx….mangosip.ru`). The worker reads
 ///   `config/users/request` periodically and ``updateSIP(from:)`` maps every SIP URI of an employee to
-///   their extension; `STAFF.SIP_EXTENSION` then gives the employee.
-/// - **Chat:** an agent is resolved by `STAFF.CHAT_LOGIN`; a platform whose agents have only numeric ids
+///   their extension; the profile's `staff_extensions` then gives the employee.
+/// - **Chat:** an agent is resolved by the profile's `staff_chat_logins`; a platform whose agents have only numeric ids
 ///   (Chatwoot's `assignee.id`) maps them to logins in the `chat.agents` setting.
 ///
 /// Shared by the intake lanes (reads) and the refresher (writes).

@@ -28,7 +28,7 @@ public struct Identification: Sendable, Hashable, Encodable {
     public var lastVisit: String?
     /// The name of the service of that visit.
     public var lastService: String?
-    /// That visit's `SCHEDULE.ID`.
+    /// That visit's id in the MIS (`VISIT_ID` of the profile's `last_visit`).
     public var lastVisitID: Int?
     /// The column the best match was found in.
     public var matchedColumn: String?

@@ -56,7 +56,7 @@ struct CommandRoutes {
         var patientId: Int64?
         var doctorId: Int64
         var serviceId: Int64?
-        /// Clinic wall-clock time, as SCHEDULE.START_AT holds it: `2026-11-28T10:30:00` (no zone).
+        /// Clinic wall-clock time, as the MIS keeps visit times: `2026-11-28T10:30:00` (no zone).
         var startAt: String
         /// Length of the visit; defaults to the service's DURATION_MIN, else 30.
         var minutes: Int?

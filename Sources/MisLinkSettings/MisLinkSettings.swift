@@ -109,7 +109,7 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
         /// Chat threads one operator may hold at once; an assignment past it is still recorded (the
         /// platform routes) but marked "over capacity" in the appeal's chain. Defaults to 5.
         public var capacity: Int
-        /// Platform agent ids mapped to `STAFF.CHAT_LOGIN`, as `provider:agent_id=login`
+        /// Platform agent ids mapped to employees' chat logins (the profile's `staff_chat_logins`), as `provider:agent_id=login`
         /// (`chatwoot:11=ivanova`). An agent not listed is looked up by its login (edna), else by its
         /// id as the login.
         public var agents: [String]

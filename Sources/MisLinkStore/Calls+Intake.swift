@@ -41,7 +41,7 @@ public struct CallerMatch: Sendable, Hashable {
     public var patientId: Int64?
     /// How many other patients have the number.
     public var patientOthers: Int16
-    /// The column the number matched in (`PHONE_MOBILE`, `PHONE_HOME`, `PHONE_WORK`).
+    /// The phone column the number matched in, as the MIS profile names it (`PHONE_MOBILE`, `TEL_MOB`, `KONTAKTY.ZNACHENIE`).
     public var patientMatch: String?
 
     /// Nobody identified.

@@ -32,7 +32,7 @@ struct ReportAppeals: AsyncParsableCommand {
     @Option(help: "html (default), csv or json.") var format: Format?
     @Option(help: "Output file (html, json; default standard output) or folder (csv; default the current one).")
     var out: String?
-    @Option(name: .customLong("operator"), help: "Only this operator (STAFF.ID).") var operatorID: String?
+    @Option(name: .customLong("operator"), help: "Only this operator (the MIS's employee id).") var operatorID: String?
     @Option(help: "Only this channel: \(ReportRequest.channels.joined(separator: ", ")).") var channel: String?
     @Flag(help: "CSV for Russian-locale Excel (implies --format csv).") var excel = false
     @Option(help: "The report's SQL file (default: report-appeals.sql beside queries.sql).") var sql: String?
