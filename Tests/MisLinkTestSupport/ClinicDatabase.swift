@@ -109,8 +109,18 @@ public enum ClinicDatabase {
         try isql(["-ch", "UTF8", "-bail", "-i", file, path])
     }
 
+    /// Puts a test database out of the way: moved into `dropped/` of the test folder, not deleted, so its
+    /// inode is not given to a database made later in the run. Firebird knows an open database by its
+    /// file's identity (device and inode), and an embedded engine still closing a deleted file (Firebird 5
+    /// closes in the background) refuses a new file that reuses its inode as "already opened with engine
+    /// instance, incompatible with current". The folder goes with the test folder.
     public static func drop(_ path: String) {
-        try? FileManager.default.removeItem(atPath: path)
+        let dropped = "\(directory)/dropped"
+        try? FileManager.default.createDirectory(atPath: dropped, withIntermediateDirectories: true)
+        let target = "\(dropped)/\(UUID().uuidString.prefix(8))-\(URL(fileURLWithPath: path).lastPathComponent)"
+        if (try? FileManager.default.moveItem(atPath: path, toPath: target)) == nil {
+            try? FileManager.default.removeItem(atPath: path)
+        }
     }
 
     /// A temporary folder of migration files.
