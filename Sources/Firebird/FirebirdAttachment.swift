@@ -1,4 +1,9 @@
 import CFirebird
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Synchronization
 
 /// An open attachment to a Firebird database: the owner of one `isc_db_handle`.
@@ -26,7 +31,29 @@ public final class FirebirdAttachment {
     }
 
     /// Attaches to an existing database.
+    ///
+    /// An embedded attachment refused because the file is "already opened with engine instance,
+    /// incompatible with current" is tried again for up to 2 seconds: Firebird 5's embedded engine
+    /// closes a database in the background after its last detach, and an attachment made meanwhile
+    /// (the same process reattaching, or another one starting) is refused until it has.
     public static func open(_ configuration: FirebirdConfiguration) throws -> FirebirdAttachment {
+        var attempts = 0
+        while true {
+            do {
+                return try attachOnce(configuration)
+            } catch let error as FirebirdError
+                where error.gdsCodes.contains(incompatibleEngineInstance) && configuration.dsn.isEmbedded && attempts < 40
+            {
+                attempts += 1
+                usleep(50_000)
+            }
+        }
+    }
+
+    /// GDS code 335545107: "Database already opened with engine instance, incompatible with current".
+    static let incompatibleEngineInstance = 335_545_107
+
+    private static func attachOnce(_ configuration: FirebirdConfiguration) throws -> FirebirdAttachment {
         let attachment = FirebirdAttachment(configuration: configuration)
         let dpb = configuration.parameterBuffer()
         let dsn = configuration.dsn.description
