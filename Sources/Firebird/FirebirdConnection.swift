@@ -11,7 +11,7 @@ import Synchronization
 /// ```swift
 /// let connection = try await FirebirdConnection.connect(configuration)
 /// let names = try await connection.withTransaction { tx in
-///     try tx.attachment.query("SELECT FULL_NAME FROM STAFF", in: tx).map { try $0.decode(String.self, at: 0) }
+///     try tx.attachment.query("SELECT CODE FROM MISLINK_TEMPLATES", in: tx).map { try $0.decode(String.self, at: 0) }
 /// }
 /// try await connection.close()
 /// ```

@@ -102,7 +102,7 @@ extension FirebirdTimestamp {
         let total = Int64(date.iscDate) * dayFractions + Int64(time.fractions) + Int64(minutes) * 600_000
         let days = total >= 0 ? total / dayFractions : (total - dayFractions + 1) / dayFractions
         return FirebirdTimestamp(
-            date: FirebirdDate(iscDate: Int32(clamping: days)), time: FirebirdTime(iscTime: UInt32(total - days * dayFractions)))
+            date: FirebirdDate(iscDate: Int32(clamping: days)), time: FirebirdTime(iscTime: UInt32(truncatingIfNeeded: total - days * dayFractions)))
     }
 }
 

@@ -100,14 +100,14 @@ enum DPD {
                 }
             }
         }
-        return UInt16(hi * 100 + mid * 10 + lo)
+        return UInt16(truncatingIfNeeded: hi * 100 + mid * 10 + lo)
     }
 
     /// The canonical declet of each value 0…999: the lowest declet that decodes to it.
     static let encode: [UInt16] = {
         var table = [UInt16](repeating: 0xFFFF, count: 1000)
         for declet in 0..<1024 where table[Int(decode[declet])] == 0xFFFF {
-            table[Int(decode[declet])] = UInt16(declet)
+            table[Int(decode[declet])] = UInt16(truncatingIfNeeded: declet)
         }
         return table
     }()

@@ -5,7 +5,7 @@ import ServiceLifecycle
 /// ```swift
 /// let pool = FirebirdPool(configuration: config)
 /// // in a ServiceGroup, or: Task { try await pool.run() }
-/// let count = try await pool.withConnection { try await $0.query("SELECT COUNT(*) FROM PATIENTS") }
+/// let count = try await pool.withConnection { try await $0.query("SELECT COUNT(*) FROM MISLINK_CALLS") }
 /// ```
 /// A connection idle longer than `pingAfterIdle` is pinged before it is handed out; one that fails
 /// the ping, or whose work failed with ``FirebirdError/Code/connectionLost``, is closed and replaced.

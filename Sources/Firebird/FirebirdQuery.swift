@@ -3,8 +3,8 @@ import Foundation
 /// SQL with its parameter values, written by string interpolation that binds instead of concatenating.
 ///
 /// ```swift
-/// let query: FirebirdQuery = "SELECT ID FROM PATIENTS WHERE PHONE_NORM = \(phoneKey) AND IS_DELETED = \(0)"
-/// // query.sql == "SELECT ID FROM PATIENTS WHERE PHONE_NORM = ? AND IS_DELETED = ?"
+/// let query: FirebirdQuery = "SELECT PATIENT_ID FROM MISLINK_PATIENT_PHONES WHERE PHONE_KEY = \(phoneKey) AND ORDINAL = \(1)"
+/// // query.sql == "SELECT PATIENT_ID FROM MISLINK_PATIENT_PHONES WHERE PHONE_KEY = ? AND ORDINAL = ?"
 /// ```
 /// Text that must become part of the SQL itself is spelled out: `\(unescaped: "DESC")`, or
 /// `\(identifier: name)` for a double-quoted identifier.

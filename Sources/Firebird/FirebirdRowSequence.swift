@@ -1,7 +1,7 @@
 /// Rows of a query as an `AsyncSequence`, fetched in batches on the connection's executor.
 ///
 /// ```swift
-/// for try await row in connection.rows("SELECT ID, FULL_NAME FROM PATIENTS") { … }
+/// for try await row in connection.rows("SELECT ID, PHONE_KEY FROM MISLINK_CALLS") { … }
 /// ```
 public struct FirebirdRowSequence: AsyncSequence, Sendable {
     public typealias Element = Row

@@ -22,7 +22,7 @@ public struct FirebirdTimeZone: Hashable, Sendable, CustomStringConvertible {
     /// A fixed offset from UTC in minutes, −1439…+1439; nil outside.
     public init?(offsetMinutes: Int) {
         guard abs(offsetMinutes) <= Int(Self.offsetBound) else { return nil }
-        self.init(stored: UInt16(offsetMinutes + Int(Self.offsetBound)))
+        self.init(stored: UInt16(truncatingIfNeeded: offsetMinutes + Int(Self.offsetBound)))
     }
 
     /// A region by its name (`Europe/Moscow`, `GMT`, case-insensitive as in Firebird) or an offset
@@ -37,7 +37,7 @@ public struct FirebirdTimeZone: Hashable, Sendable, CustomStringConvertible {
             return
         }
         guard let index = Self.regionIndex[name.lowercased()] else { return nil }
-        self.init(stored: UInt16.max - UInt16(index))
+        self.init(stored: UInt16.max - UInt16(truncatingIfNeeded: index))
     }
 
     /// UTC (Firebird's `GMT` region, id 65535).

@@ -84,10 +84,10 @@ final class SQLDA {
                 let variable = self[index]
                 switch Int32(variable.pointee.sqltype & ~1) {
                 case FirebirdType.timeTZ.rawValue:
-                    variable.pointee.sqltype = Int16(FirebirdType.timeTZExtended.rawValue) | (variable.pointee.sqltype & 1)
+                    variable.pointee.sqltype = Int16(truncatingIfNeeded: FirebirdType.timeTZExtended.rawValue) | (variable.pointee.sqltype & 1)
                     variable.pointee.sqllen = 8
                 case FirebirdType.timestampTZ.rawValue:
-                    variable.pointee.sqltype = Int16(FirebirdType.timestampTZExtended.rawValue) | (variable.pointee.sqltype & 1)
+                    variable.pointee.sqltype = Int16(truncatingIfNeeded: FirebirdType.timestampTZExtended.rawValue) | (variable.pointee.sqltype & 1)
                     variable.pointee.sqllen = 12
                 default: break
                 }

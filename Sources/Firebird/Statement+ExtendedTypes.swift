@@ -80,12 +80,12 @@ extension Statement {
         case .timeTZ(let v):
             buffer.storeBytes(of: v.utc.fractions, as: UInt32.self)
             buffer.storeBytes(of: v.zone.id, toByteOffset: 4, as: UInt16.self)
-            buffer.storeBytes(of: Int16(0), toByteOffset: 6, as: Int16.self)
+            buffer.storeBytes(of: 0, toByteOffset: 6, as: Int16.self)
         case .timestampTZ(let v):
             buffer.storeBytes(of: v.utc.date.iscDate, as: Int32.self)
             buffer.storeBytes(of: v.utc.time.fractions, toByteOffset: 4, as: UInt32.self)
             buffer.storeBytes(of: v.zone.id, toByteOffset: 8, as: UInt16.self)
-            buffer.storeBytes(of: Int16(0), toByteOffset: 10, as: Int16.self)
+            buffer.storeBytes(of: 0, toByteOffset: 10, as: Int16.self)
         default: break
         }
     }

@@ -114,7 +114,7 @@ extension Calls {
                 ANSWERED_AT = CASE WHEN CAST(\(answeredAt) AS TIMESTAMP) IS NOT NULL
                     AND (ANSWERED_AT IS NULL OR ANSWERED_AT > \(answeredAt)) THEN \(answeredAt) ELSE ANSWERED_AT END,
                 ACD_GROUP = COALESCE(ACD_GROUP, \(acdGroup)),
-                TRANSFER_COUNT = TRANSFER_COUNT + CAST(\(Int32(transferred ? 1 : 0)) AS INTEGER),
+                TRANSFER_COUNT = TRANSFER_COUNT + CAST(\((transferred ? 1 : 0) as Int32) AS INTEGER),
                 UPDATED_AT = \(now)
             WHERE ID = \(id)
             """)

@@ -31,7 +31,7 @@ extension DatabaseBenchmark {
         for i in 1...rows {
             let big = Int128(i) * 1_000_000_000_000_000_000_000
             try insert.execute(
-                [.integer(Int32(i)), .int128(big), .decimal(FirebirdDecimal(significand: big + 1234, scale: -4)),
+                [.integer(Int32(clamping: i)), .int128(big), .decimal(FirebirdDecimal(significand: big + 1234, scale: -4)),
                  .decfloat(FirebirdDecFloat(coefficient: UInt128(i) * 101, exponent: -2)),
                  .decfloat(FirebirdDecFloat(isNegative: true, coefficient: UInt128(big), exponent: -10)),
                  .timestampTZ(FirebirdTimestampTZ(utc: base, zone: moscow))],
