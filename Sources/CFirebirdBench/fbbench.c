@@ -325,9 +325,9 @@ static int create_database(bench *b, const char *path) {
     b->created = 1;
 
     static const char *const ddl[] = {
-        "CREATE TABLE PATIENTS (ID INTEGER NOT NULL PRIMARY KEY, FULL_NAME VARCHAR(120), "
+        "CREATE TABLE BENCH_PATIENTS (ID INTEGER NOT NULL PRIMARY KEY, FULL_NAME VARCHAR(120), "
         "PHONE VARCHAR(40), PHONE_NORM VARCHAR(20))",
-        "CREATE INDEX IDX_PATIENTS_PHONE_NORM ON PATIENTS (PHONE_NORM)",
+        "CREATE INDEX IDX_PATIENTS_PHONE_NORM ON BENCH_PATIENTS (PHONE_NORM)",
     };
     /* Each DDL statement in its own transaction: the index needs the table committed. */
     for (size_t k = 0; k < sizeof ddl / sizeof ddl[0]; k++) {
@@ -342,7 +342,7 @@ static int create_database(bench *b, const char *path) {
 }
 
 static int phase_insert(bench *b, int rows, double *seconds) {
-    static const char sql[] = "INSERT INTO PATIENTS (ID, FULL_NAME, PHONE, PHONE_NORM) VALUES (?, ?, ?, ?)";
+    static const char sql[] = "INSERT INTO BENCH_PATIENTS (ID, FULL_NAME, PHONE, PHONE_NORM) VALUES (?, ?, ?, ?)";
     const char *step = "prepare INSERT";
     char name[FBBENCH_FULL_NAME_CAPACITY], phone[FBBENCH_PHONE_CAPACITY], norm[FBBENCH_PHONE_NORM_CAPACITY];
 
@@ -384,7 +384,7 @@ static int phase_insert(bench *b, int rows, double *seconds) {
 }
 
 static int phase_fetch(bench *b, long long *fetched, double *seconds) {
-    static const char sql[] = "SELECT ID, FULL_NAME, PHONE, PHONE_NORM FROM PATIENTS";
+    static const char sql[] = "SELECT ID, FULL_NAME, PHONE, PHONE_NORM FROM BENCH_PATIENTS";
     const char *step = "prepare SELECT";
     unsigned long long checksum = 0;
     long long count = 0;
@@ -441,7 +441,7 @@ static int phase_fetch(bench *b, long long *fetched, double *seconds) {
 }
 
 static int phase_lookup(bench *b, int rows, int lookups, long long *hits_out, double *seconds) {
-    static const char sql[] = "SELECT ID, FULL_NAME FROM PATIENTS WHERE PHONE_NORM = ?";
+    static const char sql[] = "SELECT ID, FULL_NAME FROM BENCH_PATIENTS WHERE PHONE_NORM = ?";
     const char *step = "prepare lookup";
     char key[FBBENCH_PHONE_NORM_CAPACITY];
     unsigned long long checksum = 0;

@@ -58,7 +58,7 @@ struct StartupChecks {
                 """
                 db.utc_offset_minutes is \(configured) but the database server's clock is UTC\(actual >= 0 ? "+" : "")\(actual) min: \
                 times MisLink writes would be off by \(actual - configured) min. Fix it with \
-                UPDATE MISLINK_SETTINGS SET VAL = '\(actual)' WHERE NAME = 'db.utc_offset_minutes'
+                \(Settings.utcOffsetFix(minutes: actual))
                 """)
         }
     }

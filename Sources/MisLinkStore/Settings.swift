@@ -19,6 +19,11 @@ public enum Settings {
         }
     }
 
+    /// The statement a DBA runs to set `db.utc_offset_minutes` by hand (the start-up warning gives it).
+    public static func utcOffsetFix(minutes: Int) -> String {
+        "UPDATE MISLINK_SETTINGS SET VAL = '\(minutes)' WHERE NAME = 'db.utc_offset_minutes'"
+    }
+
     /// Sets `db.utc_offset_minutes`.
     public static func setUTCOffset(minutes: Int, in tx: Transaction) throws {
         try tx.execute("UPDATE MISLINK_SETTINGS SET VAL = \(String(minutes)) WHERE NAME = 'db.utc_offset_minutes'")

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import MisLinkExternalAPIs
 import MisLinkHTTP
+import MisLinkProfiles
 import MisLinkServer
 import MisLinkSettings
 
@@ -25,9 +26,11 @@ struct CardBenchmark: AsyncParsableCommand {
         defer { bench.cleanUp() }
         let worker = bench.worker
         let setup = try await FirebirdConnection.connect(worker.databaseConfiguration)
-        let extensions = try await setup.query("SELECT TRIM(SIP_EXTENSION) FROM STAFF WHERE SIP_EXTENSION IS NOT NULL AND IS_ACTIVE = 1")
-            .map { try $0.decode(String.self, at: 0) }
-        let phones = try await setup.query("SELECT FIRST 2000 PHONE_MOBILE FROM PATIENTS WHERE PHONE_MOBILE IS NOT NULL")
+        // The demo's operators through the reference profile's staff_extensions, its callers from the phone keys.
+        let staffExtensions = try MISProfile(directory: try MISProfile.resolve(MISProfile.defaultName)).statement("staff_extensions")
+        let extensions = try await setup.query(try staffExtensions.query([:]))
+            .compactMap { try $0.decode(String?.self, column: "EXTENSION")?.trimmingCharacters(in: .whitespaces) }
+        let phones = try await setup.query("SELECT FIRST 2000 PHONE_KEY FROM MISLINK_PATIENT_PHONES")
             .map { try $0.decode(String.self, at: 0) }
         try await setup.close()
         guard !extensions.isEmpty, !phones.isEmpty else { throw ValidationError("the demo data has no extensions or phones") }

@@ -79,15 +79,15 @@ struct DatabaseBenchmark: ParsableCommand {
         defer { try? db.drop() }
         try db.inTransaction { tx in
             try db.executeImmediate(
-                "CREATE TABLE PATIENTS (ID INTEGER NOT NULL PRIMARY KEY, FULL_NAME VARCHAR(120), PHONE VARCHAR(40), PHONE_NORM VARCHAR(20))",
+                "CREATE TABLE BENCH_PATIENTS (ID INTEGER NOT NULL PRIMARY KEY, FULL_NAME VARCHAR(120), PHONE VARCHAR(40), PHONE_NORM VARCHAR(20))",
                 in: tx)
         }
-        try db.inTransaction { try db.executeImmediate("CREATE INDEX IDX_PATIENTS_PHONE_NORM ON PATIENTS (PHONE_NORM)", in: $0) }
+        try db.inTransaction { try db.executeImmediate("CREATE INDEX IDX_PATIENTS_PHONE_NORM ON BENCH_PATIENTS (PHONE_NORM)", in: $0) }
 
         // 1. Insert: transaction start … commit, as in fbbench.c.
         var clock = ContinuousClock.now
         let insertTx = try db.beginTransaction(TransactionOptions(isolation: .snapshot))
-        let insert = try db.prepare("INSERT INTO PATIENTS (ID, FULL_NAME, PHONE, PHONE_NORM) VALUES (?, ?, ?, ?)", in: insertTx)
+        let insert = try db.prepare("INSERT INTO BENCH_PATIENTS (ID, FULL_NAME, PHONE, PHONE_NORM) VALUES (?, ?, ?, ?)", in: insertTx)
         for i in 1...rows {
             try insert.execute([.integer(Int32(i)), .text(Self.fullName(i)), .text(Self.phone(i)), .text(Self.phoneNorm(i))], in: insertTx)
         }
@@ -97,7 +97,7 @@ struct DatabaseBenchmark: ParsableCommand {
         // 2. Fetch every row, decoding the columns into Swift values.
         clock = .now
         let fetchTx = try db.beginTransaction(.readOnly)
-        let select = try db.prepare("SELECT ID, FULL_NAME, PHONE, PHONE_NORM FROM PATIENTS", in: fetchTx)
+        let select = try db.prepare("SELECT ID, FULL_NAME, PHONE, PHONE_NORM FROM BENCH_PATIENTS", in: fetchTx)
         try select.execute(in: fetchTx)
         var fetched = 0
         var checksum = 0
@@ -115,7 +115,7 @@ struct DatabaseBenchmark: ParsableCommand {
 
         // 3. Lookups: only the loop is timed.
         let lookupTx = try db.beginTransaction(.readOnly)
-        let lookup = try db.prepare("SELECT ID, FULL_NAME FROM PATIENTS WHERE PHONE_NORM = ?", in: lookupTx)
+        let lookup = try db.prepare("SELECT ID, FULL_NAME FROM BENCH_PATIENTS WHERE PHONE_NORM = ?", in: lookupTx)
         var state: UInt64 = 42
         var hits = 0
         clock = .now

@@ -25,26 +25,8 @@ struct CommandLineTests {
     }
 
     static func mislink(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Run {
-        try #require(FileManager.default.fileExists(atPath: binary), "build mislink first (swift build --build-tests)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["ISC_USER"] = "SYSDBA"
-        environment["ISC_PASSWORD"] = nil
-        environment["MISLINK_MIS_PROFILE"] = nil
-        environment.merge(extra) { _, new in new }
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
-                   errors: String(decoding: err, as: UTF8.self))
+        let run = try MislinkCommand.run(arguments, environment: extra)
+        return Run(status: run.status, output: run.text, errors: run.errors)
     }
 
     @Test func theReferenceProfileChecksCleanAndExitsZero() throws {

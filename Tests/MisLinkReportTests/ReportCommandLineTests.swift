@@ -11,24 +11,8 @@ struct ReportCommandLineTests {
     static let binary = ClinicDatabase.repository.appendingPathComponent(".build/debug/mislink").path
 
     static func mislink(_ arguments: [String]) throws -> (status: Int32, output: Data, errors: String) {
-        try #require(FileManager.default.fileExists(atPath: binary), "build mislink first (swift build --build-tests)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["ISC_USER"] = "SYSDBA"
-        environment["ISC_PASSWORD"] = nil
-        environment["MISLINK_MIS_PROFILE"] = nil
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, out, String(decoding: err, as: UTF8.self))
+        let run = try MislinkCommand.run(arguments)
+        return (run.status, run.output, run.errors)
     }
 
     @Test func theReportReadsTheMISThroughTheProfileItIsGiven() async throws {
