@@ -48,9 +48,9 @@ struct ErrorBody: Codable, ResponseEncodable {
 }
 
 extension Response {
-    /// A JSON error answer.
+    /// A JSON error answer, in the request's language (``APILanguage``).
     static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        let data = (try? JSONCoding.encoder.encode(ErrorBody(error: message))) ?? Data("{}".utf8)
+        let data = (try? JSONCoding.encoder.encode(ErrorBody(error: APIMessages.localized(message)))) ?? Data("{}".utf8)
         return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }

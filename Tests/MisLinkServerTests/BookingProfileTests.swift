@@ -109,7 +109,7 @@ struct BookingProfileTests {
         #expect(cancelled.status == 200 && cancelled.text.contains(#""status":"cancelled""#), "\(cancelled.text)")
         expectDocumented("POST", "/api/v1/appeals/71/cancel", cancelled)
         let again = try await cancel(harness, appeal: 71)
-        #expect(again.status == 409 && again.text.contains("is cancelled, not open"), "\(again.text)")
+        #expect(again.status == 409 && again.text.contains("не открыто (cancelled)"), "\(again.text)")
         expectDocumented("POST", "/api/v1/appeals/71/cancel", again)
         let unknown = try await cancel(harness, appeal: 72)
         #expect(unknown.status == 404, "\(unknown.text)")

@@ -106,15 +106,16 @@ struct MessagingAPITests {
         #expect(try object(cancelled)["counts"] as? [String: Int] == ["pending": 0, "sending": 0, "sent": 0, "failed": 0, "cancelled": 4])
 
         let bad: [(String, String)] = [
-            (#"{"title":"x","kind":"announcement","template_code":"no_such","patient_ids":[1]}"#, "unknown template"),
-            (#"{"title":"x","kind":"announcement","body":"Hi","patient_ids":[1],"window_start":"9am"}"#, "window start"),
-            (#"{"title":"x","kind":"announcement","body":"Hi","patient_ids":[1],"window_start":"10:00","window_end":"10:00"}"#, "no length"),
-            (#"{"title":"x","kind":"announcement","body":"Hi","patient_ids":[]}"#, "patient_ids is empty"),
-            (#"{"title":"x","kind":"spam","body":"Hi","patient_ids":[1]}"#, "kind must be"),
-            (#"{"title":"x","kind":"announcement","patient_ids":[1]}"#, "template_code or body"),
-            (#"{"title":"x","kind":"announcement","body":"Hi","patient_ids":[1],"channel":"email"}"#, "channel must be"),
-            (#"{"kind":"announcement"}"#, "not the JSON"),
+            (#"{"title":"x","kind":"announcement","template_code":"no_such","patient_ids":[1]}"#, "неизвестный шаблон"),
+            (#"{"title":"x","kind":"announcement","body":"Hi","patient_ids":[1],"window_start":"9am"}"#, "окно (start)"),
+            (#"{"title":"x","kind":"announcement","body":"Hi","patient_ids":[1],"window_start":"10:00","window_end":"10:00"}"#, "нет длины"),
+            (#"{"title":"x","kind":"announcement","body":"Hi","patient_ids":[]}"#, "patient_ids пуст"),
+            (#"{"title":"x","kind":"spam","body":"Hi","patient_ids":[1]}"#, "kind: одно из значений"),
+            (#"{"title":"x","kind":"announcement","patient_ids":[1]}"#, "укажите template_code или body"),
+            (#"{"title":"x","kind":"announcement","body":"Hi","patient_ids":[1],"channel":"email"}"#, "channel: одно из значений"),
+            (#"{"kind":"announcement"}"#, "не тот JSON"),
         ]
+        // The API answers in Russian by default (APIMessages).
         for (json, message) in bad {
             let refused = try await send(harness, "POST", "/api/v1/mailings", json)
             #expect(refused.status == 400, "\(json)")

@@ -77,7 +77,7 @@ struct RESTInputTests {
         try await harness.execute(Self.clinic)
         let code = "77000000000001"
         let staff = try await send(harness, "POST", "/api/v1/commands", #"{"kind":"call","staff_id":\#(code),"target":"101"}"#)
-        #expect(staff.status == 400 && staff.text.contains("no employee \(code)"), "\(staff.status) \(staff.text)")
+        #expect(staff.status == 400 && staff.text.contains("нет сотрудника \(code)"), "\(staff.status) \(staff.text)")
         expectDocumented("POST", "/api/v1/commands", staff)
         let doctor = try await send(harness, "POST", "/api/v1/appeals/1/booking", #"{"doctor_id":\#(code),"start_at":"2030-03-14T10:30"}"#)
         #expect(doctor.status == 400 && doctor.text.contains("doctor_id"), "\(doctor.status) \(doctor.text)")
