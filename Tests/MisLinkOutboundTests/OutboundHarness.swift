@@ -16,6 +16,8 @@ import Testing
 /// on free ports, and dispatchers wired to them. Everything is real: Firebird over TCP, HTTP over libcurl.
 final class OutboundHarness: Sendable {
     static let credentials = MangoCredentials(apiKey: "vpbx-test-key", apiSalt: "vpbx-test-salt")
+    /// `FIREBIRD_TEST_HOST`: the server to attach through (default localhost), or `embedded` for the database file
+    /// itself (scripts/test-fb5 runs these suites on Firebird 5 embedded that way).
     static let host = ProcessInfo.processInfo.environment["FIREBIRD_TEST_HOST"] ?? "localhost"
 
     let path: String
@@ -54,7 +56,7 @@ final class OutboundHarness: Sendable {
         -> OutboundHarness
     {
         let path = try ClinicDatabase.createMigrated(label)
-        let firebird = FirebirdConfiguration(database: "\(host):\(path)")
+        let firebird = FirebirdConfiguration(database: host == "embedded" ? path : "\(host):\(path)")
         let db = try await FirebirdConnection.connect(firebird)
         let chat = FakeChat(configuration: chatConfiguration)
         let chatServer = try await RunningServer.start(router: chat.router())

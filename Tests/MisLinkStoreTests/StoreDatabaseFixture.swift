@@ -5,6 +5,8 @@ import MisLinkTestSupport
 /// A migrated clinic database on the local Firebird server (`FIREBIRD_TEST_HOST`, default localhost) and
 /// a connection to it, for the store's statements.
 struct StoreFixture {
+    /// `FIREBIRD_TEST_HOST`: the server to attach through (default localhost), or `embedded` for the database file
+    /// itself (scripts/test-fb5 runs these suites on Firebird 5 embedded that way).
     static let host = ProcessInfo.processInfo.environment["FIREBIRD_TEST_HOST"] ?? "localhost"
 
     let configuration: FirebirdConfiguration
@@ -13,7 +15,7 @@ struct StoreFixture {
     /// Creates the database, runs `body`, and closes the connection whether `body` throws or not.
     static func with<T: Sendable>(_ label: String, _ body: (StoreFixture) async throws -> T) async throws -> T {
         let path = try ClinicDatabase.createMigrated(label)
-        let configuration = FirebirdConfiguration(database: "\(host):\(path)")
+        let configuration = FirebirdConfiguration(database: host == "embedded" ? path : "\(host):\(path)")
         let fixture = StoreFixture(configuration: configuration, db: try await FirebirdConnection.connect(configuration))
         do {
             let result = try await body(fixture)
