@@ -16,6 +16,9 @@
 --                        (--from 2026-11-01 --to 2026-11-30 = 1 Nov 00:00 to 1 Dec 00:00 clinic time)
 --                        into UTC with clinic.utc_offset_minutes.
 --   :clinic_offset       clinic.utc_offset_minutes: UTC column + this = clinic wall-clock time.
+--   :clinic_zone         the clinic's IANA zone (clinic_time_zone), only for appeals_by_local_hour_in_zone,
+--                        which MisLink runs instead of appeals_by_local_hour on Firebird 4+; with a zone the
+--                        period's bounds are that zone's midnights.
 --   :operator            the MIS's employee id to keep only that operator's appeals, calls and chats;
 --                        NULL = all.
 --   :channel             keep only this channel (phone, whatsapp, telegram, vk, viber, webchat,
@@ -94,6 +97,21 @@ SELECT CAST(X.LOCAL_AT AS DATE), EXTRACT(WEEKDAY FROM X.LOCAL_AT), EXTRACT(HOUR 
          WHERE M.CREATED_AT >= :from_utc AND M.CREATED_AT < :to_utc
            AND (CAST(:operator AS BIGINT) IS NULL OR M.OPERATOR_ID = :operator)
            AND (CAST(:channel AS VARCHAR(16)) IS NULL OR M.CHANNEL = :channel)) X
+ GROUP BY 1, 2, 3;
+
+-- name: appeals_by_local_hour_in_zone
+-- The same in the clinic's IANA zone (:clinic_zone, e.g. Europe/Moscow), on Firebird 4 and later only:
+-- MisLink sets the session's zone to UTC around it, so `CREATED_AT AT TIME ZONE :clinic_zone` reads the
+-- UTC column as UTC and gives the zone's wall clock at that instant; its offset (TIMEZONE_HOUR and
+-- TIMEZONE_MINUTE, daylight saving included) turns the column into a local TIMESTAMP.
+SELECT CAST(X.LOCAL_AT AS DATE), EXTRACT(WEEKDAY FROM X.LOCAL_AT), EXTRACT(HOUR FROM X.LOCAL_AT), COUNT(*)
+  FROM (SELECT DATEADD(MINUTE, EXTRACT(TIMEZONE_HOUR FROM Z.AT_ZONE) * 60 + EXTRACT(TIMEZONE_MINUTE FROM Z.AT_ZONE),
+                       Z.CREATED_AT) AS LOCAL_AT
+          FROM (SELECT M.CREATED_AT, M.CREATED_AT AT TIME ZONE CAST(:clinic_zone AS VARCHAR(63)) AS AT_ZONE
+                  FROM MISLINK_APPEALS M
+                 WHERE M.CREATED_AT >= :from_utc AND M.CREATED_AT < :to_utc
+                   AND (CAST(:operator AS BIGINT) IS NULL OR M.OPERATOR_ID = :operator)
+                   AND (CAST(:channel AS VARCHAR(16)) IS NULL OR M.CHANNEL = :channel)) Z) X
  GROUP BY 1, 2, 3;
 
 -- name: appeals_booked

@@ -22,10 +22,19 @@ public struct AppealsReportBuilder: Sendable {
     /// `report_mis_appeals`.
     public let profile: MISProfile
 
+    /// The clinic's zone (`clinic_time_zone`, an IANA name such as `Europe/Moscow`), or nil for the fixed
+    /// `db.utc_offset_minutes`. With a zone the period's bounds are the zone's midnights (its offset on each
+    /// day, daylight saving included), and on Firebird 4 and later each appeal's local hour is the zone's
+    /// wall clock at that instant (`AT TIME ZONE`, query `appeals_by_local_hour_in_zone`); Firebird 3 has no
+    /// time-zone support, so there the hours use `db.utc_offset_minutes`, exact for zones without daylight
+    /// saving (every Russian zone since 2014).
+    public var clinicZone: TimeZone?
+
     /// A builder over an already-parsed queries file and a MIS profile.
-    public init(queries: NamedQueries, profile: MISProfile) {
+    public init(queries: NamedQueries, profile: MISProfile, clinicZone: TimeZone? = nil) {
         self.queries = queries
         self.profile = profile
+        self.clinicZone = clinicZone
     }
 
     /// Reads `report-appeals.sql` from `url`, or from where MisLink keeps its SQL (MISLINK_SQL,
@@ -93,6 +102,8 @@ public struct AppealsReportBuilder: Sendable {
     struct Context: Sendable {
         var values: [String: FirebirdValue]
         var parameters: ReportParameters
+        /// The server converts times to the clinic's zone itself (Firebird 4+ and a zone given).
+        var zonedOnServer = false
 
         func label(_ id: Int?) -> String { OperatorNames().label(id) }
     }
@@ -102,20 +113,36 @@ public struct AppealsReportBuilder: Sendable {
         guard days <= Self.maxDays else { throw ReportError.periodTooLong(days: days, limit: Self.maxDays) }
         let rows = self.rows(in: transaction)
         let clinicOffset = try rows("report_settings", [:])[0].decode(Int?.self, at: 0) ?? 0
-        let fromUTC = request.from.start(offsetMinutes: clinicOffset)
-        let toUTC = request.to.next.start(offsetMinutes: clinicOffset)
+        let fromUTC = clinicZone.map { request.from.start(in: $0) } ?? request.from.start(offsetMinutes: clinicOffset)
+        let toUTC = clinicZone.map { request.to.next.start(in: $0) } ?? request.to.next.start(offsetMinutes: clinicOffset)
         let utc = TimeZone(identifier: "UTC")!
-        let values: [String: FirebirdValue] = [
+        var values: [String: FirebirdValue] = [
             "from_utc": .timestamp(FirebirdTimestamp(fromUTC, in: utc)),
             "to_utc": .timestamp(FirebirdTimestamp(toUTC, in: utc)),
             "clinic_offset": .integer(Int32(clinicOffset)),
             "operator": request.operatorId.map { .bigint(Int64($0)) } ?? .null,
             "channel": request.channel.map { .text($0) } ?? .null,
         ]
+        var zonedOnServer = false
+        if let clinicZone, try transaction.attachment.serverInfo().major >= 4 {
+            values["clinic_zone"] = .text(clinicZone.identifier)
+            zonedOnServer = true
+        }
+        let zoneText = clinicZone.map { "\($0.identifier) (\(Self.zoneText($0.secondsFromGMT(for: fromUTC) / 60)))" }
         return Context(values: values, parameters: ReportParameters(
             from: request.from.text, to: request.to.text, fromUtc: fromUTC, toUtc: toUTC,
-            clinicUtcOffsetMinutes: clinicOffset, timeZone: Self.zoneText(clinicOffset), operatorId: request.operatorId,
-            operatorName: nil, channel: request.channel))
+            clinicUtcOffsetMinutes: clinicOffset, timeZone: zoneText ?? Self.zoneText(clinicOffset), operatorId: request.operatorId,
+            operatorName: nil, channel: request.channel), zonedOnServer: zonedOnServer)
+    }
+
+    /// Per clinic-local date and hour: in the clinic's zone by the server (Firebird 4+: the session's zone is
+    /// UTC for the query, so the UTC columns convert exactly, then back to the attachment's own), else by
+    /// the fixed offset.
+    private func appealsByLocalHour(_ values: [String: FirebirdValue], zoned: Bool, in transaction: Transaction) throws -> [Row] {
+        guard zoned else { return try rows(in: transaction)("appeals_by_local_hour", values) }
+        _ = try transaction.attachment.execute("SET TIME ZONE 'UTC'", in: transaction)
+        defer { _ = try? transaction.attachment.execute("SET TIME ZONE LOCAL", in: transaction) }
+        return try rows(in: transaction)("appeals_by_local_hour_in_zone", values)
     }
 
     /// Runs a named query with its values in `transaction`.
@@ -172,7 +199,7 @@ public struct AppealsReportBuilder: Sendable {
         section.byOperator = operators.map { AppealSection.ByOperator(operatorId: $0.key, operatorName: label($0.key), outcomes: $0.value) }
             .sorted { ($1.outcomes.total, $0.operatorId ?? Int.max) < ($0.outcomes.total, $1.operatorId ?? Int.max) }
 
-        for row in try rows("appeals_by_local_hour", values) {
+        for row in try appealsByLocalHour(values, zoned: context.zonedOnServer, in: transaction) {
             let date = try row.decode(FirebirdDate.self, at: 0)
             let weekday = try row.decode(Int.self, at: 1)
             let hour = try row.decode(Int.self, at: 2)

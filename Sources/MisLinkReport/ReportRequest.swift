@@ -70,6 +70,13 @@ public struct LocalDay: Sendable, Hashable, Comparable {
         return midnight.addingTimeInterval(TimeInterval(-offsetMinutes * 60))
     }
 
+    /// The instant this day starts in `zone` (its offset on that day, daylight saving included).
+    public func start(in zone: TimeZone) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        return calendar.date(from: DateComponents(year: year, month: month, day: day))!
+    }
+
     /// The next day.
     public var next: LocalDay {
         let date = Self.calendar.date(byAdding: .day, value: 1, to: start(offsetMinutes: 0))!

@@ -36,6 +36,9 @@ struct ReportAppeals: AsyncParsableCommand {
     @Option(help: "Only this channel: \(ReportRequest.channels.joined(separator: ", ")).") var channel: String?
     @Flag(help: "CSV for Russian-locale Excel (implies --format csv).") var excel = false
     @Option(help: "The report's SQL file (default: report-appeals.sql beside queries.sql).") var sql: String?
+    @Option(name: .customLong("time-zone"),
+            help: "The clinic's IANA zone, e.g. Europe/Moscow (default: MISLINK_CLINIC_TIME_ZONE; without one, db.utc_offset_minutes).")
+    var timeZone: String?
     @Option(help: "The MIS profile: a shipped name or a folder (default: MISLINK_MIS_PROFILE, else reference).")
     var profile: String?
 
@@ -61,7 +64,11 @@ struct ReportAppeals: AsyncParsableCommand {
         do { misProfile = try MISProfile(directory: try MISProfile.resolve(name)) } catch {
             throw ValidationError("--profile \(name): \(error)")
         }
-        let builder = try AppealsReportBuilder.load(from: sql.map { URL(fileURLWithPath: $0) }, profile: misProfile)
+        var builder = try AppealsReportBuilder.load(from: sql.map { URL(fileURLWithPath: $0) }, profile: misProfile)
+        if let zone = timeZone ?? ProcessInfo.processInfo.environment["MISLINK_CLINIC_TIME_ZONE"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            guard let clinicZone = TimeZone(identifier: zone) else { throw ValidationError("--time-zone \(zone) is not a known time zone") }
+            builder.clinicZone = clinicZone
+        }
         let database = try await FirebirdConnection.connect(FirebirdConfiguration(database: connection.resolvedDatabase!, user: connection.user))
         let report: AppealsReport
         do {
