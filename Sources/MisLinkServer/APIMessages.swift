@@ -75,6 +75,9 @@ enum APIMessages {
         // Authorization and the body.
         (#"Authorization: Bearer <token> is required"#, "нужен заголовок Authorization: Bearer <токен> или вход в консоль"),
         (#"the token is not accepted"#, "токен не принят"),
+        (#"sign in first"#, "сначала войдите в консоль"),
+        (#"this needs a supervisor"#, "это доступно только старшему смены (супервизору)"),
+        (#"an operator acts only on their own behalf"#, "оператор действует только от своего имени"),
         (#"the body is larger than (\d+) bytes"#, "тело запроса больше $1 байт"),
         (#"the body is not the JSON this endpoint takes"#, "тело запроса — не тот JSON, который принимает этот адрес"),
         (#"the body is not the JSON this endpoint takes: (.+)"#, "тело запроса — не тот JSON, который принимает этот адрес: $1"),

@@ -93,7 +93,7 @@ public struct Worker: Sendable {
                                     appliers: [CallLogApplier(), ChatThreadApplier(capacity: settings.chat.capacity)],
                                     directory: directory, logger: logger)
         let router = Router(context: WorkerRequestContext.self)
-        router.add(middleware: APILanguageMiddleware(fallback: .russian))
+        router.add(middleware: APILanguageMiddleware(fallback: APILanguage(rawValue: settings.console.language) ?? .russian))
         router.add(middleware: JSONErrorMiddleware())
         WebhookRoutes(settings: settings, intake: intake, logger: logger).add(to: router)
         HealthRoutes(pool: pool, intake: intake, registry: registry).add(to: router)

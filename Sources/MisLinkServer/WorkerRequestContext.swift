@@ -9,6 +9,9 @@ public struct WorkerRequestContext: RequestContext, RemoteAddressRequestContext 
     public var coreContext: CoreRequestContextStorage
     /// The peer's address.
     public let remoteAddress: SocketAddress?
+    /// Who the request comes from: set by ``OperatorAuthMiddleware`` on every `/api/v1/` route behind it
+    /// (a session's operator or supervisor, or a bearer token's machine client); nil elsewhere.
+    public var principal: Principal?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

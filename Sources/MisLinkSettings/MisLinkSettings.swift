@@ -41,6 +41,8 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
     public var http: HTTP
     /// The MIS the worker talks to (its profile).
     public var mis: Mis
+    /// The operator console: sessions, lock-out, embedding.
+    public var console: Console
     /// This worker's name in claims and logs. Defaults to `<host>:<pid>`.
     public var workerName: String
     /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`. Defaults to `info`.
@@ -373,8 +375,8 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
     public init(database: Database = Database(), listen: String = "127.0.0.1:8080", clinicTimeZone: String = "Europe/Moscow",
                 mango: Mango = Mango(), chat: Chat = Chat(), api: API = API(), intake: Intake = Intake(),
                 outbound: Outbound = Outbound(), telephony: Telephony = Telephony(),
-                recordings: Recordings = Recordings(), http: HTTP = HTTP(), mis: Mis = Mis(), workerName: String? = nil,
-                logLevel: String = "info") {
+                recordings: Recordings = Recordings(), http: HTTP = HTTP(), mis: Mis = Mis(), console: Console = Console(),
+                workerName: String? = nil, logLevel: String = "info") {
         self.database = database
         self.listen = listen
         self.clinicTimeZone = clinicTimeZone
@@ -387,6 +389,7 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
         self.recordings = recordings
         self.http = http
         self.mis = mis
+        self.console = console
         self.workerName = workerName ?? Self.defaultWorkerName
         self.logLevel = logLevel
     }

@@ -36,7 +36,7 @@ extension MisLinkSettings {
     /// The paths of settings that are secrets: never logged, never printed.
     public static let secretPaths: Set<String> = [
         "database.password", "mango.api_salt", "chat.chatwoot.api_token", "chat.chatwoot.webhook_secret",
-        "chat.edna.password", "chat.edna.webhook_secret", "api.tokens",
+        "chat.edna.password", "chat.edna.webhook_secret", "api.tokens", "console.embed_secret",
     ]
 
     /// Reads the settings: the defaults, then the config file (`file`, else `MISLINK_CONFIG`, else none),
@@ -84,7 +84,7 @@ extension MisLinkSettings {
     /// Every secret value, for scrubbing text that might contain one.
     public var secretValues: [String] {
         ([database.password ?? "", mango.apiSalt, chat.chatwoot.apiToken, chat.chatwoot.webhookSecret, chat.edna.password,
-          chat.edna.webhookSecret] + api.tokens).filter { $0.count >= 4 }
+          chat.edna.webhookSecret, console.embedSecret] + api.tokens).filter { $0.count >= 4 }
     }
 
     // MARK: - Internals
@@ -108,6 +108,9 @@ extension MisLinkSettings {
         var database = tree["database"] as! [String: Any]
         for key in ["password", "role"] where database[key] == nil { database[key] = NSNull() }
         tree["database"] = database
+        var console = tree["console"] as! [String: Any]
+        if console["sign_in_dsn"] == nil { console["sign_in_dsn"] = NSNull() }
+        tree["console"] = console
         return tree
     }
 
@@ -143,6 +146,13 @@ extension MisLinkSettings {
                 let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
                 // A blank API token is refused (``API``), not dropped: `MISLINK_API_TOKEN=a,,b` stops the start.
                 tree[key] = full == "api.tokens" ? parts : parts.filter { !$0.isEmpty }
+            case let flag as NSNumber where String(cString: flag.objCType) == "c":
+                // JSON's true/false (an NSNumber of type char here): `true`/`false`, `1`/`0`, `yes`/`no`.
+                switch text.lowercased() {
+                case "true", "1", "yes": tree[key] = true
+                case "false", "0", "no": tree[key] = false
+                default: throw SettingsError("\(name)=\(text): \(full) must be true or false")
+                }
             case is NSNumber:
                 guard let number = Double(text) else { throw SettingsError("\(name)=\(text): \(full) must be a number") }
                 tree[key] = number == number.rounded() && abs(number) < 1e15 ? NSNumber(value: Int(number)) : NSNumber(value: number)
