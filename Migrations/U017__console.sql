@@ -1,0 +1,13 @@
+/*
+ * U017 -- undo V017__console.sql: drops MISLINK_RECORDING_ACCESS.LISTENER_STAFF_ID,
+ * the tables MISLINK_AUDIT, MISLINK_SIGN_IN_FAILURES and MISLINK_SESSIONS
+ * (with their triggers, indexes and the roles' privileges on them) and the
+ * sequence MISLINK_AUDIT_SEQ. Everyone signed in is signed out; the audit
+ * trail is lost.
+ */
+
+ALTER TABLE MISLINK_RECORDING_ACCESS DROP LISTENER_STAFF_ID;
+DROP TABLE MISLINK_AUDIT;
+DROP TABLE MISLINK_SIGN_IN_FAILURES;
+DROP TABLE MISLINK_SESSIONS;
+DROP SEQUENCE MISLINK_AUDIT_SEQ;
