@@ -124,12 +124,15 @@ public enum Calls {
     /// - Parameters:
     ///   - action: `download` or `play`.
     ///   - clientAddress: The client's address, cut to the column's 45 characters.
+    ///   - listener: The employee signed in to the console who asked (`LISTENER_STAFF_ID`, V017); nil for a
+    ///     bearer-token client.
     public static func auditAccess(recording: Int64, call: Int64, clientAddress: String?, action: String, at: Date,
-                                   in tx: Transaction) throws {
+                                   listener: Int64? = nil, in tx: Transaction) throws {
         try tx.attachment.execute(
             """
-            INSERT INTO MISLINK_RECORDING_ACCESS (RECORDING_ID, CALL_ID, CLIENT_NAME, CLIENT_ADDR, ACTION, ACCESSED_AT)
-            VALUES (\(recording), \(call), 'api', \(clientAddress.map { String($0.prefix(45)) }), \(action),
+            INSERT INTO MISLINK_RECORDING_ACCESS (RECORDING_ID, CALL_ID, STAFF_ID, LISTENER_STAFF_ID, CLIENT_NAME, CLIENT_ADDR,
+                                                  ACTION, ACCESSED_AT)
+            VALUES (\(recording), \(call), \(listener), \(listener), 'api', \(clientAddress.map { String($0.prefix(45)) }), \(action),
                     \(FirebirdTimestamp(at, in: DatabaseClock.utc)))
             """, in: tx)
     }
