@@ -1,5 +1,8 @@
 """The harness itself: the processes answer, an operator signs in through the API, a signed webhook is stored."""
 
+import json
+import time
+
 import mislink_stack as ms
 
 
@@ -26,3 +29,25 @@ def test_a_signed_ringing_webhook_is_stored(stack, api, calls):
     call.ring("101")
     item = api.call_for_entry(call.entry_id, call.client)
     assert item["direction"] == "in"
+
+
+def test_a_chatwoot_conversation_is_assigned_to_the_operators_agent(stack, api):
+    operator = stack.operators["operator1"]
+    conversation = stack.chatwoot.conversation("79150001122", "Клиентова Мария", operator.chat_agent, "Здравствуйте")
+    deadline = time.time() + 10
+    while (thread := api.thread_for_conversation(conversation))["operator_id"] != operator.staff_id:
+        assert time.time() < deadline, f"the thread is not operator1's: {thread}"
+        time.sleep(0.1)
+
+
+def test_a_command_reaches_the_fake_pbx_signed(stack, api):
+    before = len(stack.pbx_commands())
+    answer = api.call("POST", "/api/v1/commands",
+                      {"kind": "call", "staff_id": stack.operators["operator1"].staff_id, "target": "79035550011"})
+    assert answer.status == 201, answer.text
+    deadline = time.time() + 10
+    while not (received := [c for c in stack.pbx_commands()[before:] if c["path"].endswith("commands/callback")]):
+        assert time.time() < deadline, "no commands/callback at the fake PBX"
+        time.sleep(0.1)
+    assert received[0]["result"] == 1000, received[0]
+    assert json.loads(received[0]["json"])["from"]["extension"] == "101"
