@@ -80,6 +80,9 @@ public enum EmbeddedDefault {
         logger.notice("generating \(patients) demo patients")
         let summary = try await DemoDataGenerator(options: DemoDataOptions(patients: patients)).run(on: connection)
         logger.notice("demo data: \(summary.patients) patients, \(summary.visits) visits")
+        // The callers the emulator's scenarios ring from, and the operators who sign in to the console.
+        try await connection.withAttachment { try DemoShowcase.apply(on: $0) }
+        logger.notice("demo callers: the family at \(DemoShowcase.familyNumber), one patient at \(DemoShowcase.singleNumber); console logins operator1, operator2, admin (password \(DemoShowcase.password))")
         try await connection.close()
     }
 
