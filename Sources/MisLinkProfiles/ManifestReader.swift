@@ -88,6 +88,7 @@ extension ProfileManifest {
                 switch last {
                 case "booking": Booking.allCases.map(\.rawValue).joined(separator: " or ")
                 case "booking_changes": BookingChanges.allCases.map(\.rawValue).joined(separator: " or ")
+                case "method": SignIn.Method.allCases.map(\.rawValue).joined(separator: " or ")
                 default: nil
                 }
             let message = choices.map { "\"\(Self.dotted(path))\" must be \($0)" }

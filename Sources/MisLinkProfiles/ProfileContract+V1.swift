@@ -1,6 +1,6 @@
 extension ProfileContract {
     /// Contract 1 (SQL/profiles/CONTRACT.md).
-    public static let v1 = ProfileContract(statements: callers + staff + appeals + booking)
+    public static let v1 = ProfileContract(statements: callers + staff + appeals + booking + signIn)
 
     private static let callers: [Statement] = [
         Statement(
@@ -98,5 +98,15 @@ extension ProfileContract {
             "service_get", .booking, parameters: [Parameter("service_id")],
             columns: [Column("SERVICE_ID", .integer), Column("NAME", .text), Column("MINUTES", .integer, nullable: true)],
             duty: "one service"),
+    ]
+
+    /// The operator console's sign-in (CONTRACT.md, "Console sign-in").
+    private static let signIn: [Statement] = [
+        Statement(
+            "operator_sign_in", .staff, parameters: [Parameter("login")],
+            columns: [Column("STAFF_ID", .integer), Column("FULL_NAME", .text), Column("MIS_ROLE", .text),
+                      Column("IS_ACTIVE", .integer), Column("PASSWORD_HASH", .text, nullable: true)],
+            optional: true,
+            duty: "the employee whose MIS login is :login, compared as the MIS compares logins; no row for an unknown login"),
     ]
 }

@@ -23,6 +23,9 @@ public struct ProfileManifest: Sendable, Hashable, Codable {
     public var booking: Booking
     /// How a booking change made in the MIS is noticed. Defaults to ``BookingChanges/none``.
     public var bookingChanges: BookingChanges
+    /// How the operator console checks passwords. Defaults to ``SignIn/init(method:supervisorRoles:)``'s
+    /// defaults (the MIS's stored hash, no supervisors).
+    public var signIn: SignIn
 
     /// The patient table, its key, the name columns and every place a phone is kept.
     public struct Patients: Sendable, Hashable, Codable {
@@ -149,7 +152,7 @@ public struct ProfileManifest: Sendable, Hashable, Codable {
     /// A manifest; every parameter has the default documented on its property.
     public init(contract: Int = ProfileContract.version, name: String? = nil, title: String? = nil, charset: String = "WIN1251",
                 patients: Patients, staff: Staff, appeals: Bool = false, booking: Booking = .insert,
-                bookingChanges: BookingChanges = .none) {
+                bookingChanges: BookingChanges = .none, signIn: SignIn = SignIn()) {
         self.contract = contract
         self.name = name
         self.title = title
@@ -159,10 +162,12 @@ public struct ProfileManifest: Sendable, Hashable, Codable {
         self.appeals = appeals
         self.booking = booking
         self.bookingChanges = bookingChanges
+        self.signIn = signIn
     }
 
     enum CodingKeys: String, CodingKey {
         case contract, name, title, charset, patients, staff, appeals, booking, bookingChanges = "booking_changes"
+        case signIn = "sign_in"
     }
 
     /// Decodes with the documented defaults (``read(_:file:)`` also names unknown keys and their lines).
@@ -177,7 +182,8 @@ public struct ProfileManifest: Sendable, Hashable, Codable {
             staff: try c.decode(Staff.self, forKey: .staff),
             appeals: try c.decodeIfPresent(Bool.self, forKey: .appeals) ?? false,
             booking: try c.decodeIfPresent(Booking.self, forKey: .booking) ?? .insert,
-            bookingChanges: try c.decodeIfPresent(BookingChanges.self, forKey: .bookingChanges) ?? BookingChanges.none)
+            bookingChanges: try c.decodeIfPresent(BookingChanges.self, forKey: .bookingChanges) ?? BookingChanges.none,
+            signIn: try c.decodeIfPresent(SignIn.self, forKey: .signIn) ?? SignIn())
     }
 
     /// The keys each object may hold, by path (`patients.phones[]` for the elements of a list).
@@ -186,6 +192,7 @@ public struct ProfileManifest: Sendable, Hashable, Codable {
         "patients": ["table", "key", "name", "phones"],
         "patients.phones[]": ["table", "key", "columns"],
         "staff": ["table", "key", "extension", "sip", "chat_login"],
+        "sign_in": ["method", "supervisor_roles"],
     ]
 }
 

@@ -152,11 +152,14 @@ CREATE TABLE SOTRUDNIKI (
 /* An employee's login in another system: one row per (system, login).
    SISTEMA: 'ATS' PBX extension, 'SIP' SIP address, 'CHAT' chat-platform
    login, 'MIS' MedBaza's own login. An employee may have several logins
-   of one system, or none. */
+   of one system, or none. PAROL_HASH: the password of a 'MIS' login as
+   MedBaza keeps it, 'sha256:<salt hex>:<hex of SHA-256(salt + password)>'
+   (NULL: no password, the login cannot be used). */
 CREATE TABLE LOGINY_SOTR (
     KOD_SOTR        BIGINT NOT NULL,
     SISTEMA         VARCHAR(8) NOT NULL,
     LOGIN           VARCHAR(100) NOT NULL,
+    PAROL_HASH      VARCHAR(200),
     CONSTRAINT PK_LOGINY_SOTR PRIMARY KEY (SISTEMA, LOGIN),
     CONSTRAINT FK_LOGINY_SOTR_SOTR FOREIGN KEY (KOD_SOTR)
         REFERENCES SOTRUDNIKI (KOD) ON DELETE CASCADE,

@@ -222,3 +222,17 @@ SELECT V.KOD AS VISIT_ID,
 SELECT U.KOD AS SERVICE_ID, U.NAIMENOVANIE AS NAME, U.DLIT_MIN AS MINUTES
   FROM USLUGI U
  WHERE U.KOD = :service_id;
+
+-- ===================================================================== Console sign-in (optional)
+
+-- name: operator_sign_in
+-- The employee whose МедБаза login ('MIS' row of LOGINY_SOTR) is :login, compared case-insensitively
+-- (logins are stored upper case: SMIRNOVA), with that login's password hash (LOGINY_SOTR.PAROL_HASH;
+-- profile.json "sign_in": method password_hash) and position (DOLZHNOST; "supervisor_roles" lists
+-- those that make a supervisor). IS_ACTIVE: works here (RABOTAET 'Д').
+SELECT FIRST 1 S.KOD AS STAFF_ID, S.FIO AS FULL_NAME, TRIM(S.DOLZHNOST) AS MIS_ROLE,
+       IIF(S.RABOTAET = 'Д', 1, 0) AS IS_ACTIVE, L.PAROL_HASH AS PASSWORD_HASH
+  FROM LOGINY_SOTR L
+  JOIN SOTRUDNIKI S ON S.KOD = L.KOD_SOTR
+ WHERE L.SISTEMA = 'MIS' AND UPPER(L.LOGIN) = UPPER(CAST(:login AS VARCHAR(100)))
+ ORDER BY IIF(L.LOGIN = CAST(:login AS VARCHAR(100)), 0, 1), S.KOD;

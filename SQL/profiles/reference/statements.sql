@@ -203,3 +203,16 @@ SELECT A.ID AS APPEAL_ID, TRIM(A.CHANNEL) AS CHANNEL, A.OPERATOR_ID AS OPERATOR_
     ON A.CREATED_AT >= DATEADD(MINUTE, -O.SHIFT, CAST(:from AS TIMESTAMP))
    AND A.CREATED_AT < DATEADD(MINUTE, -O.SHIFT, CAST(:to AS TIMESTAMP))
  WHERE NOT EXISTS (SELECT 1 FROM MISLINK_APPEALS M WHERE M.APPEAL_ID = A.ID);
+
+-- ===================================================================== Console sign-in (optional)
+
+-- name: operator_sign_in
+-- The employee who signs in to the operator console with MIS_LOGIN :login, compared case-insensitively
+-- (the exact spelling first, should two logins differ only in case), with the MIS's own password hash
+-- (STAFF.PASSWORD_HASH; profile.json "sign_in": method password_hash) and role (ROLE 'admin' makes a
+-- supervisor: "supervisor_roles").
+SELECT FIRST 1 S.ID AS STAFF_ID, S.FULL_NAME AS FULL_NAME, TRIM(S.ROLE) AS MIS_ROLE, S.IS_ACTIVE AS IS_ACTIVE,
+       S.PASSWORD_HASH AS PASSWORD_HASH
+  FROM STAFF S
+ WHERE UPPER(S.MIS_LOGIN) = UPPER(CAST(:login AS VARCHAR(63)))
+ ORDER BY IIF(S.MIS_LOGIN = CAST(:login AS VARCHAR(63)), 0, 1), S.ID;
