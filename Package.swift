@@ -146,7 +146,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            exclude: ["openapi.json"]
+            exclude: ["openapi.json"],
+            // The operator console's pages, compiled in (PackageResources.<file_name>): see ConsoleAssets.
+            resources: [.embedInCode("Console")]
         ),
         // The emulator of the PBX and the chat platforms: fake APIs, scenarios, load.
         .target(

@@ -138,6 +138,8 @@ enum APIMessages {
         (#"the outbox gave no id"#, "очередь отправки не выдала id"),
         (#"the report's SQL cannot be read: (.+)"#, "SQL отчёта не читается: $1"),
         (#"pass the worker's MIS profile: init\(pool:profile:\)"#, "передайте профиль МИС обработчика: init(pool:profile:)"),
+        // The operator console (ConsoleRoutes, OperatorRoutes).
+        (#"the console has no such file"#, "в консоли нет такого файла"),
         // Mailings (MailingQueue, SendWindow).
         (#"title must be 1 to 200 characters"#, "title: от 1 до 200 символов"),
         (#"rate_per_minute must be 0 \(no limit of its own\) to 100000"#, "rate_per_minute: от 0 (без своего ограничения) до 100000"),

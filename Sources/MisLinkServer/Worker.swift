@@ -98,6 +98,7 @@ public struct Worker: Sendable {
         WebhookRoutes(settings: settings, intake: intake, logger: logger).add(to: router)
         HealthRoutes(pool: pool, intake: intake, registry: registry).add(to: router)
         APIRoutes(settings: settings, pool: pool, intake: intake, profile: profile).add(to: router)
+        ConsoleRoutes().add(to: router)
         let (host, port) = try settings.listenAddress
         // The public listener's limits (slowloris, connection floods): http.* settings.
         let limits = ListenerLimits(settings: settings.http, logger: logger)
