@@ -139,6 +139,7 @@ let package = Package(
                 "MisLinkSettings",
                 "MisLinkHTTP",
                 "MisLinkExternalAPIs",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -7,9 +7,11 @@ import MisLinkProfiles
 import MisLinkSettings
 import MisLinkStore
 
-/// The REST API for web MIS screens, under `/api/v1/`, described by `openapi.json` (served at
-/// `/api/v1/openapi.json`). Every other route needs `Authorization: Bearer <token>` with one of
-/// `api.tokens`.
+/// The REST API for web MIS screens and the operator console, under `/api/v1/`, described by
+/// `openapi.json` (served at `/api/v1/openapi.json`). Every other route but the sign-in (`POST session`,
+/// `POST session/embed`) needs `Authorization: Bearer <token>` with one of `api.tokens` (a machine client)
+/// or a console session (``OperatorAuthMiddleware``); operators get less than supervisors and machine
+/// clients (``Principal``).
 ///
 /// The telephony and chat issues add their endpoints here; this frame has the worker's status, the
 /// inbox (what came in and how it went), and the emulator's load-run check.
@@ -27,23 +29,30 @@ struct APIRoutes {
             Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
                      body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.data)))
         }
-        let secured = api.group().add(middleware: BearerTokenMiddleware(tokens: settings.api.tokens))
-        secured.get("status") { _, _ in
+        let sessions = SessionRoutes(
+            signIn: OperatorSignIn(pool: pool, profile: profile, console: settings.console, databaseDSN: settings.database.dsn),
+            pool: pool, console: settings.console)
+        sessions.addOpen(to: api)
+        let secured = api.group().add(middleware: OperatorAuthMiddleware(
+            tokens: settings.api.tokens, sessions: ConsoleSessions(pool: pool, idleMinutes: settings.console.idleMinutes)))
+        sessions.addSigned(to: secured)
+        let supervised = secured.group().add(middleware: SupervisorOnlyMiddleware())
+        supervised.get("status") { _, _ in
             // The engine as the database answers now; absent while it does not answer.
             let server = try? await pool.withConnection { try await $0.serverInfo() }
             return WorkerStatus(worker: settings.workerName, startedAt: startedAt, intake: intake.status,
                                 database: server.map(DatabaseEngine.init))
         }
-        secured.get("inbox") { request, _ in try await inbox(request) }
-        InboxRoutes(intake: intake, pool: pool).add(to: secured)
+        supervised.get("inbox") { request, _ in try await inbox(request) }
+        InboxRoutes(intake: intake, pool: pool).add(to: supervised)
         CallRoutes(pool: pool, timeZone: (try? settings.timeZone) ?? .utc, phoneKeys: PhoneKeys(pool: pool),
                    recordingsDirectory: settings.recordings.directory).add(to: secured)
         CommandRoutes(pool: pool, profile: profile).add(to: secured)
         ThreadRoutes(pool: pool, capacity: settings.chat.capacity, profile: profile).add(to: secured)
         TemplateRoutes(pool: pool).add(to: secured)
-        MailingRoutes(pool: pool, profile: profile, timeZone: (try? settings.timeZone) ?? .utc).add(to: secured)
-        ReportRoutes(pool: pool, profile: profile).add(to: secured)
-        secured.post("emulator/verify") { request, _ in
+        MailingRoutes(pool: pool, profile: profile, timeZone: (try? settings.timeZone) ?? .utc).add(to: supervised)
+        ReportRoutes(pool: pool, profile: profile).add(to: supervised)
+        supervised.post("emulator/verify") { request, _ in
             let body = try await request.body(limit: 64 * 1024 * 1024)
             let check = try JSONDecoder().decode(VerificationRequest.self, from: body)
             try Self.validate(check.objects)
@@ -123,38 +132,6 @@ struct APIRoutes {
         let items = Array(rows.prefix(limit))
         let next = rows.count > limit ? items.last?.id : nil
         return InboxPage(items: items, nextBeforeId: next)
-    }
-}
-
-/// Refuses requests without `Authorization: Bearer <one of the tokens>` with 401.
-///
-/// A blank token (empty, or only spaces and invisible characters) is never accepted, on either side: the
-/// settings refuse one in `api.tokens`, and should one get here anyway it is dropped, so
-/// `Bearer <non-breaking space>` cannot match it.
-struct BearerTokenMiddleware: RouterMiddleware {
-    typealias Context = WorkerRequestContext
-    let tokens: [String]
-
-    init(tokens: [String]) {
-        self.tokens = tokens.filter { !Self.isBlank($0) }
-    }
-
-    /// Whether a token has nothing visible in it: empty, or only whitespace, control and format characters.
-    static func isBlank(_ token: String) -> Bool {
-        token.unicodeScalars.allSatisfy {
-            $0.properties.isWhitespace || [.control, .format].contains($0.properties.generalCategory)
-        }
-    }
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
-            return .error(.unauthorized, "Authorization: Bearer <token> is required")
-        }
-        let presented = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
-        guard !Self.isBlank(presented), tokens.contains(where: { MangoSignature.constantTimeEqual($0, presented) }) else {
-            return .error(.unauthorized, "the token is not accepted")
-        }
-        return try await next(request, context)
     }
 }
 

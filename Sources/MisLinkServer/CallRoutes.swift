@@ -63,12 +63,12 @@ struct CallRoutes {
             let n = Int(try RequestInput.integer(text: context.parameters.get("n") ?? "", "n", in: 1...Self.maxRecordings))
             let action = request.uri.queryParameters["action"].map(String.init) ?? "download"
             guard ["download", "play"].contains(action) else { throw HTTPError(.badRequest, message: "action must be download or play") }
-            return try await recording(call: id, number: n, action: action, client: context.remoteIP)
+            return try await recording(call: id, number: n, action: action, context: context)
         }
         group.patch("calls/:id") { request, context in
             let id = try RequestInput.bigint(text: context.parameters.get("id") ?? "", "id")
             let patch = try RequestInput.decode(Patch.self, from: try await request.body(limit: 64 * 1024))
-            return try await update(id, patch)
+            return try await update(id, patch, context: context)
         }
     }
 
@@ -124,8 +124,9 @@ struct CallRoutes {
     }
 
     /// The n-th recording of a call (in the order they were made) as a file; every access is audited
-    /// in `MISLINK_RECORDING_ACCESS`.
-    private func recording(call: Int64, number: Int, action: String, client: String?) async throws -> Response {
+    /// in `MISLINK_RECORDING_ACCESS` (with the signed-in listener, `LISTENER_STAFF_ID`), and a console
+    /// session's also in `MISLINK_AUDIT` (`recording_play`).
+    private func recording(call: Int64, number: Int, action: String, context: WorkerRequestContext) async throws -> Response {
         let found = try await pool.withTransaction(.read) { tx in try Calls.recording(call: call, number: number, in: tx) }
         guard let recording = found else { throw HTTPError(.notFound, message: "call \(call) has no recording \(number)") }
         guard recording.state == "stored", let stored = recording.filePath else {
@@ -137,8 +138,11 @@ struct CallRoutes {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw HTTPError(.notFound, message: "recording \(number) of call \(call) is not downloaded yet")
         }
+        let audit = context.audit(.recordingPlay, "recording", recording.id, details: "\(action), call \(call)")
         try await pool.withTransaction(.default) { tx in
-            try Calls.auditAccess(recording: recording.id, call: call, clientAddress: client, action: action, at: Date(), in: tx)
+            try Calls.auditAccess(recording: recording.id, call: call, clientAddress: context.remoteIP, action: action, at: Date(),
+                                  listener: context.principal?.staffId, in: tx)
+            if let audit { try Audit.record(audit, in: tx) }
         }
         let name = recording.pbxRecordingId.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
         return Response(
@@ -162,14 +166,20 @@ struct CallRoutes {
         return path.hasPrefix(prefix) ? path : nil
     }
 
-    private func update(_ id: Int64, _ patch: Patch) async throws -> Call {
+    /// Sets the comment and status; through a console session each change is audited (`call_comment`,
+    /// `call_status`) in the same transaction.
+    private func update(_ id: Int64, _ patch: Patch, context: WorkerRequestContext) async throws -> Call {
         guard patch.comment != nil || patch.status != nil else {
             throw HTTPError(.badRequest, message: "give comment, status or both")
         }
         _ = try RequestInput.text(patch.status, "status", max: 32)
         _ = try RequestInput.text(patch.comment, "comment", max: 1000)
+        let audits = [patch.comment.flatMap { context.audit(.callComment, "call", id, details: $0) },
+                      patch.status.flatMap { context.audit(.callStatus, "call", id, details: $0) }].compactMap { $0 }
         let updated = try await pool.withTransaction(.default) { tx in
-            try Calls.update(id, comment: patch.comment, status: patch.status, in: tx)
+            let updated = try Calls.update(id, comment: patch.comment, status: patch.status, in: tx)
+            if updated != nil { for audit in audits { try Audit.record(audit, in: tx) } }
+            return updated
         }
         guard let updated else { throw HTTPError(.notFound, message: "no call \(id)") }
         return call(updated)

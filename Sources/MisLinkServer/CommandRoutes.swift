@@ -27,7 +27,8 @@ struct CommandRoutes {
         /// `call`, `transfer`, `hangup`, `record`.
         var kind: String
         /// The operator (the MIS's employee id) on whose behalf: their extension dials, or their call is acted on.
-        var staffId: Int64
+        /// A console session's own employee when left out (and an operator may name no one else).
+        var staffId: Int64?
         /// A number in any format, an extension or a group: what to call or where to transfer.
         var target: String?
         /// MISLINK_CALLS.ID for transfer, hangup and record.
@@ -70,9 +71,9 @@ struct CommandRoutes {
     }
 
     func add(to group: RouterGroup<WorkerRequestContext>) {
-        group.post("commands") { request, _ in
+        group.post("commands") { request, context in
             let command = try RequestInput.decode(NewCommand.self, from: try await request.body(limit: 16 * 1024))
-            return try Response.json(try await create(command), status: .created)
+            return try Response.json(try await create(command, context: context), status: .created)
         }
         group.get("commands/:id") { _, context in
             let id = try RequestInput.bigint(text: context.parameters.get("id") ?? "", "id")
@@ -82,15 +83,17 @@ struct CommandRoutes {
         group.post("appeals/:id/booking") { request, context in
             let appeal = try RequestInput.id(text: context.parameters.get("id") ?? "", "id")
             let booking = try RequestInput.decode(NewBooking.self, from: try await request.body(limit: 16 * 1024))
-            return try Response.json(try await book(appeal, booking), status: .created)
+            return try Response.json(try await book(appeal, booking, context: context), status: .created)
         }
     }
 
-    private func create(_ command: NewCommand) async throws -> Command {
+    private func create(_ command: NewCommand, context: WorkerRequestContext) async throws -> Command {
         guard let kind = CommandKind(rawValue: command.kind), kind != .message else {
             throw HTTPError(.badRequest, message: "kind must be call, transfer, hangup or record")
         }
-        let staff = try RequestInput.bigint(command.staffId, "staff_id")
+        guard let staff = try context.actingStaffId(try command.staffId.map { try RequestInput.bigint($0, "staff_id") }) else {
+            throw HTTPError(.badRequest, message: "staff_id is required")
+        }
         let patient = try command.patientId.map { try RequestInput.bigint($0, "patient_id") }
         let appeal = try command.appealId.map { try RequestInput.bigint($0, "appeal_id") }
         let call = try command.callId.map { try RequestInput.bigint($0, "call_id") }
@@ -119,7 +122,9 @@ struct CommandRoutes {
             if let call {
                 guard try Calls.exists(call, in: transaction) else { throw HTTPError(.badRequest, message: "call_id: no call \(call)") }
             }
-            return try Commands.insert(new, in: transaction)
+            let id = try Commands.insert(new, in: transaction)
+            if let audit = context.audit(.command, "command", id, details: kind.rawValue) { try Audit.record(audit, in: transaction) }
+            return id
         }
         guard let id, let created = try await read(id) else {
             throw HTTPError(.internalServerError, message: "the command was not stored")
@@ -141,7 +146,7 @@ struct CommandRoutes {
     /// Books from an open appeal; the patient is the body's, else the appeal's. When the appeal is MisLink's
     /// own and the profile's booking trigger did not enter `booked` in its chain (a profile with
     /// `"booking_changes": "none"`), MisLink enters it, so the booking closes the appeal either way.
-    private func book(_ appeal: Int64, _ booking: NewBooking) async throws -> Booking {
+    private func book(_ appeal: Int64, _ booking: NewBooking, context: WorkerRequestContext) async throws -> Booking {
         guard let start = Self.wallClock(booking.startAt) else {
             throw HTTPError(.badRequest, message: "start_at must be clinic wall-clock time such as 2026-11-28T10:30:00")
         }
@@ -149,6 +154,8 @@ struct CommandRoutes {
         let doctor = try RequestInput.bigint(booking.doctorId, "doctor_id")
         let service = try booking.serviceId.map { try RequestInput.bigint($0, "service_id") }
         let minutes = try RequestInput.integer(booking.minutes, "minutes", in: 1...Self.maxMinutes)
+        // A console session books as its employee (the MIS's own "who booked", where it keeps one).
+        let operatorId = try context.actingStaffId(nil)
         let mis = self.mis
         let outcome = try await pool.withTransaction { transaction -> BookingOutcome in
             // Each id the body names is looked up first: a wrong one is a 400 naming it, not a foreign key refused.
@@ -164,12 +171,13 @@ struct CommandRoutes {
             else { return .noOpenAppeal }
             let visit = try mis.bookVisit(
                 MISStatements.Visit(patientId: patient, doctorId: doctor, serviceId: service, startAt: start, minutes: minutes,
-                                    appealId: appeal, operatorId: nil), in: transaction)
+                                    appealId: appeal, operatorId: operatorId), in: transaction)
             // MisLink's own record of the booking (on the reference schema the SCHEDULE trigger writes it too).
             try Appeals.recordBooking(appeal, visit: visit, in: transaction)
             if mis.appeals.isOwn, try mis.appeal(appeal, in: transaction)?.isOpen == true {
                 try Appeals.enterBooked(appeal, visit: visit, in: transaction)
             }
+            if let audit = context.audit(.booking, "appeal", appeal, details: "visit \(visit)") { try Audit.record(audit, in: transaction) }
             return .booked(visit: visit, patient: patient)
         }
         switch outcome {

@@ -25,7 +25,7 @@ struct MISStatements: Sendable {
         /// Nil: the service's own length.
         var minutes: Int32?
         var appealId: Int64
-        /// Nil: nobody known (the REST API does not say who books).
+        /// The console session's employee; nil for a machine client (who books is not known).
         var operatorId: Int64?
     }
 

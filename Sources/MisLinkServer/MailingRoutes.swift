@@ -12,6 +12,8 @@ import MisLinkStore
 /// - `GET /api/v1/mailings?limit=`: the newest first, with their counts.
 /// - `GET /api/v1/mailings/{id}`: the report: counts by status and every recipient not sent, with the reason.
 /// - `POST /api/v1/mailings/{id}/cancel`: stops it; messages still pending are cancelled.
+///
+/// For supervisors and machine clients only (``APIRoutes`` mounts them behind ``SupervisorOnlyMiddleware``).
 struct MailingRoutes {
     let pool: FirebirdPool
     /// The MIS profile: recipients' consent and phones come from its `mailing_recipients`.
@@ -42,9 +44,9 @@ struct MailingRoutes {
     }
 
     func add(to group: RouterGroup<WorkerRequestContext>) {
-        group.post("mailings") { request, _ in
+        group.post("mailings") { request, context in
             let body = try RequestInput.decode(MailingRequest.self, from: try await request.body(limit: 4 * 1024 * 1024))
-            return try Response.json(try await create(body), status: .created)
+            return try Response.json(try await create(body, context: context), status: .created)
         }
         group.get("mailings") { request, _ in
             let text = request.uri.queryParameters["limit"].map(String.init)
@@ -61,8 +63,10 @@ struct MailingRoutes {
         }
         group.post("mailings/:id/cancel") { _, context in
             let id = try Self.id(context)
+            let audit = context.audit(.mailingCancel, "mailing", id)
             let report = try await pool.withTransaction { tx -> MailingReport? in
                 guard try MailingQueue.cancel(id, in: tx) else { return nil }
+                if let audit { try Audit.record(audit, in: tx) }
                 return try MailingQueue.report(id, in: tx)
             }
             guard let report else { throw HTTPError(.notFound, message: "no mailing \(id)") }
@@ -74,12 +78,12 @@ struct MailingRoutes {
         try RequestInput.bigint(text: context.parameters.get("id") ?? "", "id")
     }
 
-    private func create(_ body: MailingRequest) async throws -> MailingCreated {
+    private func create(_ body: MailingRequest, context: WorkerRequestContext) async throws -> MailingCreated {
         // Ids, numbers and texts are checked here, with the field's name; the queue checks the rest. The ids are
         // Int64 through the queue and the store, but MISLINK_OUTBOX.PATIENT_ID and STAFF_ID (V007) and
         // MISLINK_MAILINGS.STAFF_ID (V010) are still INTEGER columns: ids past them are refused here.
         for (index, id) in body.patientIds.enumerated() { _ = try RequestInput.bigint(id, "patient_ids[\(index)]") }
-        _ = try body.staffId.map { try RequestInput.bigint($0, "staff_id") }
+        let staffId = try context.actingStaffId(try body.staffId.map { try RequestInput.bigint($0, "staff_id") })
         _ = try RequestInput.integer(body.ratePerMinute ?? 0, "rate_per_minute", in: 0...RequestInput.maxInteger)
         _ = try RequestInput.text(body.title, "title", max: 200)  // VARCHAR(200) CHARACTER SET UTF8
         _ = try RequestInput.text(body.templateCode, "template_code", max: 63, charset: .ascii)
@@ -92,10 +96,16 @@ struct MailingRoutes {
         let mailing = NewMailing(
             title: body.title, kind: body.kind, templateCode: body.templateCode?.nilIfBlank, body: body.body?.nilIfBlank,
             channel: body.channel ?? "messenger", patientIds: body.patientIds, window: window,
-            ratePerMinute: body.ratePerMinute ?? 0, staffId: body.staffId, createdBy: "api")
+            ratePerMinute: body.ratePerMinute ?? 0, staffId: staffId, createdBy: context.principal?.login ?? "api")
         let zone = timeZone
         do {
-            return try await pool.withTransaction { try MailingQueue.create(mailing, profile: profile, timeZone: zone, in: $0) }
+            return try await pool.withTransaction { tx in
+                let created = try MailingQueue.create(mailing, profile: profile, timeZone: zone, in: tx)
+                if let audit = context.audit(.mailingCreate, "mailing", created.id, details: "\(created.queued) queued") {
+                    try Audit.record(audit, in: tx)
+                }
+                return created
+            }
         } catch let error as MailingError {
             throw HTTPError(.badRequest, message: error.description)
         }

@@ -1,4 +1,5 @@
 import Hummingbird
+import MisLinkStore
 
 /// Who a request under `/api/v1/` comes from: an operator or a supervisor signed in to the console (a
 /// session), or a machine client with one of `api.tokens` (a bearer token).
@@ -64,17 +65,35 @@ extension WorkerRequestContext {
 
     /// The employee a change is made on behalf of.
     ///
-    /// For a session it is the session's employee: an operator naming another employee is refused with
-    /// 403, a supervisor may name anyone (else themselves). For a machine client it is `given`, as
-    /// before the console.
+    /// For a session it is the session's employee: an operator naming another employee is refused with 403
+    /// (a supervisor naming one still acts as themselves, so the audit says who did it). For a machine
+    /// client it is `given`, as before the console.
     /// - Parameter given: The staff id the request names, if any.
     func actingStaffId(_ given: Int64?) throws -> Int64? {
         let principal = try currentPrincipal()
         guard let own = principal.staffId else { return given }
-        guard let given, given != own else { return own }
-        guard principal.isSupervisor else {
+        if let given, given != own, !principal.isSupervisor {
             throw HTTPError(.forbidden, message: "an operator acts only on their own behalf")
         }
-        return given
+        return own
+    }
+
+    /// The audit line of a change made through a console session, to write in the change's transaction
+    /// (``Audit/record(_:in:)``); nil for a machine client, whose requests are not audited.
+    func audit(_ action: AuditAction, _ objectKind: String, _ objectId: Int64?, details: String? = nil) -> AuditEntry? {
+        guard let principal, principal.isSession else { return nil }
+        return AuditEntry(staffId: principal.staffId, login: principal.login, action: action, objectKind: objectKind,
+                          objectId: objectId, details: details, clientAddress: remoteIP)
+    }
+}
+
+/// Refuses operators with 403 on every route behind it: the worker's status, the inbox and quarantine,
+/// mailings, reports and the emulator's check are for supervisors and machine clients.
+struct SupervisorOnlyMiddleware: RouterMiddleware {
+    typealias Context = WorkerRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        try context.requireSupervisor()
+        return try await next(request, context)
     }
 }

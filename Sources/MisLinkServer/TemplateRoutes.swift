@@ -11,6 +11,8 @@ import MisLinkStore
 /// - `PUT /api/v1/templates/{code}`: creates (201) or replaces (200) the template of a code and channel.
 /// - `DELETE /api/v1/templates/{code}?channel=`: deactivates it (`IS_ACTIVE = 0`); an `auto` code then
 ///   falls back to the worker's built-in text.
+///
+/// Operators read templates (quick replies); writes are for supervisors and machine clients (403).
 struct TemplateRoutes {
     let pool: FirebirdPool
 
@@ -36,18 +38,20 @@ struct TemplateRoutes {
     func add(to group: RouterGroup<WorkerRequestContext>) {
         group.get("templates") { request, _ in try Response.json(try await list(request.uri.queryParameters)) }
         group.put("templates/:code") { request, context in
+            try context.requireSupervisor()
             let code = try Self.code(context)
             let edit = try RequestInput.decode(TemplateEdit.self, from: try await request.body(limit: 64 * 1024))
-            let (template, created) = try await save(code, edit)
+            let (template, created) = try await save(code, edit, context: context)
             return try Response.json(template, status: created ? .created : .ok)
         }
         group.delete("templates/:code") { request, context in
+            try context.requireSupervisor()
             let code = try Self.code(context)
             let channel = request.uri.queryParameters["channel"].map(String.init) ?? "any"
             guard Self.channels.contains(channel) else {
                 throw HTTPError(.badRequest, message: "channel must be one of \(Self.channels.joined(separator: ", "))")
             }
-            return try Response.json(try await deactivate(code, channel: channel))
+            return try Response.json(try await deactivate(code, channel: channel, context: context))
         }
     }
 
@@ -80,7 +84,7 @@ struct TemplateRoutes {
         return TemplateList(items: items)
     }
 
-    private func save(_ code: String, _ edit: TemplateEdit) async throws -> (Template, created: Bool) {
+    private func save(_ code: String, _ edit: TemplateEdit, context: WorkerRequestContext) async throws -> (Template, created: Bool) {
         let channel = edit.channel ?? "any"
         guard Self.channels.contains(channel) else {
             throw HTTPError(.badRequest, message: "channel must be one of \(Self.channels.joined(separator: ", "))")
@@ -95,12 +99,21 @@ struct TemplateRoutes {
         let change = Templates.Edit(
             channel: channel, kind: kind, title: edit.title, body: edit.body, active: edit.active != false,
             sortOrder: try RequestInput.smallint(edit.sortOrder ?? 0, "sort_order"))
-        let saved = try await pool.withTransaction(.default) { tx in try Templates.save(code: code, change, in: tx) }
+        let audit = context.audit(.templatePut, "template", nil, details: "\(code) \(channel)")
+        let saved = try await pool.withTransaction(.default) { tx in
+            if let audit { try Audit.record(audit, in: tx) }
+            return try Templates.save(code: code, change, in: tx)
+        }
         return (saved.template, saved.created)
     }
 
-    private func deactivate(_ code: String, channel: String) async throws -> Template {
-        let template = try await pool.withTransaction(.default) { tx in try Templates.deactivate(code: code, channel: channel, in: tx) }
+    private func deactivate(_ code: String, channel: String, context: WorkerRequestContext) async throws -> Template {
+        let audit = context.audit(.templateDelete, "template", nil, details: "\(code) \(channel)")
+        let template = try await pool.withTransaction(.default) { tx in
+            let template = try Templates.deactivate(code: code, channel: channel, in: tx)
+            if let audit, template != nil { try Audit.record(audit, in: tx) }
+            return template
+        }
         guard let template else { throw HTTPError(.notFound, message: "no template \(code) for channel \(channel)") }
         return template
     }

@@ -14,6 +14,9 @@ import MisLinkStore
 ///   `MISLINK_OUTBOX` and sent through the platform by the outbound dispatcher;
 /// - `POST /api/v1/appeals/{id}/cancel`: the operator cancels an appeal (rule 4's other way to
 ///   complete one; booking is `POST /api/v1/appeals/{id}/booking`).
+///
+/// An operator signed in to the console sees only their own threads (`operator` is forced to them), reads
+/// and writes only threads they or nobody hold (403 for another's), and sends as themselves.
 struct ThreadRoutes {
     let pool: FirebirdPool
     let capacity: Int
@@ -102,9 +105,14 @@ struct ThreadRoutes {
     }
 
     func add(to group: RouterGroup<WorkerRequestContext>) {
-        group.get("threads") { request, _ in try await list(request) }
+        group.get("threads") { request, context in
+            let principal = try context.currentPrincipal()
+            return try await list(request, onlyOperator: principal.isSupervisor ? nil : principal.staffId)
+        }
         group.get("threads/:id/messages") { _, context in
-            try await messages(try Self.id(context))
+            let thread = try Self.id(context)
+            try await requireAccess(thread, context)
+            return try await messages(thread)
         }
         group.post("threads/:id/messages") { request, context in
             let thread = try Self.id(context)
@@ -112,14 +120,26 @@ struct ThreadRoutes {
             guard (message.text?.isEmpty == false) != (message.templateCode?.isEmpty == false) else {
                 throw HTTPError(.badRequest, message: "the body must be {\"text\": …} or {\"template_code\": …} (one of them)")
             }
-            return try Response.json(try await send(message, thread: thread), status: .accepted)
+            try await requireAccess(thread, context)
+            let staff = try context.actingStaffId(try RequestInput.id(message.staffId, "staff_id"))
+            return try Response.json(try await send(message, thread: thread, staff: staff, context: context), status: .accepted)
         }
         group.post("appeals/:id/cancel") { request, context in
             let id = try RequestInput.id(text: context.parameters.get("id") ?? "", "id")
             let body = try await request.body(limit: 16 * 1024)
             let cancel = body.isEmpty ? Cancel() : try RequestInput.decode(Cancel.self, from: body)
             _ = try RequestInput.text(cancel.reason, "reason", max: 32)  // a MIS's RESULT may be VARCHAR(32) (the reference's is)
-            return try await self.cancel(appeal: id, reason: cancel.reason)
+            return try await self.cancel(appeal: id, reason: cancel.reason, audit: context.audit(.appealCancel, "appeal", id))
+        }
+    }
+
+    /// Refuses an operator a thread another operator holds (403); supervisors and machine clients pass.
+    private func requireAccess(_ thread: Int64, _ context: WorkerRequestContext) async throws {
+        let principal = try context.currentPrincipal()
+        guard !principal.isSupervisor, let own = principal.staffId else { return }
+        let holder = try await pool.withTransaction(.readOnly) { try ChatThreads.holder(thread, in: $0) }
+        if case .some(.some(let other)) = holder, other != own {
+            throw HTTPError(.forbidden, message: "this thread is assigned to another operator")
         }
     }
 
@@ -128,12 +148,13 @@ struct ThreadRoutes {
     }
 
     /// `operator` (the MIS's employee id), `status` (queued, assigned, released, closed), `limit` (1–200, default 50), `cursor`.
-    private func list(_ request: Request) async throws -> Page {
+    private func list(_ request: Request, onlyOperator: Int64?) async throws -> Page {
         let query = request.uri.queryParameters
         var filter = ChatThreads.Filter()
         if let value = query["operator"].map(String.init), !value.isEmpty {
             filter.operatorId = try RequestInput.id(text: value, "operator")
         }
+        if let onlyOperator { filter.operatorId = onlyOperator }
         if let status = query["status"].map(String.init), !status.isEmpty {
             guard let known = ThreadStatus(rawValue: status) else {
                 throw HTTPError(.badRequest, message: "status must be one of queued, assigned, released, closed")
@@ -181,14 +202,17 @@ struct ThreadRoutes {
     }
 
     /// Queues the message; the dispatcher renders a template and sends it into the thread.
-    private func send(_ message: NewMessage, thread: Int64) async throws -> Queued {
-        let staff = try RequestInput.id(message.staffId, "staff_id")
+    private func send(_ message: NewMessage, thread: Int64, staff: Int64?, context: WorkerRequestContext) async throws -> Queued {
         _ = try RequestInput.text(message.templateCode, "template_code", max: 63, charset: .ascii)  // VARCHAR(63) ASCII
         let queued = try await pool.withTransaction { transaction -> Int64?? in
             guard let destination = try ChatThreads.destination(thread, in: transaction) else { return .none }
-            return .some(try Outbox.queueThreadMessage(
+            let id = try Outbox.queueThreadMessage(
                 thread: thread, to: destination, text: message.text, templateCode: message.templateCode, staffId: staff,
-                in: transaction))
+                in: transaction)
+            if let audit = context.audit(.message, "thread", thread, details: id.map { "outbox \($0)" }) {
+                try Audit.record(audit, in: transaction)
+            }
+            return .some(id)
         }
         guard let queued else { throw HTTPError(.notFound, message: "there is no thread \(thread)") }
         guard let id = queued else { throw HTTPError(.internalServerError, message: "the outbox gave no id") }
@@ -199,13 +223,15 @@ struct ThreadRoutes {
     /// reference schema the APPEALS trigger records `cancelled` in its chain), or MisLink's own appeal's
     /// STATUS (V014's trigger records it); then answers what the appeal reads after it. The appeal is read
     /// first too: `appeal_cancel` may be a MIS procedure, whose row count says nothing.
-    private func cancel(appeal: Int64, reason: String?) async throws -> Appeal {
+    private func cancel(appeal: Int64, reason: String?, audit: AuditEntry?) async throws -> Appeal {
         let mis = self.mis
         let (before, after) = try await pool.withTransaction { transaction -> (MisLinkIntake.Appeal?, MisLinkIntake.Appeal?) in
             let before = try mis.appeal(appeal, in: transaction)
             guard let before, before.isOpen else { return (before, nil) }
             try mis.cancelAppeal(appeal, reason: reason, in: transaction)
-            return (before, try mis.appeal(appeal, in: transaction))
+            let after = try mis.appeal(appeal, in: transaction)
+            if let audit, after?.isOpen == false { try Audit.record(audit, in: transaction) }
+            return (before, after)
         }
         guard let before else { throw HTTPError(.notFound, message: "there is no appeal \(appeal)") }
         guard before.isOpen else {

@@ -94,6 +94,8 @@ public struct Worker: Sendable {
                                     directory: directory, logger: logger)
         let router = Router(context: WorkerRequestContext.self)
         router.add(middleware: APILanguageMiddleware(fallback: APILanguage(rawValue: settings.console.language) ?? .russian))
+        // Outside the error middleware, so that refusals carry the CORS headers the embedded card needs.
+        router.add(middleware: ConsoleCORSMiddleware(origins: Set(settings.console.embedOrigins)))
         router.add(middleware: JSONErrorMiddleware())
         WebhookRoutes(settings: settings, intake: intake, logger: logger).add(to: router)
         HealthRoutes(pool: pool, intake: intake, registry: registry).add(to: router)
