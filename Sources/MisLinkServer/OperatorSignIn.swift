@@ -116,6 +116,10 @@ struct OperatorSignIn: Sendable {
                                    staffName: employee.fullName, role: role, csrfToken: csrf, origin: origin, clientAddress: client)
         try await pool.withTransaction(.default) { tx in
             try SignInFailures.clear(loginKey: login.lowercased(), in: tx)
+            // Housekeeping, so neither table grows without end: sessions over for a week, failures whose
+            // window and lock-out have passed.
+            try Sessions.purge(olderThanMinutes: Self.keepEndedMinutes, in: tx)
+            try SignInFailures.purge(olderThanMinutes: console.lockoutMinutes, in: tx)
             try Sessions.insert(session, in: tx)
             try Audit.record(AuditEntry(staffId: employee.staffId, login: login, action: .signIn, objectKind: "session",
                                         details: origin.rawValue, clientAddress: client), in: tx)
@@ -143,6 +147,9 @@ struct OperatorSignIn: Sendable {
             return false
         }
     }
+
+    /// How long an ended or idle session's row is kept (for the record of who was signed in): a week.
+    static let keepEndedMinutes = 7 * 24 * 60
 
     /// `isc_login`: "Your user name and password are not defined".
     static let iscLogin = 335_544_472

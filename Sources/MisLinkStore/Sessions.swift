@@ -163,6 +163,18 @@ public enum SignInFailures {
         return true
     }
 
+    /// Forgets the logins whose window of failures began more than `minutes` ago and which are not locked
+    /// out now (housekeeping: failed guesses at logins nobody has would otherwise stay); returns how many.
+    @discardableResult
+    public static func purge(olderThanMinutes minutes: Int, in tx: some StoreTransaction) throws -> Int {
+        try tx.execute(
+            """
+            DELETE FROM MISLINK_SIGN_IN_FAILURES
+             WHERE FIRST_FAILURE_AT < DATEADD(\(-max(minutes, 0)) MINUTE TO MISLINK_UTC_NOW())
+               AND (LOCKED_UNTIL IS NULL OR LOCKED_UNTIL <= MISLINK_UTC_NOW())
+            """)
+    }
+
     /// Forgets a login's failures (a successful sign-in).
     public static func clear(loginKey: String, in tx: some StoreTransaction) throws {
         try tx.execute("DELETE FROM MISLINK_SIGN_IN_FAILURES WHERE LOGIN_KEY = \(loginKey)")

@@ -66,8 +66,10 @@ struct SessionStoreTests {
             }
             #expect(count == 1)
 
-            // Failures older than the window do not count.
+            // Failures older than the window do not count, and are purged.
             try await f.execute("UPDATE MISLINK_SIGN_IN_FAILURES SET FAILURES = 2, FIRST_FAILURE_AT = DATEADD(-16 MINUTE TO MISLINK_UTC_NOW())")
+            #expect(try await f.db.withTransaction { try SignInFailures.purge(olderThanMinutes: 20, in: $0) } == 0)
+            #expect(try await f.db.withTransaction { try SignInFailures.purge(olderThanMinutes: 15, in: $0) } == 1)
             #expect(try await fail() == false)
             try await f.db.withTransaction { try SignInFailures.clear(loginKey: "ivanova", in: $0) }
             #expect(try await f.db.withTransaction(.read) {
