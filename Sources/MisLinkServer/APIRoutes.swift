@@ -21,6 +21,8 @@ struct APIRoutes {
     let intake: IntakePipeline
     /// Where the statements on MIS tables come from (bookings, appeals, staff).
     let profile: MISProfile
+    /// The console's live cards (the stream and the cards' endpoints), and the MIS names they show.
+    let hub: CardHub
     let startedAt = Date()
 
     func add(to router: Router<WorkerRequestContext>) {
@@ -46,12 +48,14 @@ struct APIRoutes {
         supervised.get("inbox") { request, _ in try await inbox(request) }
         InboxRoutes(intake: intake, pool: pool).add(to: supervised)
         CallRoutes(pool: pool, timeZone: (try? settings.timeZone) ?? .utc, phoneKeys: PhoneKeys(pool: pool),
-                   recordingsDirectory: settings.recordings.directory).add(to: secured)
+                   recordingsDirectory: settings.recordings.directory, names: hub.directory).add(to: secured)
         CommandRoutes(pool: pool, profile: profile).add(to: secured)
         ThreadRoutes(pool: pool, capacity: settings.chat.capacity, profile: profile).add(to: secured)
         TemplateRoutes(pool: pool).add(to: secured)
         MailingRoutes(pool: pool, profile: profile, timeZone: (try? settings.timeZone) ?? .utc).add(to: supervised)
-        ReportRoutes(pool: pool, profile: profile).add(to: supervised)
+        OperatorRoutes(settings: settings, pool: pool, hub: hub, directory: hub.directory,
+                       commands: CommandRoutes(pool: pool, profile: profile), mis: MISStatements(profile: profile)).add(to: secured)
+        ReportRoutes(pool: pool, profile: profile, clinicZone: try? settings.timeZone).add(to: supervised)
         supervised.post("emulator/verify") { request, _ in
             let body = try await request.body(limit: 64 * 1024 * 1024)
             let check = try JSONDecoder().decode(VerificationRequest.self, from: body)

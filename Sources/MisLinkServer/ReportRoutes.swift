@@ -4,8 +4,8 @@ import Hummingbird
 import MisLinkProfiles
 import MisLinkReport
 
-/// `GET /api/v1/reports/appeals?from=YYYY-MM-DD&to=YYYY-MM-DD[&operator=&channel=]`: the appeals
-/// analysis as JSON, the same numbers as `mislink report appeals --format json`. The queries run on
+/// `GET /api/v1/reports/appeals?from=YYYY-MM-DD&to=YYYY-MM-DD[&operator=&channel=&format=json|html]`: the
+/// appeals analysis as JSON, the same numbers as `mislink report appeals --format json`, or as its HTML page. The queries run on
 /// a pooled connection's own executor, never on an event loop. What the report needs of the MIS
 /// (operators' names, the appeals the MIS made on its own) comes through the worker's MIS profile.
 struct ReportRoutes {
@@ -13,8 +13,13 @@ struct ReportRoutes {
     /// The parsed `report-appeals.sql` with the worker's profile, or why it could not be read (answered as 500).
     let builder: Result<AppealsReportBuilder, any Error>
 
-    init(pool: FirebirdPool, profile: MISProfile) {
-        self.init(pool: pool, builder: Result { try AppealsReportBuilder.load(profile: profile) })
+    /// - Parameter clinicZone: `clinic_time_zone`: the report's days are its days (see ``AppealsReportBuilder/clinicZone``).
+    init(pool: FirebirdPool, profile: MISProfile, clinicZone: TimeZone? = nil) {
+        self.init(pool: pool, builder: Result {
+            var builder = try AppealsReportBuilder.load(profile: profile)
+            builder.clinicZone = clinicZone
+            return builder
+        })
     }
 
     init(pool: FirebirdPool, builder: Result<AppealsReportBuilder, any Error>) {
@@ -36,6 +41,8 @@ struct ReportRoutes {
 
     private func appeals(_ request: Request) async throws -> Response {
         let query = request.uri.queryParameters
+        let format = query["format"].map(String.init) ?? "json"
+        guard ["json", "html"].contains(format) else { throw HTTPError(.badRequest, message: "format must be json or html") }
         guard let from = query["from"].map(String.init), let to = query["to"].map(String.init) else {
             throw HTTPError(.badRequest, message: "from and to are required (YYYY-MM-DD, clinic time, both included)")
         }
@@ -66,7 +73,10 @@ struct ReportRoutes {
         }
         do {
             let report = try await pool.withConnection { try await builder.build(reportRequest, on: $0) }
-            return try Response.json(report)
+            guard format == "html" else { return try Response.json(report) }
+            // The page `mislink report appeals` writes (inline SVG charts), for the console's report screen.
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: HTMLRenderer().render(report))))
         } catch let error as ReportError {
             throw HTTPError(.badRequest, message: error.description)
         }

@@ -78,6 +78,11 @@ struct ReportTests {
         #expect(phone.calls.overall == calls && phone.appeals.total == report.appeals.total)
         let whatsapp = try await fetch(harness, period + "&channel=whatsapp")
         #expect(whatsapp.isEmpty && whatsapp.parameters.channel == "whatsapp")
+
+        // The console's report screen: the same report as the page `mislink report appeals` writes.
+        let page = try await harness.api("/api/v1/reports/appeals?" + period + "&format=html")
+        #expect(page.status == 200 && page.headers.first { $0.name.lowercased() == "content-type" }?.value.hasPrefix("text/html") == true)
+        #expect(page.text.contains("<svg") && page.text.contains("Europe/Moscow"), "\(page.text.prefix(300))")
     }
 
     @Test func errorsAndAnEmptyPeriod() async throws {
@@ -86,7 +91,7 @@ struct ReportTests {
         let reversed = try await harness.api("/api/v1/reports/appeals?from=2026-11-09&to=2026-11-02")
         #expect(reversed.status == 400)
         expectDocumented("GET", "/api/v1/reports/appeals", reversed)
-        #expect(String(decoding: reversed.body, as: UTF8.self).contains("from 2026-11-09 is after to 2026-11-02"))
+        #expect(String(decoding: reversed.body, as: UTF8.self).contains("период перевёрнут: from 2026-11-09 позже to 2026-11-02"))
         let missing = try await harness.api("/api/v1/reports/appeals?from=2026-11-09")
         #expect(missing.status == 400)
         let badChannel = try await harness.api("/api/v1/reports/appeals?from=2026-11-01&to=2026-11-02&channel=fax")
@@ -95,7 +100,7 @@ struct ReportTests {
         #expect(anonymous.status == 401)
 
         let empty = try await fetch(harness, "from=2025-02-01&to=2025-02-28")
-        #expect(empty.isEmpty && empty.appeals.byDay.count == 28 && empty.parameters.timeZone == "UTC+03:00")
+        #expect(empty.isEmpty && empty.appeals.byDay.count == 28 && empty.parameters.timeZone == "Europe/Moscow (UTC+03:00)")
         #expect(empty.parameters.fromUtc == ISO8601DateFormatter().date(from: "2025-01-31T21:00:00Z"))
     }
 }
