@@ -103,6 +103,7 @@ def browser():
 @pytest.fixture
 def context(browser, stack):
     context = browser.new_context(base_url=stack.base, locale="ru-RU", viewport={"width": 1366, "height": 900})
+    context.set_default_timeout(10_000)
     yield context
     context.close()
 

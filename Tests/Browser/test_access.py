@@ -26,16 +26,19 @@ def test_a_supervisor_opens_the_report(page):
     shot(page, "report-as-supervisor")
 
 
-def test_a_state_change_without_the_csrf_token_is_refused(operator_page, api, calls):
-    page = operator_page
+def test_a_state_change_without_the_csrf_token_is_refused(context, api, calls):
+    """Through the session cookie (the browser context's, as the pages send it) a PATCH needs X-CSRF-Token."""
+    request = context.request
+    signed_in = request.post("/api/v1/session", data={"login": "operator1", "password": ms.PASSWORD})
+    assert signed_in.status == 200, signed_in.text()
+    assert "mislink_session" in {cookie["name"] for cookie in context.cookies()}
     call = calls.new("79260000001")
     call.ring("101")
     item = api.call_for_entry(call.entry_id, call.client)
-    request = page.context.request  # the browser context's cookies: the session cookie the sign-in set
     refused = request.patch(f"/api/v1/calls/{item['id']}", data={"comment": "без токена"})
     assert refused.status == 403, f"{refused.status} {refused.text()}"
     assert re.search(r"CSRF", refused.text()), refused.text()
     accepted = request.patch(f"/api/v1/calls/{item['id']}", data={"comment": "с токеном"},
-                             headers={"X-CSRF-Token": page.session["csrf_token"]})
+                             headers={"X-CSRF-Token": signed_in.json()["csrf_token"]})
     assert accepted.status == 200, f"{accepted.status} {accepted.text()}"
     assert api.call_for_entry(call.entry_id, call.client)["comment"] == "с токеном"
