@@ -54,7 +54,9 @@ public struct CallLogApplier: EventApplier {
             toNumber: Self.ascii(event.to?.number, 128), toExtension: Self.ascii(event.to?.extensionNumber, 16),
             location: Self.location(event.location), acdGroup: Self.ascii(event.to?.acdGroup, 16),
             transferType: Self.transferType(event.transfer), disconnectReason: try Self.reason(event.disconnectReason),
-            at: at.timestampValue, connected: event.callState == .connected)
+            at: at.timestampValue, connected: event.callState == .connected,
+            takenFromLegId: Self.ascii(event.from?.takenFromCallId ?? event.to?.takenFromCallId, 128),
+            leftByTransfer: event.from?.wasTransferred == true || event.to?.wasTransferred == true)
         let callID = try ensureCall(for: event, at: at, in: context)
         let legKey = "leg:" + event.callId
         let staff = try operatorOfLeg(event, callID: callID, in: context)
@@ -80,7 +82,7 @@ public struct CallLogApplier: EventApplier {
             try CallLegs.answeredLate(legID, at: leg.at, now: context.nowStamp, in: context)
             try Calls.answeredEarlier(callID, at: leg.at, now: context.nowStamp, in: context)
         } else if event.callState == .disconnected {
-            try CallLegs.endedEarlier(legID, at: leg.at, now: context.nowStamp, in: context)
+            try CallLegs.endedEarlier(legID, at: leg.at, leftByTransfer: leg.leftByTransfer, now: context.nowStamp, in: context)
         }
         // Cards and operators are decided from the events' times, so a late event still counts.
         try followCards(callID: callID, legID: legID, staff: staff, event: event, at: at, in: context)

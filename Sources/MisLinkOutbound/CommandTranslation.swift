@@ -8,7 +8,7 @@ import MisLinkStore
 /// | KIND | Mango | from the row |
 /// |---|---|---|
 /// | `call` | `commands/callback` | `from.extension` = the employee's `EXTENSION` (the MIS profile's `staff_get`), `to_number` = `TARGET` (its phone key; extensions and groups as typed) |
-/// | `transfer` | `commands/transfer` (`method` from PAYLOAD, default `blind`), or `commands/route` while the leg still rings | the employee's live leg of `CALL_ID`, `TARGET`, `initiator` = the employee's extension |
+/// | `transfer` | `commands/transfer` (`method` `hold` for PAYLOAD's `consultative`, else `blind`), or `commands/route` while the leg still rings | the employee's live leg of `CALL_ID`, `TARGET`, `initiator` = the employee's extension |
 /// | `hangup` | `commands/call/hangup` | the live leg of `CALL_ID` |
 /// | `record` | `commands/recording/start` | the live leg of `CALL_ID`, `call_party_number` = the employee's extension |
 enum CommandTranslation {
@@ -29,7 +29,7 @@ enum CommandTranslation {
             if leg.state == "ringing" {
                 return (.route, try MangoJSON.encode(MangoRouteCommand(commandId: commandId, callId: leg.legId, toNumber: number)))
             }
-            let method = options["method"] == "hold" ? "hold" : "blind"
+            let method = transferMethod(options["method"])
             let json = try MangoJSON.encode(MangoTransferCommand(
                 commandId: commandId, callId: leg.legId, method: method, toNumber: number, initiator: try extensionOf(command)))
             return (.transfer, json)
@@ -43,6 +43,16 @@ enum CommandTranslation {
             return (.recordingStart, json)
         case .message:
             throw Unsendable("a message command is queued as an outbox row, not sent to the PBX")
+        }
+    }
+
+    /// Mango's `method` for the API's transfer method. The API says `consultative` (as the PBX's events
+    /// name it, `transfer:"consultative"`); the command spells it `hold`: "`method` (`blind` / `hold` =
+    /// consultative)" (Mango VPBX API §3.2.8). A row written with `hold` itself is taken too.
+    static func transferMethod(_ method: String?) -> String {
+        switch method?.trimmed.lowercased() {
+        case "consultative", "hold": "hold"
+        default: "blind"
         }
     }
 

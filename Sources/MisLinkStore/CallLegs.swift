@@ -20,10 +20,16 @@ public struct CallLegEvent: Sendable {
     public var at: FirebirdTimestamp?
     /// Whether the event is the leg's `Connected`.
     public var connected: Bool
+    /// The PBX `call_id` of the leg this one was made from (a party's `taken_from_call_id`: a transfer, or
+    /// the IVR handing the call to an operator).
+    public var takenFromLegId: String?
+    /// Whether a party left this leg by a transfer (`was_transferred` on its `Disconnected`).
+    public var leftByTransfer: Bool
 
     public init(pbxLegId: String?, seq: Int32, state: CallLegState, fromNumber: String?, fromExtension: String?,
                 toNumber: String?, toExtension: String?, location: String?, acdGroup: String?, transferType: String?,
-                disconnectReason: Int32?, at: FirebirdTimestamp?, connected: Bool) {
+                disconnectReason: Int32?, at: FirebirdTimestamp?, connected: Bool, takenFromLegId: String? = nil,
+                leftByTransfer: Bool = false) {
         self.pbxLegId = pbxLegId
         self.seq = seq
         self.state = state
@@ -37,15 +43,20 @@ public struct CallLegEvent: Sendable {
         self.disconnectReason = disconnectReason
         self.at = at
         self.connected = connected
+        self.takenFromLegId = takenFromLegId
+        self.leftByTransfer = leftByTransfer
     }
+
+    /// `LEFT_BY_TRANSFER`'s value.
+    var leftByTransferFlag: Int16 { leftByTransfer ? 1 : 0 }
 
     var answeredAt: FirebirdTimestamp? { connected ? at : nil }
     var endedAt: FirebirdTimestamp? { state == .ended ? at : nil }
 
-    /// `OUTCOME` of a leg that ends with this event (answered, left in the IVR, or not answered).
+    /// `OUTCOME` of a leg that ends with this event (left by a transfer, answered, left in the IVR, or not answered).
     var outcome: String? {
         guard state == .ended else { return nil }
-        return connected ? "answered" : location == "ivr" ? "ivr" : "not_answered"
+        return leftByTransfer ? "transferred" : connected ? "answered" : location == "ivr" ? "ivr" : "not_answered"
     }
 }
 
@@ -64,16 +75,21 @@ public enum CallLegs {
             """
             INSERT INTO MISLINK_CALL_LEGS (CALL_ID, PBX_LEG_ID, LAST_SEQ, FROM_NUMBER, FROM_EXTENSION, TO_NUMBER,
                 TO_EXTENSION, LOCATION, ACD_GROUP, STATE, OUTCOME, TRANSFER_TYPE, DISCONNECT_REASON, RANG_AT,
-                ANSWERED_AT, ENDED_AT, CREATED_AT, UPDATED_AT, STAFF_ID, COMMAND_ID)
+                ANSWERED_AT, ENDED_AT, CREATED_AT, UPDATED_AT, STAFF_ID, COMMAND_ID, TRANSFERRED_FROM_ID, LEFT_BY_TRANSFER)
             VALUES (\(call), \(leg.pbxLegId), \(leg.seq), \(leg.fromNumber), \(leg.fromExtension), \(leg.toNumber),
                 \(leg.toExtension), \(leg.location), \(leg.acdGroup), \(leg.state), \(leg.outcome), \(leg.transferType),
-                \(leg.disconnectReason), \(leg.at), \(leg.answeredAt), \(leg.endedAt), \(now), \(now), \(staff), \(command))
+                \(leg.disconnectReason), \(leg.at), \(leg.answeredAt), \(leg.endedAt), \(now), \(now), \(staff), \(command),
+                (SELECT ID FROM MISLINK_CALL_LEGS WHERE PBX_LEG_ID = \(leg.takenFromLegId)), \(leg.leftByTransferFlag))
             RETURNING ID
             """)
     }
 
     /// Applies an event newer than what is applied (`LAST_SEQ < seq`); false when it is not newer. The
     /// condition is in the UPDATE itself, so a concurrent worker's newer state is never overwritten.
+    ///
+    /// `TRANSFER_TYPE` keeps how the leg was made: a consultative transfer's leg gets a second `Connected`
+    /// with `transfer:"blind"` once the initiator hangs up ("`transfer` changes `consultative` → `blind`"),
+    /// and the log still shows it consultative.
     public static func advance(_ id: Int64, with leg: CallLegEvent, now: FirebirdTimestamp,
                                in tx: some StoreTransaction) throws -> Bool {
         try tx.returnedID(
@@ -83,11 +99,15 @@ public enum CallLegs {
                 FROM_NUMBER = COALESCE(\(leg.fromNumber), FROM_NUMBER), FROM_EXTENSION = COALESCE(\(leg.fromExtension), FROM_EXTENSION),
                 TO_NUMBER = COALESCE(\(leg.toNumber), TO_NUMBER), TO_EXTENSION = COALESCE(\(leg.toExtension), TO_EXTENSION),
                 LOCATION = COALESCE(\(leg.location), LOCATION), ACD_GROUP = COALESCE(\(leg.acdGroup), ACD_GROUP),
-                TRANSFER_TYPE = COALESCE(\(leg.transferType), TRANSFER_TYPE),
+                TRANSFER_TYPE = COALESCE(TRANSFER_TYPE, \(leg.transferType)),
+                TRANSFERRED_FROM_ID = COALESCE(TRANSFERRED_FROM_ID,
+                    (SELECT F.ID FROM MISLINK_CALL_LEGS F WHERE F.PBX_LEG_ID = \(leg.takenFromLegId))),
+                LEFT_BY_TRANSFER = MAXVALUE(LEFT_BY_TRANSFER, CAST(\(leg.leftByTransferFlag) AS SMALLINT)),
                 DISCONNECT_REASON = COALESCE(\(leg.disconnectReason), DISCONNECT_REASON),
                 ANSWERED_AT = COALESCE(ANSWERED_AT, \(leg.answeredAt)), ENDED_AT = COALESCE(ENDED_AT, \(leg.endedAt)),
                 OUTCOME = CASE WHEN CAST(\(leg.state) AS VARCHAR(12)) = 'ended' THEN
-                    TRIM(CASE WHEN COALESCE(ANSWERED_AT, \(leg.answeredAt)) IS NOT NULL THEN 'answered'
+                    TRIM(CASE WHEN MAXVALUE(LEFT_BY_TRANSFER, CAST(\(leg.leftByTransferFlag) AS SMALLINT)) = 1 THEN 'transferred'
+                         WHEN COALESCE(ANSWERED_AT, \(leg.answeredAt)) IS NOT NULL THEN 'answered'
                          WHEN COALESCE(\(leg.location), LOCATION) = 'ivr' THEN 'ivr' ELSE 'not_answered' END)
                     ELSE OUTCOME END,
                 UPDATED_AT = \(now)
@@ -103,16 +123,23 @@ public enum CallLegs {
             """
             UPDATE MISLINK_CALL_LEGS SET
                 ANSWERED_AT = COALESCE(ANSWERED_AT, \(at)),
-                OUTCOME = CASE WHEN STATE = 'ended' THEN 'answered' ELSE OUTCOME END,
+                OUTCOME = CASE WHEN STATE = 'ended' AND LEFT_BY_TRANSFER = 0 THEN 'answered' ELSE OUTCOME END,
                 UPDATED_AT = \(now)
             WHERE ID = \(id)
             """)
     }
 
-    /// A late `Disconnected`: the leg's end time moves earlier if it is.
-    public static func endedEarlier(_ id: Int64, at: FirebirdTimestamp?, now: FirebirdTimestamp,
+    /// A late `Disconnected`: the leg's end time moves earlier if it is, and a transfer it names is kept.
+    public static func endedEarlier(_ id: Int64, at: FirebirdTimestamp?, leftByTransfer: Bool = false, now: FirebirdTimestamp,
                                     in tx: some StoreTransaction) throws {
+        let flag: Int16 = leftByTransfer ? 1 : 0
         try tx.execute(
-            "UPDATE MISLINK_CALL_LEGS SET ENDED_AT = \(at), UPDATED_AT = \(now) WHERE ID = \(id) AND (ENDED_AT IS NULL OR ENDED_AT > \(at))")
+            """
+            UPDATE MISLINK_CALL_LEGS SET
+                ENDED_AT = IIF(ENDED_AT IS NULL OR ENDED_AT > CAST(\(at) AS TIMESTAMP), CAST(\(at) AS TIMESTAMP), ENDED_AT),
+                LEFT_BY_TRANSFER = MAXVALUE(LEFT_BY_TRANSFER, CAST(\(flag) AS SMALLINT)),
+                OUTCOME = IIF(STATE = 'ended' AND CAST(\(flag) AS SMALLINT) = 1, 'transferred', OUTCOME), UPDATED_AT = \(now)
+            WHERE ID = \(id)
+            """)
     }
 }
