@@ -38,7 +38,7 @@ function showSignIn(notice) {
 async function start(session) {
     setCSRFToken(session.csrf_token);
     const cards = h("aside", { class: "cards" });
-    const stack = new CardStack(cards, { api, t, lang, timeZone });
+    const stack = new CardStack(cards, { api, t, lang, timeZone, onChange: (card) => signed?.view?.onCard?.(card) });
     // The stream first: a call ringing while the rest loads still shows.
     const stream = openStream({
         url: "/api/v1/operator/stream", stack, api,

@@ -3,8 +3,8 @@
 // from a Blob, missed calls still waiting for a call back highlighted, keyset paging with «Ещё».
 
 import { download, query } from "./api.js";
-import { dayStartUTC, duration, formatPhone, h, instant, local, say, shortName } from "./format.js";
-import { t } from "./i18n.js";
+import { clinicDay, dayStartUTC, duration, formatPhone, h, instant, local, say, shortName } from "./format.js";
+import { lang, t } from "./i18n.js";
 
 const types = ["in", "out", "missed", "waiting", "internal"];
 const results = ["answered", "missed", "abandoned", "not_reached", "failed"];
@@ -16,11 +16,14 @@ const filters = { ...blank };
 
 export function mountCalls(container, { api }) {
     let cursor = null;
+    let pages = 0;
+    let refreshTimer = null;
     let request = 0;
     let debounce = null;
     const players = new Set();
 
     const body = h("tbody");
+    const refresh = h("button", { type: "button", class: "quiet", "data-testid": "call-log-refresh", onclick: () => load(false) }, "↻ " + t("refresh"));
     const more = h("button", { type: "button", class: "more", "data-testid": "call-log-more", hidden: true, onclick: () => load(true) }, t("more"));
     const state = h("p", { class: "list-state", role: "status" });
 
@@ -107,6 +110,8 @@ export function mountCalls(container, { api }) {
             }
             body.append(...page.items.map(row));
             cursor = page.next_cursor || null;
+            pages = append ? pages + 1 : 1;
+            refresh.classList.remove("stale");
             more.hidden = !cursor;
             say(state, body.children.length ? "" : t("calls.empty"));
         } catch (error) {
@@ -134,6 +139,13 @@ export function mountCalls(container, { api }) {
             || numbers.find((n) => !/^sip:/i.test(n) && n.replace(/\D/g, "").length > 5) || numbers[0] || "";
     }
 
+    /** The start as the log shows it: `07.12 14:05` in the clinic's current year, with the year otherwise. */
+    function when(text) {
+        const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})/.exec(text || "");
+        if (!m || m[1] !== clinicDay(0).slice(0, 4)) return local(text);
+        return `${m[3]}${lang === "en" ? "/" : "."}${m[2]} ${m[4]}:${m[5]}`;
+    }
+
     function row(call) {
         const waiting = Boolean(call.to_call_back);
         const missed = call.result === "missed";
@@ -141,22 +153,21 @@ export function mountCalls(container, { api }) {
         const tr = h("tr", { "data-testid": "call-log-row", "data-call-id": call.id, class: waiting ? "waiting" : missed ? "missed" : null });
         const result = call.result ? t(`calls.result.${call.result}`) : "";
         tr.append(
-            h("td", { class: "when", "data-label": t("calls.when") }, local(call.started_at_local)),
+            h("td", { class: "when", "data-label": t("calls.when"), title: local(call.started_at_local) }, when(call.started_at_local)),
             h("td", { class: "kind", "data-label": t("calls.type") },
                 h("span", { class: `dir dir-${call.direction}`, "aria-hidden": "true" }, { in: "↙", out: "↗", internal: "↔" }[call.direction] || ""),
                 h("span", { class: "visually-hidden" }, t(`calls.dir.${call.direction}`) + ", "),
                 h("span", { class: `result result-${call.result || "none"}` }, result),
-                waiting ? h("span", { class: "badge waiting-badge" }, t("calls.waiting")) : null),
+                waiting ? h("span", { class: "waiting-note" }, t("calls.waiting")) : null),
             h("td", { class: "number", "data-label": t("calls.number"), title: number }, call.direction === "internal" ? number : formatPhone(number)),
             h("td", { class: "patient", "data-label": t("calls.patient") }, call.patient_name || (call.patient_id ? `#${call.patient_id}` : t("none")),
                 call.patient_others > 0 ? h("span", { class: "muted" }, " " + t("calls.others", { n: call.patient_others })) : null),
             h("td", { class: "operator", "data-label": t("calls.operator"), title: call.operator_name || call.answered_by_name || null },
                 shortName(call.operator_name || call.answered_by_name) || t("none")),
-            h("td", { class: "talk", "data-label": t("calls.talk") }, duration(call.talk_sec)),
+            h("td", { class: "talk", "data-label": t("calls.talk") }, call.talk_sec ? duration(call.talk_sec) : ""),
             h("td", { class: "status", "data-label": t("calls.status") }, statusField(call)),
             h("td", { class: "comment", "data-label": t("calls.comment") }, commentField(call)),
-            h("td", { class: "recordings", "data-label": t("calls.recordings") }, recordings(call)),
-            h("td", { class: "actions", "data-label": t("calls.actions") }, callBack(call)));
+            h("td", { class: "actions", "data-label": t("calls.actions") }, callBack(call), recordings(call)));
         return tr;
     }
 
@@ -243,10 +254,14 @@ export function mountCalls(container, { api }) {
         return list;
     }
 
+    function sameDay(a, b) {
+        return instant(a).slice(0, 10) === instant(b).slice(0, 10);
+    }
+
     function callBack(call) {
         if (call.result !== "missed") return null;
         const mark = h("span", { class: "save-state", role: "status" },
-            call.called_back_at ? t("calls.calledBack", { time: instant(call.called_back_at) }) : "");
+            call.called_back_at ? t("calls.calledBack", { time: instant(call.called_back_at, sameDay(call.called_back_at, call.started_at)) }) : "");
         const button = h("button", { type: "button", class: call.to_call_back ? "primary" : null, "data-testid": "call-back",
             onclick: async () => {
                 button.disabled = true;
@@ -266,14 +281,34 @@ export function mountCalls(container, { api }) {
 
     container.replaceChildren(h("section", { class: "calls", "aria-labelledby": "calls-title" },
         h("div", { class: "section-head" }, h("h1", { id: "calls-title" }, t("calls.title")),
-            h("button", { type: "button", class: "quiet", "data-testid": "call-log-refresh", onclick: () => load(false) }, "↻ " + t("refresh"))),
+            refresh),
         form,
         h("div", { class: "table-wrap" }, h("table", { class: "call-log" },
-            h("thead", null, h("tr", null, ["when", "type", "number", "patient", "operator", "talk", "status", "comment", "recordings", "actions"]
+            h("thead", null, h("tr", null, ["when", "type", "number", "patient", "operator", "talk", "status", "comment", "actions"]
                 .map((key) => h("th", { scope: "col" }, t(`calls.${key}`))))),
             body)),
         state, more));
     load(false);
 
-    return { unmount: stopPlayers };
+    /**
+     * A card came, changed or went: the log is read again a moment later, unless that would disturb the
+     * operator (a field being edited, a recording playing, more pages open); then «Обновить» is marked.
+     */
+    function onCard() {
+        clearTimeout(refreshTimer);
+        refreshTimer = setTimeout(() => {
+            const busy = container.contains(document.activeElement) && document.activeElement.matches("input, select, textarea, audio");
+            if (busy || players.size || pages > 1) refresh.classList.add("stale");
+            else load(false);
+        }, 1500);
+    }
+
+    return {
+        onCard,
+        unmount() {
+            clearTimeout(refreshTimer);
+            clearTimeout(debounce);
+            stopPlayers();
+        },
+    };
 }

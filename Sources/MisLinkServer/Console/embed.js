@@ -206,13 +206,20 @@
         return new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "ru-RU", options).format(date);
     }
 
+    /** The clinic's wall-clock now, `YYYY-MM-DDTHH:MM:SS` (comparable with the MIS's times as text). */
+    function clinicNow(timeZone) {
+        const parts = new Intl.DateTimeFormat("en-CA", {
+            timeZone: timeZone || "UTC", hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+            hour: "2-digit", minute: "2-digit", second: "2-digit",
+        }).formatToParts(new Date());
+        const get = (type) => parts.find((p) => p.type === type).value;
+        return `${get("year")}-${get("month")}-${get("day")}T${get("hour")}:${get("minute")}:${get("second")}`;
+    }
+
     /** `YYYY-MM-DD` of today (or `days` on) in the clinic's zone. */
     function clinicDay(timeZone, days) {
-        const parts = new Intl.DateTimeFormat("en-CA", { timeZone: timeZone || "UTC", year: "numeric", month: "2-digit", day: "2-digit" })
-            .formatToParts(new Date());
-        const get = (type) => +parts.find((p) => p.type === type).value;
-        const date = new Date(Date.UTC(get("year"), get("month") - 1, get("day") + (days || 0)));
-        return date.toISOString().slice(0, 10);
+        const [y, m, d] = clinicNow(timeZone).slice(0, 10).split("-").map(Number);
+        return new Date(Date.UTC(y, m - 1, d + (days || 0))).toISOString().slice(0, 10);
     }
 
     // MARK: - The API
@@ -263,19 +270,25 @@
     // MARK: - Booking
 
     /**
-     * The booking form: doctor, service, a free slot (GET doctors, services, slots for two weeks from the
-     * clinic's today), then POST appeals/{id}/booking. `appealId()` and `patientId()` are read when it is
-     * sent (a card may get its appeal while the form is open); `onBooked(booking)` after a 201.
+     * The booking form: doctor, service, a free slot (GET doctors, services, and slots for two weeks from the
+     * clinic's today), then POST appeals/{id}/booking. A doctor chosen first narrows the services to those
+     * with free time at that doctor, a service chosen first narrows the doctors (the MIS books a service only
+     * with its department's doctors); slot lists are read once per doctor and service. `appealId()` and
+     * `patientId()` are read when it is sent (a card may get its appeal while the form is open);
+     * `onBooked(booking)` after a 201.
      */
     class BookingForm {
         constructor({ api, t, lang, timeZone, appealId, patientId, onBooked }) {
             Object.assign(this, { api, t, lang, timeZone, appealId, patientId, onBooked });
+            this.doctors = [];
+            this.services = [];
             this.slots = [];
-            this.slotRequest = 0;
+            this.lists = new Map();
+            this.generation = 0;
             const id = "mlc-b" + Math.random().toString(36).slice(2, 8);
-            this.doctor = h("select", { id: id + "d", "data-testid": "booking-doctor", onchange: () => this.loadSlots() },
+            this.doctor = h("select", { id: id + "d", "data-testid": "booking-doctor", onchange: () => this.doctorChanged() },
                 h("option", { value: "" }, t("booking.loading")));
-            this.service = h("select", { id: id + "s", "data-testid": "booking-service", onchange: () => this.loadSlots() },
+            this.service = h("select", { id: id + "s", "data-testid": "booking-service", onchange: () => this.serviceChanged() },
                 h("option", { value: "" }, t("booking.anyService")));
             this.slot = h("select", { id: id + "t", "data-testid": "booking-slot", disabled: true },
                 h("option", { value: "" }, t("booking.chooseDoctor")));
@@ -292,36 +305,106 @@
         async loadLists() {
             try {
                 const [doctors, services] = await Promise.all([this.api("GET", "/api/v1/doctors"), this.api("GET", "/api/v1/services")]);
-                fill(this.doctor, h("option", { value: "" }, this.t("booking.choose")),
-                    doctors.items.map((d) => h("option", { value: d.id }, d.specialty ? `${d.name} — ${d.specialty}` : d.name)));
-                fill(this.service, h("option", { value: "" }, this.t("booking.anyService")),
-                    services.items.map((s) => h("option", { value: s.id }, s.minutes ? `${s.name}, ${this.t("booking.minutes", { n: s.minutes })}` : s.name)));
+                this.doctors = doctors.items;
+                this.services = services.items;
+                this.drawDoctors(null);
+                this.drawServices(null);
             } catch (error) {
                 this.say(error.message, true);
             }
         }
 
-        /** Free slots of the chosen doctor (and service): the old list goes at once, a late answer is dropped. */
-        async loadSlots() {
-            const request = ++this.slotRequest;
+        /** The doctors (only `ids` when given), keeping the one chosen when it is among them. */
+        drawDoctors(ids) {
+            const kept = this.doctor.value;
+            fill(this.doctor, h("option", { value: "" }, this.t("booking.choose")),
+                this.doctors.filter((d) => !ids || ids.has(d.id)).map((d) => h("option", { value: d.id }, d.specialty ? `${d.name} — ${d.specialty}` : d.name)));
+            this.doctor.value = kept;
+            if (this.doctor.value !== kept) this.doctor.value = "";
+        }
+
+        drawServices(ids) {
+            const kept = this.service.value;
+            fill(this.service, h("option", { value: "" }, this.t("booking.anyService")),
+                this.services.filter((s) => !ids || ids.has(s.id))
+                    .map((s) => h("option", { value: s.id }, s.minutes ? `${s.name}, ${this.t("booking.minutes", { n: s.minutes })}` : s.name)));
+            this.service.value = kept;
+            if (this.service.value !== kept) this.service.value = "";
+        }
+
+        /** Free slots of a doctor and/or a service over the next two weeks, read once. */
+        list(doctor, service) {
+            const key = `${doctor}|${service}`;
+            if (!this.lists.has(key)) {
+                const query = new URLSearchParams({ from: clinicDay(this.timeZone, 0), to: clinicDay(this.timeZone, 13) });
+                if (doctor) query.set("doctor", doctor);
+                if (service) query.set("service", service);
+                const now = clinicNow(this.timeZone);
+                this.lists.set(key, this.api("GET", "/api/v1/slots?" + query)
+                    .then((answer) => answer.items.filter((slot) => slot.start_at > now))
+                    .catch((error) => {
+                        this.lists.delete(key);
+                        throw error;
+                    }));
+            }
+            return this.lists.get(key);
+        }
+
+        /** A doctor chosen: only the services with free time at them are offered (all of them while none is chosen). */
+        async doctorChanged() {
+            const generation = ++this.generation;
             const doctor = this.doctor.value;
-            const kept = this.slot.value;
+            this.clearSlots(doctor ? "booking.loading" : "booking.chooseDoctor");
+            if (doctor && !this.service.value) {
+                // Until the doctor's services are known, none is offered: a service picked meanwhile might not be theirs.
+                fill(this.service, h("option", { value: "" }, this.t("booking.anyService")), h("option", { value: "", disabled: true }, this.t("booking.loading")));
+                try {
+                    const found = await Promise.all(this.services.map((s) => this.list(doctor, s.id).then((slots) => (slots.length ? s.id : null))));
+                    if (generation !== this.generation) return;
+                    this.drawServices(new Set(found.filter(Boolean)));
+                } catch (error) {
+                    if (generation === this.generation) this.drawServices(null);
+                }
+            } else if (!doctor) {
+                this.drawServices(null);
+            }
+            this.loadSlots(generation);
+        }
+
+        /** A service chosen before a doctor: only the doctors with free time for it are offered. */
+        async serviceChanged() {
+            const generation = ++this.generation;
+            const service = this.service.value;
+            this.clearSlots(this.doctor.value ? "booking.loading" : "booking.chooseDoctor");
+            if (!this.doctor.value) {
+                try {
+                    const slots = service ? await this.list("", service) : null;
+                    if (generation !== this.generation) return;
+                    this.drawDoctors(slots ? new Set(slots.map((slot) => slot.doctor_id)) : null);
+                } catch (error) {
+                    if (generation === this.generation) this.say(error.message, true);
+                }
+            }
+            this.loadSlots(generation);
+        }
+
+        clearSlots(text) {
             this.slots = [];
             this.slot.disabled = true;
-            fill(this.slot, h("option", { value: "" }, this.t(doctor ? "booking.loading" : "booking.chooseDoctor")));
+            fill(this.slot, h("option", { value: "" }, this.t(text)));
+        }
+
+        /** The free slots of the doctor (and service) chosen, by day; an answer for an older choice is dropped. */
+        async loadSlots(generation) {
+            const doctor = this.doctor.value;
             if (!doctor) return;
-            const query = new URLSearchParams({ doctor, from: clinicDay(this.timeZone, 0), to: clinicDay(this.timeZone, 13) });
-            if (this.service.value) query.set("service", this.service.value);
             try {
-                const answer = await this.api("GET", "/api/v1/slots?" + query);
-                if (request !== this.slotRequest) return;
-                this.slots = answer.items;
-                if (!answer.items.length) {
-                    fill(this.slot, h("option", { value: "" }, this.t("booking.noSlots")));
-                    return;
-                }
+                const slots = await this.list(doctor, this.service.value);
+                if (generation !== this.generation) return;
+                this.slots = slots;
+                if (!slots.length) return this.clearSlots("booking.noSlots");
                 const days = new Map();
-                answer.items.forEach((slot, index) => {
+                slots.forEach((slot, index) => {
                     const day = slot.start_at.slice(0, 10);
                     if (!days.has(day)) days.set(day, h("optgroup", { label: formatLocal(day, this.lang, "day") }));
                     days.get(day).append(h("option", { value: String(index) }, formatLocal(slot.start_at, this.lang, "time")
@@ -329,9 +412,8 @@
                 });
                 fill(this.slot, h("option", { value: "" }, this.t("booking.choose")), [...days.values()]);
                 this.slot.disabled = false;
-                if (kept && this.slots[kept]) this.slot.value = kept;
             } catch (error) {
-                if (request === this.slotRequest) this.say(error.message, true);
+                if (generation === this.generation) this.say(error.message, true);
             }
         }
 
@@ -349,8 +431,9 @@
             try {
                 const booking = await this.api("POST", `/api/v1/appeals/${appeal}/booking`, body);
                 this.say(this.t("booking.done", { time: formatLocal(booking.start_at, this.lang) }));
-                this.slots.splice(Number(this.slot.value), 1, null);
+                this.lists.clear();
                 this.slot.selectedOptions[0].remove();
+                this.slots = this.slots.map((item) => (item === slot ? null : item));
                 if (this.onBooked) this.onBooked(booking);
             } catch (error) {
                 this.say(error.message, true);
@@ -547,7 +630,7 @@
      * The cards of one operator, newest on top, inside `root`: apply(card) for each card the stream sends
      * (shown and answered_here are drawn; answered_elsewhere withdraws with a short note; closed removes);
      * reconcile(ids) drops cards no longer open after a reconnect.
-     * Options: api, t, lang, timeZone, onOpenPatient(patientId, card)?
+     * Options: api, t, lang, timeZone, onOpenPatient(patientId, card)?, onChange(card)? (after each card applied).
      */
     class CardStack {
         constructor(root, options) {
@@ -563,17 +646,19 @@
         apply(card) {
             const view = this.views.get(card.id);
             if (card.state === "shown" || card.state === "answered_here") {
-                if (view) return view.update(card);
-                const created = new CardView(this, card);
-                this.views.set(card.id, created);
-                this.root.prepend(created.el);
-                recordShown(card.call_id);
-                return;
+                if (view) view.update(card);
+                else {
+                    const created = new CardView(this, card);
+                    this.views.set(card.id, created);
+                    this.root.prepend(created.el);
+                    recordShown(card.call_id);
+                }
+            } else if (view) {
+                view.el.remove();
+                this.views.delete(card.id);
+                if (card.state === "answered_elsewhere") this.note(this.t("card.withdrawn", { number: formatPhone(card.phone_number) }));
             }
-            if (!view) return;
-            view.el.remove();
-            this.views.delete(card.id);
-            if (card.state === "answered_elsewhere") this.note(this.t("card.withdrawn", { number: formatPhone(card.phone_number) }));
+            if (this.onChange) this.onChange(card);
         }
 
         note(text) {
@@ -708,7 +793,7 @@
 
     global.MisLinkEmbed = {
         mount,
-        ui: { strings, translator, h, fill, formatPhone, formatLocal, formatInstant, wallClock, clinicDay, APIError, makeAPI,
+        ui: { strings, translator, h, fill, formatPhone, formatLocal, formatInstant, wallClock, clinicDay, clinicNow, APIError, makeAPI,
             BookingForm, CardStack, openStream },
     };
 })(window);
