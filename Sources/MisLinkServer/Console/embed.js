@@ -22,6 +22,7 @@
             "card.incoming": "Входящий звонок",
             "card.outgoing": "Исходящий звонок",
             "card.talking": "Разговор",
+            "card.ended": "Звонок завершён",
             "card.unknown": "Пациент не найден в МИС",
             "card.noNumber": "Номер скрыт",
             "card.others": { one: "и ещё {n} пациент", few: "и ещё {n} пациента", many: "и ещё {n} пациентов", other: "и ещё {n} пациента" },
@@ -69,6 +70,7 @@
             "card.incoming": "Incoming call",
             "card.outgoing": "Outgoing call",
             "card.talking": "On the call",
+            "card.ended": "Call ended",
             "card.unknown": "No patient found in the MIS",
             "card.noNumber": "Number withheld",
             "card.others": { one: "and {n} more patient", other: "and {n} more patients" },
@@ -140,7 +142,7 @@
         for (const [key, value] of Object.entries(props || {})) {
             if (value === null || value === undefined || value === false) continue;
             if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
-            else if (key === "class" || key === "for" || key === "role" || key === "style" || key.includes("-")) el.setAttribute(key, value === true ? "" : String(value));
+            else if (key === "class" || key === "for" || key === "role" || key.includes("-")) el.setAttribute(key, value === true ? "" : String(value));
             else el[key] = value;
         }
         append(el, children);
@@ -478,8 +480,15 @@
         get t() { return this.stack.t; }
 
         update(card) {
-            this.card = card;
+            // A card whose call ended no longer names the call's appeal: the one it had is still the one to book on.
+            const appealId = card.appeal_id || this.card.appeal_id;
+            this.card = Object.assign({}, card, { appeal_id: appealId });
             this.draw();
+        }
+
+        /** Whether the operator is in the middle of something on it (booking, a comment) the call's end must not take away. */
+        get busy() {
+            return this.panelName === "book" || this.panelName === "comment";
         }
 
         draw() {
@@ -489,7 +498,8 @@
             this.el.dataset.callId = card.call_id;
             this.el.dataset.state = card.state;
             this.el.setAttribute("aria-label", `${t(card.direction === "out" ? "card.outgoing" : "card.incoming")} ${formatPhone(card.phone_number)}`);
-            const stateText = card.state === "answered_here" ? t("card.talking") : t(card.direction === "out" ? "card.outgoing" : "card.incoming");
+            const stateText = card.state === "answered_here" ? t("card.talking") : card.state === "closed" ? t("card.ended")
+                : t(card.direction === "out" ? "card.outgoing" : "card.incoming");
             const patient = card.patient;
             const others = card.others > 0;
             fill(this.facts,
@@ -621,8 +631,9 @@
         }
 
         async dismiss() {
+            if (this.card.state === "closed") return this.stack.remove(this);
             const updated = await this.act(() => this.stack.api("POST", `/api/v1/cards/${this.card.id}/dismiss`));
-            this.stack.apply(updated || Object.assign({}, this.card, { state: "closed" }));
+            if (updated) this.stack.apply(updated);
         }
     }
 
@@ -653,12 +664,18 @@
                     this.root.prepend(created.el);
                     recordShown(card.call_id);
                 }
+            } else if (view && card.state === "closed" && view.busy) {
+                view.update(card);  // the call ended mid-booking: the card stays until the operator closes it
             } else if (view) {
-                view.el.remove();
-                this.views.delete(card.id);
+                this.remove(view);
                 if (card.state === "answered_elsewhere") this.note(this.t("card.withdrawn", { number: formatPhone(card.phone_number) }));
             }
             if (this.onChange) this.onChange(card);
+        }
+
+        remove(view) {
+            view.el.remove();
+            this.views.delete(view.card.id);
         }
 
         note(text) {
@@ -671,10 +688,7 @@
         reconcile(openIds) {
             const open = new Set(openIds);
             for (const [id, view] of this.views) {
-                if (!open.has(id)) {
-                    view.el.remove();
-                    this.views.delete(id);
-                }
+                if (!open.has(id) && !(view.busy && view.card.state === "closed")) this.remove(view);
             }
         }
 
