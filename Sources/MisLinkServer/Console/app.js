@@ -140,7 +140,12 @@ function showRoute() {
     signed.view = Object.assign({ name }, views[name](signed.main, context) || {});
 }
 
-window.addEventListener("hashchange", showRoute);
+window.addEventListener("hashchange", () => {
+    const before = signed?.view?.name;
+    showRoute();
+    // A keyboard user lands in the section just opened (not when a thread is chosen within the same section).
+    if (signed?.view && signed.view.name !== before) signed.main.focus({ preventScroll: true });
+});
 
 // MARK: - Start
 

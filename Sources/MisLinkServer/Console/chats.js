@@ -21,6 +21,9 @@ export function mountChats(container, { api, session, supervisor, config, param 
     let messageRequest = 0;
     let pending = [];
     let templates = null;
+    let pages = 0;
+    let forbidden = false;
+    let shown = "";
     const operators = new Map();
     const timers = [];
 
@@ -67,6 +70,7 @@ export function mountChats(container, { api, session, supervisor, config, param 
             if (mine !== listRequest) return;
             threads = append ? threads.concat(page.items) : page.items;
             cursor = page.next_cursor || null;
+            pages = append ? pages + 1 : 1;
             more.hidden = !cursor;
             learnOperators(page.items);
             drawLoad(page.load);
@@ -146,16 +150,22 @@ export function mountChats(container, { api, session, supervisor, config, param 
             drawMessages(answer.items, scrollDown);
         } catch (error) {
             if (mine !== messageRequest) return;
+            forbidden = error.status === 403;
             messages.replaceChildren();
+            shown = "";
             composer.hidden = true;
             say(threadState, error.status === 403 ? t("forbidden", { message: error.message }) : error.message, true);
         }
     }
 
+    /** The messages and those sent from here not yet among them; redrawn only when something changed. */
     function drawMessages(items, scrollDown) {
         const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
         pending = pending.filter((p) => !items.some((m) => m.direction === "out"
             && (p.text ? (m.body || "").trim() === p.text.trim() : Date.parse(m.sent_at) >= p.at - 2000)));
+        const signature = JSON.stringify([lang, items.map((m) => [m.id, m.status]), pending.length]);
+        if (signature === shown) return;
+        shown = signature;
         const rows = items.map((m) => h("li", { class: `message ${m.direction}` },
             h("div", { class: "bubble" }, m.body || ""),
             h("div", { class: "message-meta" }, [m.author_name || (m.author_type !== "client" ? t(`author.${m.author_type}`) : ""), instant(m.sent_at),
@@ -280,6 +290,8 @@ export function mountChats(container, { api, session, supervisor, config, param 
             else a.removeAttribute("aria-current");
         }
         messages.replaceChildren();
+        shown = "";
+        forbidden = false;
         say(threadState, selected ? t("app.loading") : t("chats.pick"));
         composer.hidden = true;
         input.value = "";
@@ -298,7 +310,9 @@ export function mountChats(container, { api, session, supervisor, config, param 
     drawOperators();
     if (supervisor) api("GET", "/api/v1/threads?limit=200").then((page) => learnOperators(page.items)).catch(() => {});
     loadThreads(false).then(() => select(selected));
-    timers.push(setInterval(() => loadThreads(false), 10000), setInterval(() => loadMessages(false), 5000));
+    // Read again while nothing else is open: a second page of the list, or a thread refused, are left alone.
+    timers.push(setInterval(() => { if (pages <= 1) loadThreads(false); }, 10000),
+        setInterval(() => { if (!forbidden) loadMessages(false); }, 5000));
 
     return {
         update(next) {
