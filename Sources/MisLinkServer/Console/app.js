@@ -113,7 +113,7 @@ function drawShell() {
             h("button", { type: "button", class: "quiet", "data-testid": "lang-switch", "aria-label": t("lang.switchLabel"), title: t("lang.switchLabel"),
                 onclick: switchLanguage }, t("lang.switch")),
             h("button", { type: "button", class: "quiet", "data-testid": "sign-out", onclick: signOut }, t("signOut"))),
-        h("div", { class: "workspace" }, main, signed.cards));
+        h("div", { class: "workspace" }, signed.cards, main));  // the cards first: the next Tab stops after the header
     signed.main = main;
     signed.view = null;
     signed.drawStreamState();
