@@ -42,7 +42,14 @@ public struct Identification: Sendable, Hashable, Encodable {
     /// "Иванова А. П. (и ещё 2 пациента)", or nil when nobody was found.
     public var cardTitle: String? {
         guard let patient else { return nil }
-        return others == 0 ? patient.shortName : "\(patient.shortName) (и ещё \(others) \(Self.patients(others)))"
+        return Self.cardTitle(fullName: patient.fullName, others: others)
+    }
+
+    /// "Иванова А. П. (и ещё 2 пациента)": the patient's surname and initials, and how many others share
+    /// the number.
+    public static func cardTitle(fullName: String, others: Int) -> String {
+        let name = shortName(fullName)
+        return others == 0 ? name : "\(name) (и ещё \(others) \(patients(others)))"
     }
 
     enum CodingKeys: String, CodingKey {
@@ -97,6 +104,16 @@ public struct Identification: Sendable, Hashable, Encodable {
 }
 
 extension Identification.Candidate {
+    /// A row of the profile's `identify_candidates`, read by its aliases.
+    init(row: Row) throws {
+        self.init(
+            id: try row.decode(Int.self, column: "PATIENT_ID"),
+            fullName: (try row.decode(String?.self, column: "FULL_NAME") ?? "").trimmingCharacters(in: .whitespaces),
+            birthDate: try row.decode(FirebirdDate?.self, column: "BIRTH_DATE")?.description,
+            matchedColumn: try row.decode(String.self, column: "SOURCE_COLUMN").trimmingCharacters(in: .whitespaces),
+            lastVisit: try row.decode(FirebirdTimestamp?.self, column: "LAST_VISIT_AT").map { IdentificationSession.format($0) })
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, fullName = "full_name", birthDate = "birth_date", matchedColumn = "matched_column", lastVisit = "last_visit"
     }
@@ -155,6 +172,15 @@ public struct PatientIdentifier: Sendable {
         return try await connection.withAttachment { attachment in
             try IdentificationSession(identifier: self, attachment: attachment).identify(number)
         }
+    }
+
+    /// Every patient the profile's `identify_candidates` finds for a phone key, the best first (the rule
+    /// above), in the caller's transaction.
+    public static func candidates(phoneKey: String, profile: MISProfile, in transaction: Transaction) throws
+        -> [Identification.Candidate]
+    {
+        let rows = try profile.statement("identify_candidates").lookup(["phone_key": .text(phoneKey)], in: transaction)
+        return ranked(try rows.map(Identification.Candidate.init(row:)), columns: profile.manifest.phoneColumnsByPreference)
     }
 
     /// Orders candidates by the best-match rule; `columns` are the phone columns by preference
@@ -229,16 +255,8 @@ public final class IdentificationSession {
             patient: nil, others: 0, candidates: [], lastVisit: nil, lastService: nil, matchedColumn: nil,
             phoneKey: number.key, extension: number.extension, ownNumber: identifier.normalizer.plan.ownNumbers.contains(number.key))
         if result.ownNumber { return result }
-        var found: [Identification.Candidate] = []
-        for row in try candidates.rows(try candidatesQuery.bindings(["phone_key": .text(number.key)]), in: transaction) {
-            found.append(
-                Identification.Candidate(
-                    id: try row.decode(Int.self, column: "PATIENT_ID"),
-                    fullName: (try row.decode(String?.self, column: "FULL_NAME") ?? "").trimmingCharacters(in: .whitespaces),
-                    birthDate: try row.decode(FirebirdDate?.self, column: "BIRTH_DATE")?.description,
-                    matchedColumn: try row.decode(String.self, column: "SOURCE_COLUMN").trimmingCharacters(in: .whitespaces),
-                    lastVisit: try row.decode(FirebirdTimestamp?.self, column: "LAST_VISIT_AT").map { Self.format($0) }))
-        }
+        let found = try candidates.rows(try candidatesQuery.bindings(["phone_key": .text(number.key)]), in: transaction)
+            .map(Identification.Candidate.init(row:))
         let ranked = PatientIdentifier.ranked(found, columns: identifier.profile.manifest.phoneColumnsByPreference)
         result.candidates = ranked
         guard let best = ranked.first else { return result }

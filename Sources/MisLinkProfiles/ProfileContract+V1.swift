@@ -1,6 +1,6 @@
 extension ProfileContract {
     /// Contract 1 (SQL/profiles/CONTRACT.md).
-    public static let v1 = ProfileContract(statements: callers + staff + appeals + booking + signIn)
+    public static let v1 = ProfileContract(statements: callers + staff + appeals + booking + signIn + console)
 
     private static let callers: [Statement] = [
         Statement(
@@ -108,5 +108,32 @@ extension ProfileContract {
                       Column("IS_ACTIVE", .integer), Column("PASSWORD_HASH", .text, nullable: true)],
             optional: true,
             duty: "the employee whose MIS login is :login, compared as the MIS compares logins; no row for an unknown login"),
+    ]
+
+    /// What the operator console shows beside the cards (CONTRACT.md, "Console"): names, the call log's
+    /// name filters, the booking form's lists, the patient an operator chose.
+    private static let console: [Statement] = [
+        Statement(
+            "patient_get", .callers, parameters: [Parameter("patient_id")],
+            columns: [Column("PATIENT_ID", .integer), Column("FULL_NAME", .text), Column("BIRTH_DATE", .date, nullable: true)],
+            optional: true, duty: "one patient, deleted ones too; no row for an unknown id"),
+        Statement(
+            "patients_by_name", .callers, parameters: [Parameter("name")],
+            columns: [Column("PATIENT_ID", .integer), Column("FULL_NAME", .text)],
+            optional: true, duty: "live patients whose full name starts with :name, case ignored where possible, at most 500"),
+        Statement(
+            "staff_list", .staff, columns: [Column("STAFF_ID", .integer), Column("FULL_NAME", .text)],
+            optional: true, duty: "every employee, former ones too"),
+        Statement(
+            "doctors_list", .booking,
+            columns: [Column("DOCTOR_ID", .integer), Column("FULL_NAME", .text), Column("SPECIALTY", .text, nullable: true)],
+            optional: true, duty: "the active doctors one can book with, in the booking form's order"),
+        Statement(
+            "services_list", .booking,
+            columns: [Column("SERVICE_ID", .integer), Column("NAME", .text), Column("MINUTES", .integer, nullable: true)],
+            optional: true, duty: "the active services one can book, in the booking form's order"),
+        Statement(
+            "appeal_change_patient", .appeals, parameters: [Parameter("appeal_id"), Parameter("patient_id")],
+            optional: true, duty: "the appeal's patient becomes :patient_id, replacing the one it has"),
     ]
 }

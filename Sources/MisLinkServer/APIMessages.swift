@@ -153,6 +153,14 @@ enum APIMessages {
         (#"pass the worker's MIS profile: init\(pool:profile:\)"#, "передайте профиль МИС обработчика: init(pool:profile:)"),
         // The operator console (ConsoleRoutes, OperatorRoutes).
         (#"the console has no such file"#, "в консоли нет такого файла"),
+        (#"there is no card (.+)"#, "нет карточки $1"),
+        (#"card (.+) is another operator's"#, "карточка $1 — другого оператора"),
+        (#"patient_id must be one of the card's candidates"#, "patient_id: один из пациентов карточки (с этим номером)"),
+        (#"an operator sees only their own cards"#, "оператор видит только свои карточки"),
+        (#"the card stream is for a console session, not a bearer token"#, "поток карточек — для входа в консоль, не для токена"),
+        (#"from and to must span 1 to (\d+) days, both included"#, "from и to: от 1 до $1 дней, оба дня включительно"),
+        (#"call (.+) has no client number to call back"#, "у звонка $1 нет номера клиента, перезвонить некуда"),
+        (#"(.+) needs the MIS profile's (.+) statement"#, "для $1 нужен запрос $2 в профиле МИС"),
         // Mailings (MailingQueue, SendWindow).
         (#"title must be 1 to 200 characters"#, "title: от 1 до 200 символов"),
         (#"rate_per_minute must be 0 \(no limit of its own\) to 100000"#, "rate_per_minute: от 0 (без своего ограничения) до 100000"),

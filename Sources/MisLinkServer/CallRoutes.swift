@@ -17,6 +17,8 @@ struct CallRoutes {
     let phoneKeys: PhoneKeys
     /// `recordings.directory`: recording paths are relative to it.
     let recordingsDirectory: String
+    /// The patients' and employees' names the log shows, and the name filters.
+    let names: MISDirectory
 
     struct Call: Codable, ResponseEncodable {
         var id: Int64
@@ -43,6 +45,21 @@ struct CallRoutes {
         var durationSec: Int?
         var calledBackById: Int64?
         var calledBackAt: Date?
+        /// The patient's full name (the profile's `patient_get`); nil without a patient or the statement.
+        var patientName: String?
+        /// The employee credited with the call, and the first to answer it.
+        var operatorName: String?
+        var answeredByName: String?
+        /// Recordings downloaded and ready to play.
+        var recordings: Int
+        /// Missed and not called back yet.
+        var toCallBack: Bool
+    }
+
+    /// The names of one page's patients and employees, looked up once per distinct id.
+    struct Names: Sendable {
+        var patients: [Int64: MISDirectory.Patient] = [:]
+        var staff: [Int64: String] = [:]
     }
 
     struct Page: Codable, ResponseEncodable {
@@ -73,7 +90,9 @@ struct CallRoutes {
     }
 
     /// `type`, `result`, `status`, `phone` (digits, matched by phone key ending), `patient`, `operator`,
-    /// `from`/`to` (ISO 8601), `limit` (1–200, default 50), `cursor`.
+    /// `patient_name` (the patients the profile's `patients_by_name` finds, at most 500), `operator_name`
+    /// (the employees of `staff_list` whose name contains it), `from`/`to` (ISO 8601), `limit` (1–200,
+    /// default 50), `cursor`.
     private func list(_ request: Request) async throws -> Page {
         let query = request.uri.queryParameters
         var filter = Calls.Filter()
@@ -111,11 +130,26 @@ struct CallRoutes {
             }
             filter.phoneKey = key
         }
+        let patientName = try text("patient_name", max: 150)
+        let operatorName = try text("operator_name", max: 150)
+        for (field, given, statement) in [("patient_name", patientName, "patients_by_name"), ("operator_name", operatorName, "staff_list")]
+        where given != nil && !names.has(statement) {
+            throw HTTPError(.badRequest, message: "\(field) needs the MIS profile's \(statement) statement")
+        }
         if let cursor = try KeysetCursor(query["cursor"].map(String.init)) { filter.after = (cursor.at, cursor.id) }
         let limit = min(max(Int(query["limit"].map(String.init) ?? "") ?? 50, 1), 200)
-        let chosen = filter
-        let rows = try await pool.withTransaction(.read) { tx in try Calls.list(chosen, limit: limit + 1, in: tx) }
-        let items = rows.prefix(limit).map(call)
+        let (chosen, names) = (filter, names)
+        let (rows, found) = try await pool.withTransaction(.read) { tx -> ([CallRecord], Names) in
+            var filter = chosen
+            if let patientName { filter.patientIds = try names.patientIds(named: patientName, in: tx) ?? [] }
+            if let operatorName { filter.operatorIds = try names.staffIds(named: operatorName, in: tx) ?? [] }
+            let rows = try Calls.list(filter, limit: limit + 1, in: tx)
+            let shown = rows.prefix(limit)
+            let patients = try names.patients(Set(shown.compactMap(\.patientId)), in: tx)
+            let staff = try names.staffNames(Set(shown.flatMap { [$0.operatorId, $0.answeredById].compactMap { $0 } }), in: tx)
+            return (rows, Names(patients: patients, staff: staff))
+        }
+        let items = rows.prefix(limit).map { call($0, names: found) }
         var next: String?
         if rows.count > limit, let last = items.last {
             next = KeysetCursor(at: last.startedAt, id: last.id).text
@@ -185,7 +219,8 @@ struct CallRoutes {
         return call(updated)
     }
 
-    private func call(_ record: CallRecord) -> Call {
+    /// The call as the API shows it, with the names found for its ids.
+    private func call(_ record: CallRecord, names: Names = Names()) -> Call {
         Call(
             id: record.id, pbxCallId: record.pbxCallId, direction: record.direction, state: record.state, result: record.result,
             status: record.status, fromNumber: record.fromNumber, toNumber: record.toNumber, phoneKey: record.phoneKey,
@@ -194,7 +229,10 @@ struct CallRoutes {
             startedAt: record.startedAt,
             startedAtLocal: FirebirdTimestamp(record.startedAt, in: timeZone).description.prefix(19).description,
             answeredAt: record.answeredAt, endedAt: record.endedAt, waitSec: record.waitSec, talkSec: record.talkSec,
-            durationSec: record.durationSec, calledBackById: record.calledBackById, calledBackAt: record.calledBackAt)
+            durationSec: record.durationSec, calledBackById: record.calledBackById, calledBackAt: record.calledBackAt,
+            patientName: record.patientId.flatMap { names.patients[$0]?.name },
+            operatorName: record.operatorId.flatMap { names.staff[$0] }, answeredByName: record.answeredById.flatMap { names.staff[$0] },
+            recordings: record.recordings, toCallBack: record.result == "missed" && record.calledBackAt == nil)
     }
 }
 

@@ -87,7 +87,8 @@ struct CommandRoutes {
         }
     }
 
-    private func create(_ command: NewCommand, context: WorkerRequestContext) async throws -> Command {
+    /// Inserts the command after checking it (the call back of a card uses it too); returns it as stored.
+    func create(_ command: NewCommand, context: WorkerRequestContext) async throws -> Command {
         guard let kind = CommandKind(rawValue: command.kind), kind != .message else {
             throw HTTPError(.badRequest, message: "kind must be call, transfer, hangup or record")
         }

@@ -18,7 +18,18 @@ enum ConsoleAssets {
 
     /// Every file of the folder, by its name in the URL (`/console/<name>`).
     static let files: [String: [UInt8]] = [
+        "api.js": PackageResources.api_js,
+        "app.js": PackageResources.app_js,
+        "calls.js": PackageResources.calls_js,
+        "card.css": PackageResources.card_css,
+        "chats.js": PackageResources.chats_js,
+        "console.css": PackageResources.console_css,
+        "embed.js": PackageResources.embed_js,
+        "format.js": PackageResources.format_js,
+        "i18n.js": PackageResources.i18n_js,
         "index.html": PackageResources.index_html,
+        "report.js": PackageResources.report_js,
+        "signin.js": PackageResources.signin_js,
     ]
 
     /// The file `name`, or nil when the console has none by that name.

@@ -21,11 +21,14 @@ struct ThreadRoutes {
     let pool: FirebirdPool
     let capacity: Int
     let mis: MISStatements
+    /// The operators' and patients' names the list shows.
+    let names: MISDirectory
 
     init(pool: FirebirdPool, capacity: Int, profile: MISProfile) {
         self.pool = pool
         self.capacity = capacity
         mis = MISStatements(profile: profile)
+        names = MISDirectory(profile: profile)
     }
 
     struct Thread: Codable, ResponseEncodable {
@@ -51,6 +54,9 @@ struct ThreadRoutes {
         var lastMessageAt: Date?
         var closedAt: Date?
         var closeReason: String?
+        /// The name of the operator holding it, and the patient's full name (looked up once per page).
+        var operatorName: String?
+        var patientName: String?
     }
 
     struct Load: Codable {
@@ -163,12 +169,21 @@ struct ThreadRoutes {
         }
         if let cursor = try KeysetCursor(query["cursor"].map(String.init)) { filter.after = (cursor.at, cursor.id) }
         let limit = min(max(Int(query["limit"].map(String.init) ?? "") ?? 50, 1), 200)
-        let (rows, assigned) = try await pool.withTransaction(.readOnly) { [filter] transaction in
+        let names = names
+        let (rows, assigned, found) = try await pool.withTransaction(.readOnly) { [filter] transaction in
             let rows = try ChatThreads.list(filter, limit: limit + 1, in: transaction)
             let assigned = try filter.operatorId.map { try ChatThreads.assignedCount(operatorId: $0, in: transaction) }
-            return (rows, assigned)
+            let shown = rows.prefix(limit)
+            let found = CallRoutes.Names(patients: try names.patients(Set(shown.compactMap(\.patientId)), in: transaction),
+                                         staff: try names.staffNames(Set(shown.compactMap(\.operatorId)), in: transaction))
+            return (rows, assigned, found)
         }
-        let items = rows.prefix(limit).map(Self.thread)
+        let items = rows.prefix(limit).map { row in
+            var thread = Self.thread(row)
+            thread.operatorName = row.operatorId.flatMap { found.staff[$0] }
+            thread.patientName = row.patientId.flatMap { found.patients[$0]?.name }
+            return thread
+        }
         var next: String?
         if rows.count > limit, let last = rows.prefix(limit).last {
             next = KeysetCursor(at: last.activityAt, id: last.id).text

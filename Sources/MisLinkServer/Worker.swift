@@ -99,7 +99,10 @@ public struct Worker: Sendable {
         router.add(middleware: JSONErrorMiddleware())
         WebhookRoutes(settings: settings, intake: intake, logger: logger).add(to: router)
         HealthRoutes(pool: pool, intake: intake, registry: registry).add(to: router)
-        APIRoutes(settings: settings, pool: pool, intake: intake, profile: profile).add(to: router)
+        // The console's live cards: its own attachment listens for MISLINK_CARD (every worker's cards).
+        let cards = CardHub(pool: pool, configuration: configuration, profile: profile, directory: MISDirectory(profile: profile),
+                            patientURLTemplate: settings.console.patientURLTemplate, logger: logger)
+        APIRoutes(settings: settings, pool: pool, intake: intake, profile: profile, hub: cards).add(to: router)
         ConsoleRoutes().add(to: router)
         let (host, port) = try settings.listenAddress
         // The public listener's limits (slowloris, connection floods): http.* settings.
@@ -124,7 +127,7 @@ public struct Worker: Sendable {
         let ednaThreads = EdnaThreadPoller(
             pool: pool, intake: intake, settings: settings.chat.edna,
             client: HTTPClient(configuration: .init(timeout: .seconds(30))), logger: logger)
-        let services: [any Service] = [pool, intake, sweeper, recordings, reconciliation, users, ednaThreads]
+        let services: [any Service] = [pool, intake, cards, sweeper, recordings, reconciliation, users, ednaThreads]
             + extraServices(configuration) + [app]
         logger.notice("MisLink worker \(settings.workerName) on \(settings.listen), database \(configuration.dsn)")
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger))

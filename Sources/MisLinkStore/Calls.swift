@@ -28,6 +28,8 @@ public struct CallRecord: Sendable, Hashable, Decodable {
     public var durationSec: Int?
     public var calledBackById: Int64?
     public var calledBackAt: Date?
+    /// Its recordings downloaded and ready to play (`STATE = 'stored'`).
+    public var recordings: Int
 }
 
 /// A recording of a call (`MISLINK_CALL_RECORDINGS`), read by column name.
@@ -51,6 +53,10 @@ public enum Calls {
         public var status: String?
         public var patientId: Int64?
         public var operatorId: Int64?
+        /// Any of these patients (none: no call matches); a name search's patients.
+        public var patientIds: [Int64]?
+        /// Any of these employees (none: no call matches); a name search's employees.
+        public var operatorIds: [Int64]?
         /// Missed calls nobody has called back yet.
         public var toCallBack = false
         /// `STARTED_AT >= from`.
@@ -67,7 +73,8 @@ public enum Calls {
     private static let columns: FirebirdQuery = """
         ID, PBX_CALL_ID, DIRECTION, STATE, RESULT, STATUS, FROM_NUMBER, TO_NUMBER, PHONE_KEY, PATIENT_ID, PATIENT_OTHERS,
         OPERATOR_ID, ANSWERED_BY_ID, APPEAL_ID, COMMENT, STARTED_AT, ANSWERED_AT, ENDED_AT, WAIT_SEC, TALK_SEC,
-        DURATION_SEC, CALLED_BACK_BY_ID, CALLED_BACK_AT
+        DURATION_SEC, CALLED_BACK_BY_ID, CALLED_BACK_AT,
+        (SELECT COUNT(*) FROM MISLINK_CALL_RECORDINGS R WHERE R.CALL_ID = MISLINK_CALLS.ID AND R.STATE = 'stored') AS RECORDINGS
         """
 
     /// The calls that match, newest first (then by ID), at most `limit`.
@@ -79,6 +86,10 @@ public enum Calls {
         if let status = filter.status { conditions.append("STATUS = \(status)") }
         if let patient = filter.patientId { conditions.append("PATIENT_ID = \(patient)") }
         if let operatorId = filter.operatorId { conditions.append("OPERATOR_ID = \(operatorId)") }
+        for (column, ids) in [("PATIENT_ID", filter.patientIds), ("OPERATOR_ID", filter.operatorIds)] {
+            guard let ids else { continue }
+            conditions.append(ids.isEmpty ? "1 = 0" : "\(unescaped: column) IN (\(FirebirdQuery.list(Array(ids.prefix(1000)))))")
+        }
         if filter.toCallBack { conditions.append("RESULT = 'missed' AND CALLED_BACK_AT IS NULL") }
         if let from = filter.from { conditions.append("STARTED_AT >= \(utc(from))") }
         if let to = filter.to { conditions.append("STARTED_AT < \(utc(to))") }

@@ -167,7 +167,7 @@ struct CheckTests {
         #expect(report.problems.isEmpty, "\(report.text())")
         #expect(report.warnings.contains { $0.description == "statements.sql:\(createLine): appeal_create is not used: profile.json says \"appeals\": false" })
         let appeals = report.statements.filter { $0.statement.hasPrefix("appeal_") }
-        #expect(appeals.count == 5)
+        #expect(appeals.count == 6)
         #expect(appeals.allSatisfy { $0.status == .unused })
     }
 

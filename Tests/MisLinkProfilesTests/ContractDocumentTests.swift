@@ -47,7 +47,7 @@ struct ContractDocumentTests {
         let enforced = ProfileContract.v1.statements.map {
             Row(name: $0.name, parameters: $0.parameters, columns: $0.columns, optional: $0.optional)
         }
-        #expect(documented.count == 20)
+        #expect(documented.count == 26)
         #expect(documented.map(\.name) == enforced.map(\.name))
         for (document, swift) in zip(documented, enforced) {
             #expect(document == swift, "CONTRACT.md says \(document), ProfileContract says \(swift)")
@@ -56,7 +56,8 @@ struct ContractDocumentTests {
 
     @Test func theAppealStatementsAreTheOnesUsedOnlyWithAppeals() {
         let appealsOnly = ProfileContract.v1.statements.filter(\.onlyWithAppeals).map(\.name)
-        #expect(appealsOnly == ["appeal_create", "appeal_assign", "appeal_set_patient", "appeal_get", "appeal_cancel", "report_mis_appeals"])
+        #expect(appealsOnly == ["appeal_create", "appeal_assign", "appeal_set_patient", "appeal_get", "appeal_cancel", "report_mis_appeals",
+                               "appeal_change_patient"])
     }
 
     @Test func theReferenceProfileHasEveryStatementWithTheContractsParameters() throws {

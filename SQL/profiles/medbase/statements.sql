@@ -236,3 +236,44 @@ SELECT FIRST 1 S.KOD AS STAFF_ID, S.FIO AS FULL_NAME, TRIM(S.DOLZHNOST) AS MIS_R
   JOIN SOTRUDNIKI S ON S.KOD = L.KOD_SOTR
  WHERE L.SISTEMA = 'MIS' AND UPPER(L.LOGIN) = UPPER(CAST(:login AS VARCHAR(100)))
  ORDER BY IIF(L.LOGIN = CAST(:login AS VARCHAR(100)), 0, 1), S.KOD;
+
+-- ===================================================================== Console (optional)
+-- appeal_change_patient is not written: МедБаза has no appeals table (MisLink's own appeals change
+-- their patient themselves).
+
+-- name: patient_get
+-- One patient by id, deleted or merged ones too (the call log names the patients of old calls).
+SELECT P.KOD AS PATIENT_ID, TRIM(P.FIO) AS FULL_NAME, P.DATA_ROZHD AS BIRTH_DATE
+  FROM KLIENTY P
+ WHERE P.KOD = :patient_id;
+
+-- name: patients_by_name
+-- Live patients whose FIO starts with :name, at most 500, by IDX_KLIENTY_FIO. FIO is CHARACTER SET NONE,
+-- so UPPER cannot fold its Cyrillic: the name is looked for as typed and with its first letter made
+-- upper case ("смирнова" finds "Смирнова Елена ..."), both WIN1251 bytes like the column's.
+SELECT FIRST 500 P.KOD AS PATIENT_ID, TRIM(P.FIO) AS FULL_NAME
+  FROM KLIENTY P
+ WHERE (P.FIO STARTING WITH CAST(CAST(:name AS VARCHAR(150) CHARACTER SET WIN1251) AS VARCHAR(150) CHARACTER SET NONE)
+        OR P.FIO STARTING WITH CAST(UPPER(LEFT(CAST(:name AS VARCHAR(150) CHARACTER SET WIN1251), 1))
+                                    || SUBSTRING(CAST(:name AS VARCHAR(150) CHARACTER SET WIN1251) FROM 2)
+                                    AS VARCHAR(150) CHARACTER SET NONE))
+   AND P.PRIZNAK_UDAL = 0;
+
+-- name: staff_list
+-- Every employee, former ones too (the call log names the operators of old calls).
+SELECT S.KOD AS STAFF_ID, TRIM(S.FIO) AS FULL_NAME
+  FROM SOTRUDNIKI S;
+
+-- name: doctors_list
+-- The doctors who work here (VRACH and RABOTAET 'Д'), by name; DOLZHNOST is the specialty.
+SELECT S.KOD AS DOCTOR_ID, TRIM(S.FIO) AS FULL_NAME, TRIM(S.DOLZHNOST) AS SPECIALTY
+  FROM SOTRUDNIKI S
+ WHERE S.VRACH = 'Д' AND S.RABOTAET = 'Д'
+ ORDER BY S.FIO, S.KOD;
+
+-- name: services_list
+-- The active services (AKTIVNA 'Д'), by name, with the length a booking takes by default.
+SELECT U.KOD AS SERVICE_ID, U.NAIMENOVANIE AS NAME, U.DLIT_MIN AS MINUTES
+  FROM USLUGI U
+ WHERE U.AKTIVNA = 'Д'
+ ORDER BY U.NAIMENOVANIE, U.KOD;

@@ -216,3 +216,57 @@ SELECT FIRST 1 S.ID AS STAFF_ID, S.FULL_NAME AS FULL_NAME, TRIM(S.ROLE) AS MIS_R
   FROM STAFF S
  WHERE UPPER(S.MIS_LOGIN) = UPPER(CAST(:login AS VARCHAR(63)))
  ORDER BY IIF(S.MIS_LOGIN = CAST(:login AS VARCHAR(63)), 0, 1), S.ID;
+
+-- ===================================================================== Console (optional)
+
+-- name: patient_get
+-- One patient by id, deleted ones too (the call log names the patients of old calls): the full name
+-- as identify_candidates writes it, and the birth date.
+SELECT N.ID AS PATIENT_ID,
+       TRIM(TRIM(N.LAST_NAME)
+            || COALESCE(' ' || NULLIF(TRIM(N.FIRST_NAME), ''), '')
+            || COALESCE(' ' || NULLIF(TRIM(N.MIDDLE_NAME), ''), '')) AS FULL_NAME,
+       N.BIRTH_DATE AS BIRTH_DATE
+  FROM PATIENTS N
+ WHERE N.ID = :patient_id;
+
+-- name: patients_by_name
+-- Live patients whose full name starts with :name, case ignored ("смирнова е" finds Смирнова Елена
+-- Павловна), at most 500. The surname is found by IDX_PATIENTS_LAST_NAME_UPPER from the first word of
+-- :name (MisLink trims it); the whole name is compared after that.
+SELECT FIRST 500 N.ID AS PATIENT_ID,
+       TRIM(TRIM(N.LAST_NAME)
+            || COALESCE(' ' || NULLIF(TRIM(N.FIRST_NAME), ''), '')
+            || COALESCE(' ' || NULLIF(TRIM(N.MIDDLE_NAME), ''), '')) AS FULL_NAME
+  FROM PATIENTS N
+ WHERE UPPER(N.LAST_NAME) STARTING WITH UPPER(IIF(POSITION(' ' IN CAST(:name AS VARCHAR(150))) > 0,
+           LEFT(CAST(:name AS VARCHAR(150)), POSITION(' ' IN CAST(:name AS VARCHAR(150))) - 1), CAST(:name AS VARCHAR(150))))
+   AND UPPER(TRIM(TRIM(N.LAST_NAME)
+            || COALESCE(' ' || NULLIF(TRIM(N.FIRST_NAME), ''), '')
+            || COALESCE(' ' || NULLIF(TRIM(N.MIDDLE_NAME), ''), ''))) STARTING WITH UPPER(CAST(:name AS VARCHAR(150)))
+   AND N.IS_DELETED = 0;
+
+-- name: staff_list
+-- Every employee, former ones too (the call log names the operators of old calls).
+SELECT S.ID AS STAFF_ID, S.FULL_NAME AS FULL_NAME
+  FROM STAFF S;
+
+-- name: doctors_list
+-- The active doctors one can book with (ROLE 'doctor'), by name, with their specialty.
+SELECT S.ID AS DOCTOR_ID, S.FULL_NAME AS FULL_NAME, S.SPECIALTY AS SPECIALTY
+  FROM STAFF S
+ WHERE S.ROLE = 'doctor' AND S.IS_ACTIVE = 1
+ ORDER BY S.FULL_NAME, S.ID;
+
+-- name: services_list
+-- The active services one can book, by name, with their usual length.
+SELECT S.ID AS SERVICE_ID, S.NAME AS NAME, S.DURATION_MIN AS MINUTES
+  FROM SERVICES S
+ WHERE S.IS_ACTIVE = 1
+ ORDER BY S.NAME, S.ID;
+
+-- name: appeal_change_patient
+-- The operator chose the caller among the patients sharing the number: the appeal's patient becomes
+-- :patient_id, replacing the one identification put there.
+UPDATE APPEALS SET PATIENT_ID = :patient_id
+ WHERE ID = :appeal_id;

@@ -1,0 +1,294 @@
+import Firebird
+import Foundation
+import Logging
+import MisLinkPatients
+import MisLinkProfiles
+import MisLinkStore
+import ServiceLifecycle
+import Synchronization
+
+/// The live incoming-call cards behind the console's streams (`GET /api/v1/operator/stream`).
+///
+/// One attachment of its own listens for the Firebird event `MISLINK_CARD`, which the
+/// `MISLINK_CALL_CARDS_EVENT` trigger (V004) posts when any worker on the database commits a card; each
+/// event (and a safety re-read every ``Options/rereadSeconds``, should an event be missed or the listener
+/// be down) makes the hub read the **open** cards (``Cards/open(staff:in:)``) and, by id, those it knew
+/// open that have left that set. A card that is new, or whose row differs from the one the hub last had,
+/// is enriched (``present(_:in:)``) and sent to the subscribers of its employee and to the "everyone"
+/// subscribers (supervisors). Nothing depends on clocks agreeing: the open set is read whole, and a card
+/// that leaves it is read once more for its last state.
+///
+/// Events also arrive on an embedded database, from every attachment of this process (the worker's
+/// intake, a second worker in the same process). Over a server they need the server's auxiliary port.
+///
+/// Each subscriber has a bounded buffer (``Options/bufferLimit``): one that does not keep up (a browser
+/// on a stalled connection) is ended, never waited for; it reconnects (`retry:`) and starts from the
+/// open cards again. A ping every ``Options/pingSeconds`` keeps idle streams alive and finds closed ones.
+final class CardHub: Service, Sendable {
+    /// What a subscriber receives.
+    enum Message: Sendable {
+        case card(ConsoleCard)
+        case ping
+    }
+
+    /// A subscriber's open cards at the moment it subscribed, then every change.
+    struct Subscription: Sendable {
+        let id: UInt64
+        /// The open cards when it subscribed (the stream has every change after them).
+        let cards: [ConsoleCard]
+        let messages: AsyncStream<Message>
+    }
+
+    /// The hub's timing and limits.
+    struct Options: Sendable {
+        /// Seconds between safety re-reads. Defaults to 5.
+        var rereadSeconds: Double = 5
+        /// Seconds between pings. Defaults to 15.
+        var pingSeconds: Double = 15
+        /// Messages waiting for one subscriber before it is ended. Defaults to 256.
+        var bufferLimit = 256
+        /// Seconds a phone key's candidates are reused. Defaults to 5.
+        var candidateSeconds: Double = 5
+    }
+
+    private struct Subscriber {
+        /// nil: everyone's cards.
+        var staff: Int64?
+        var continuation: AsyncStream<Message>.Continuation
+    }
+
+    private struct State {
+        var subscribers: [UInt64: Subscriber] = [:]
+        var nextId: UInt64 = 1
+        /// The open cards as last read and sent.
+        var open: [Int64: (record: ConsoleCardRecord, card: ConsoleCard)] = [:]
+        var stopped = false
+    }
+
+    let pool: FirebirdPool
+    let configuration: FirebirdConfiguration
+    let profile: MISProfile
+    let directory: MISDirectory
+    let patientURLTemplate: String
+    let options: Options
+    let logger: Logger
+    private let state = Mutex(State())
+    private let candidates: CandidateCache
+    private let wakes: AsyncStream<Void>
+    private let wakeContinuation: AsyncStream<Void>.Continuation
+
+    init(pool: FirebirdPool, configuration: FirebirdConfiguration, profile: MISProfile, directory: MISDirectory,
+         patientURLTemplate: String, options: Options = Options(), logger: Logger) {
+        self.pool = pool
+        self.configuration = configuration
+        self.profile = profile
+        self.directory = directory
+        self.patientURLTemplate = patientURLTemplate
+        self.options = options
+        self.logger = logger
+        candidates = CandidateCache(seconds: options.candidateSeconds)
+        // At most one pending wake: a burst of events makes one more read, not one each.
+        (wakes, wakeContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    // MARK: - Subscribers
+
+    /// Subscribes to the cards of employee `staff` (nil: everyone's). End it with ``unsubscribe(_:)``.
+    func subscribe(staff: Int64?) -> Subscription {
+        let (stream, continuation) = AsyncStream<Message>.makeStream(bufferingPolicy: .bufferingOldest(options.bufferLimit))
+        let (id, cards) = state.withLock { state -> (UInt64, [ConsoleCard]) in
+            let id = state.nextId
+            state.nextId += 1
+            if state.stopped {
+                continuation.finish()
+                return (id, [])
+            }
+            state.subscribers[id] = Subscriber(staff: staff, continuation: continuation)
+            let cards = state.open.values.map(\.card).filter { staff == nil || $0.staffId == staff }
+            return (id, cards.sorted { ($0.shownAt, $0.id) < ($1.shownAt, $1.id) })
+        }
+        wake()
+        return Subscription(id: id, cards: cards, messages: stream)
+    }
+
+    /// Ends a subscription: its stream finishes.
+    func unsubscribe(_ id: UInt64) {
+        state.withLock { $0.subscribers.removeValue(forKey: id) }?.continuation.finish()
+    }
+
+    /// Subscribers now.
+    var subscriberCount: Int { state.withLock { $0.subscribers.count } }
+
+    /// Asks for a read soon (after a change this process made, or a new subscriber).
+    func wake() {
+        wakeContinuation.yield()
+    }
+
+    // MARK: - Running
+
+    /// Listens, re-reads and pings until graceful shutdown, then ends every subscription.
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.listen() }
+                group.addTask { await self.tick() }
+                group.addTask {
+                    for await _ in self.wakes { await self.refresh() }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+        wakeContinuation.finish()
+        let ended = state.withLock { state -> [Subscriber] in
+            state.stopped = true
+            defer { state.subscribers = [:] }
+            return Array(state.subscribers.values)
+        }
+        ended.forEach { $0.continuation.finish() }
+    }
+
+    /// `MISLINK_CARD` events on an attachment of their own; after a failure (the database away, the
+    /// auxiliary port unreachable) it tries again every 30 seconds, the re-reads covering meanwhile.
+    private func listen() async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                for try await _ in FirebirdConnection.events(["MISLINK_CARD"], configuration: configuration) {
+                    failures = 0
+                    wake()
+                }
+            } catch {
+                if failures == 0 { logger.warning("card events are not received (re-reading every \(options.rereadSeconds) s): \(error)") }
+                failures += 1
+            }
+            try? await Task.sleep(for: .seconds(30))
+        }
+    }
+
+    /// The safety re-read and the pings.
+    private func tick() async {
+        let clock = ContinuousClock()
+        var lastPing = clock.now
+        wake()
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(options.rereadSeconds))
+            wake()
+            if clock.now - lastPing >= .seconds(options.pingSeconds) {
+                lastPing = clock.now
+                send { _ in .ping }
+            }
+        }
+    }
+
+    private let failedAt = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// Reads what changed and sends it.
+    private func refresh() async {
+        let known = state.withLock { $0.open.mapValues(\.record) }
+        do {
+            let changed = try await pool.withTransaction(.readOnly) { tx in try self.changes(since: known, in: tx) }
+            failedAt.withLock { $0 = nil }
+            publish(changed)
+        } catch {
+            // Logged once a minute while it keeps failing (the database away: the intake says so too).
+            let now = ContinuousClock.now
+            let log = failedAt.withLock { last -> Bool in
+                defer { if last == nil || now - last! > .seconds(60) { last = now } }
+                return last == nil || now - last! > .seconds(60)
+            }
+            if log { logger.warning("reading the open cards failed: \(error)") }
+        }
+    }
+
+    /// The cards to send: open ones that are new or changed, and those that left the open set (a
+    /// card deleted with its call is sent closed).
+    private func changes(since known: [Int64: ConsoleCardRecord], in tx: Transaction) throws -> [(ConsoleCardRecord?, ConsoleCard)] {
+        let open = try Cards.open(staff: nil, in: tx)
+        let openIds = Set(open.map(\.id))
+        let goneIds = known.keys.filter { !openIds.contains($0) }
+        let left = try Cards.cards(ids: goneIds, in: tx)
+        let changed = (open + left).filter { known[$0.id] != $0 }
+        var result = zip(changed, try present(changed, in: tx)).map { ($0 as ConsoleCardRecord?, $1) }
+        let deleted = Set(goneIds).subtracting(left.map(\.id))
+        let lastSent = state.withLock { state in deleted.compactMap { state.open[$0]?.card } }
+        for var card in lastSent {
+            card.state = "closed"
+            result.append((nil, card))
+        }
+        return result
+    }
+
+    /// Keeps the open cards and sends every change to its subscribers.
+    private func publish(_ changed: [(ConsoleCardRecord?, ConsoleCard)]) {
+        guard !changed.isEmpty else { return }
+        state.withLock { state in
+            for (record, card) in changed {
+                if let record, record.isOpen { state.open[card.id] = (record, card) } else { state.open[card.id] = nil }
+            }
+        }
+        for (_, card) in changed.sorted(by: { ($0.1.updatedAt, $0.1.id) < ($1.1.updatedAt, $1.1.id) }) {
+            send { staff in staff == nil || staff == card.staffId ? .card(card) : nil }
+        }
+    }
+
+    /// Yields `message(staff)` to each subscriber it is not nil for; a subscriber whose buffer is full is ended.
+    private func send(_ message: (Int64?) -> Message?) {
+        let subscribers = state.withLock { $0.subscribers }
+        var tooSlow: [UInt64] = []
+        for (id, subscriber) in subscribers {
+            guard let message = message(subscriber.staff) else { continue }
+            if case .dropped = subscriber.continuation.yield(message) { tooSlow.append(id) }
+        }
+        for id in tooSlow {
+            logger.notice("a console stream fell \(options.bufferLimit) messages behind: ended, the browser reconnects")
+            unsubscribe(id)
+        }
+    }
+
+    // MARK: - Cards for the API
+
+    /// The cards as the console shows them: who shares the number (``CandidateCache``, a few seconds per
+    /// phone key), the patient's name, the link to the patient's page.
+    func present(_ records: [ConsoleCardRecord], in tx: Transaction) throws -> [ConsoleCard] {
+        var found: [Int64: [Identification.Candidate]] = [:]
+        for record in records where record.patientId != nil {
+            guard let key = record.phoneKey, found[record.id] == nil else { continue }
+            found[record.id] = try candidates.candidates(phoneKey: key, profile: profile, in: tx)
+        }
+        let unnamed = Set(records.compactMap { record -> Int64? in
+            guard let patient = record.patientId, found[record.id]?.contains(where: { Int64($0.id) == patient }) != true else { return nil }
+            return patient
+        })
+        let patients = try directory.patients(unnamed, in: tx)
+        return records.map { ConsoleCard($0, candidates: found[$0.id] ?? [], patients: patients, patientURLTemplate: patientURLTemplate) }
+    }
+
+    /// Every patient sharing a phone key, the best first: fresh (the operator's choice is checked against
+    /// it), and remembered for the cards.
+    func freshCandidates(phoneKey: String, in tx: Transaction) throws -> [Identification.Candidate] {
+        try candidates.candidates(phoneKey: phoneKey, profile: profile, in: tx, fresh: true)
+    }
+}
+
+/// The patients of each phone key (`identify_candidates`), reused for a few seconds: a call rings several
+/// operators at once, and each of their cards changes a few times while it rings.
+final class CandidateCache: Sendable {
+    private let seconds: Double
+    private let entries = Mutex<[String: (at: ContinuousClock.Instant, candidates: [Identification.Candidate])]>([:])
+
+    init(seconds: Double) { self.seconds = seconds }
+
+    func candidates(phoneKey: String, profile: MISProfile, in tx: Transaction, fresh: Bool = false) throws
+        -> [Identification.Candidate]
+    {
+        let now = ContinuousClock.now
+        if !fresh, let entry = entries.withLock({ $0[phoneKey] }), now - entry.at < .seconds(seconds) { return entry.candidates }
+        let found = try PatientIdentifier.candidates(phoneKey: phoneKey, profile: profile, in: tx)
+        entries.withLock { entries in
+            if entries.count > 1000 { entries = entries.filter { now - $0.value.at < .seconds(seconds) } }
+            entries[phoneKey] = (now, found)
+        }
+        return found
+    }
+}
