@@ -62,6 +62,20 @@ public final class FakeChat: Sendable {
         state.withLock { $0.threads[Int64(id)] = thread }
     }
 
+    /// Makes a Chatwoot conversation known from an event a scenario sends to MisLink (`conversation_*`, or a
+    /// `message_created` with its `conversation`): its channel and the contact's e-mail address. A reply
+    /// posted into a known e-mail conversation is recorded as mailed to that address.
+    public func learn(chatwoot event: JSONValue) {
+        let isMessage = event["event"]?.stringValue?.hasPrefix("message_") == true
+        guard let conversation = isMessage ? event["conversation"] : event, let id = conversation["id"]?.intValue else { return }
+        state.withLock { state in
+            var known = state.conversations[id] ?? FakeConversation()
+            known.channel = conversation["channel"]?.stringValue ?? known.channel
+            known.email = conversation["meta"]?["sender"]?["email"]?.stringValue ?? known.email
+            state.conversations[id] = known
+        }
+    }
+
     /// The routes.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
@@ -102,7 +116,7 @@ public final class FakeChat: Sendable {
             guard let message = try? JSONDecoder().decode(ChatwootOutgoingMessage.self, from: Data(body.utf8)),
                 !message.content.isEmpty
             else { return Response.empty(.unprocessableContent) }
-            let id = self.recordSent("chatwoot", request, body)
+            let id = self.recordSent("chatwoot", request, body, conversation: conversation)
             var answer = ChatwootMessage(id: id, content: message.content, messageType: message.messageType,
                                          isPrivate: message.isPrivate, conversationId: conversation)
             answer.contentType = message.contentType
@@ -113,6 +127,12 @@ public final class FakeChat: Sendable {
             let body = try await request.bodyText(context: context)
             guard let thread = try? JSONValue.parse(body), thread["id"] != nil else { return Response.empty(.badRequest) }
             self.setThread(thread)
+            return Response.empty(.noContent)
+        }
+        router.post("emulator/chatwoot") { request, context in
+            let body = try await request.bodyText(context: context)
+            guard let event = try? JSONValue.parse(body) else { return Response.empty(.badRequest) }
+            self.learn(chatwoot: event)
             return Response.empty(.noContent)
         }
         router.get("emulator/sent") { _, _ in
@@ -132,11 +152,16 @@ public final class FakeChat: Sendable {
         }
     }
 
-    private func recordSent(_ platform: String, _ request: Request, _ body: String) -> Int {
+    private func recordSent(_ platform: String, _ request: Request, _ body: String, conversation: Int? = nil) -> Int {
         let credential = platform == "edna"
             ? request.headers[.authorization] : request.headers[HTTPField.Name("api_access_token")!]
         return state.withLock { state in
-            state.sent.append(SentChatMessage(platform: platform, path: request.uri.path, credential: credential, body: body))
+            var sent = SentChatMessage(platform: platform, path: request.uri.path, credential: credential, body: body)
+            if let known = conversation.flatMap({ state.conversations[$0] }) {
+                sent.channel = known.channel
+                sent.emailedTo = known.isEmail ? known.email : nil
+            }
+            state.sent.append(sent)
             state.nextMessageId += 1
             return state.nextMessageId
         }

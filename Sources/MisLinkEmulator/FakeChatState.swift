@@ -11,6 +11,22 @@ public struct SentChatMessage: Sendable, Codable {
     public var credential: String?
     /// The JSON body.
     public var body: String
+    /// The Chatwoot conversation's channel (`Channel::Email` …) when the fake knows the conversation.
+    public var channel: String? = nil
+    /// Where an e-mail inbox delivers the reply: the contact's address. Chatwoot's e-mail channel mails an
+    /// outgoing message of the conversation to its contact; `nil` for other channels.
+    public var emailedTo: String? = nil
+}
+
+/// A Chatwoot conversation the fake knows from the events a scenario sends (``FakeChat/learn(chatwoot:)``).
+struct FakeConversation {
+    /// `Channel::Email`, `Channel::Whatsapp` …
+    var channel: String?
+    /// The contact's e-mail address (`meta.sender.email`).
+    var email: String?
+
+    /// Whether replies go out as e-mail.
+    var isEmail: Bool { channel?.lowercased().contains("email") == true }
 }
 
 /// How the fake chat platforms behave. Every field has a default.
@@ -55,6 +71,7 @@ struct FakeChatState {
     var messagePosts: [ChatMessagePost] = []
     var tokens: [String: ContinuousClock.Instant] = [:]
     var threads: [Int64: JSONValue] = [:]
+    var conversations: [Int: FakeConversation] = [:]
     var sent: [SentChatMessage] = []
     var nextMessageId = 5000
     /// The fraction of API requests whose connection is dropped before they are handled.

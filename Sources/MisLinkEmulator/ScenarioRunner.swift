@@ -42,7 +42,9 @@ public struct ScenarioRunner: Sendable {
     public var sender: WebhookSender
     /// Roughness switches.
     public var roughness: Roughness
-    /// Base URL of the fake edna API for `edna_thread` steps (its `/emulator/threads/{id}`); `nil` skips them.
+    /// Base URL of the fake chat platforms (edna and Chatwoot on one router): `edna_thread` steps go to its
+    /// `/emulator/threads/{id}`, and every Chatwoot event is told to its `/emulator/chatwoot` first (so it knows
+    /// the conversations' channels and contacts). `nil` skips both.
     public var ednaAdminURL: String?
     /// Base URL of the fake PBX: `pbx_recording` steps make recordings downloadable there, and every
     /// `events/call` / `events/summary` is told to it first (`POST /emulator/calls`), so the calls a scenario
@@ -102,6 +104,9 @@ public struct ScenarioRunner: Sendable {
             }
             return await sender.sendMango(path: path, json: roughness.apply(toMango: json).compactText, isDuplicate: duplicate)
         case .chat(let platform, let json):
+            if let ednaAdminURL, !duplicate, platform == .chatwoot {
+                _ = try await sender.client.execute(.json("\(ednaAdminURL)/emulator/chatwoot", body: Data(json.compactText.utf8)))
+            }
             return await sender.sendChat(platform: platform, json: json.compactText, isDuplicate: duplicate)
         case .ednaThread(let thread):
             guard let ednaAdminURL, let id = thread["id"]?.stringValue else { return nil }

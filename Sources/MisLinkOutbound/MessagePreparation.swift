@@ -38,7 +38,11 @@ struct MessagePreparation: Sendable {
 
     func route(for row: OutboxRow, in tx: Transaction) throws -> MessageRoute {
         if row.kind == .pbxCommand { return try PBXCommandRow.route(for: row) }
-        guard row.channel != "email" else { throw Unsendable("e-mail is not supported by the worker") }
+        // E-mail goes only as a reply into an e-mail thread: the platform mails it from its inbox (Chatwoot's
+        // and edna's message APIs take any thread). MisLink has no mail sender of its own for the rest.
+        guard row.channel != "email" || row.threadId != nil else {
+            throw Unsendable("e-mail goes only as a reply into an e-mail thread (THREAD_ID)")
+        }
         var values = MessageText.parameters(row.params)
         try? enrich(&values, in: tx)
 
@@ -61,7 +65,10 @@ struct MessagePreparation: Sendable {
         // A mailing's text has placeholders ({patient_name} …); other bodies go as they were written.
         if let body = row.body?.trimmed.nilIfEmpty { return row.source == .mailing ? MessageText.render(body, values: values) : body }
         guard let code = row.templateCode else { throw Unsendable("neither BODY nor TEMPLATE_CODE") }
-        if let template = try Templates.autoBody(code: code, channels: [channel, row.channel], in: tx) {
+        // An operator's message (the API, a MIS screen, a command) may name a quick reply as well as an
+        // automatic text; the schedule's messages and mailings take automatic texts only.
+        let kinds: [TemplateKind] = row.source == .schedule || row.source == .mailing ? [.auto] : [.quickReply, .auto]
+        if let template = try Templates.activeBody(code: code, kinds: kinds, channels: [channel, row.channel], in: tx) {
             return MessageText.render(template, values: values)
         }
         guard let text = MessageText.builtIn(code, values: values) else {

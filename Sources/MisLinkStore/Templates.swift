@@ -105,13 +105,23 @@ public enum Templates {
     /// The body of the active automatic template for a code: the first of `channels` that has a non-empty
     /// one, then `any`.
     public static func autoBody(code: String, channels: [String], in tx: Transaction) throws -> String? {
+        try activeBody(code: code, kinds: [.auto], channels: channels, in: tx)
+    }
+
+    /// The body of the active template of `code` whose kind is one of `kinds`: the first of `channels` that
+    /// has a non-empty one, then `any`. An operator's message takes `[.quickReply, .auto]` (a code and a
+    /// channel name one template, so the kinds never compete for the same row); automatic ones `[.auto]`.
+    /// There are two kinds, so the first and the last of `kinds` are all of them.
+    public static func activeBody(code: String, kinds: [TemplateKind], channels: [String], in tx: Transaction) throws -> String? {
         var wanted: [String] = []
         for channel in channels where channel != "any" && !wanted.contains(channel) { wanted.append(channel) }
+        guard let first = kinds.first, let last = kinds.last else { return nil }
         for channel in wanted + ["any"] {
             let body = try tx.attachment.queryValue(
                 """
                 SELECT BODY FROM MISLINK_TEMPLATES
-                 WHERE CODE = \(code) AND CHANNEL = \(channel) AND IS_ACTIVE = 1 AND KIND = 'auto'
+                 WHERE CODE = \(code) AND CHANNEL = \(channel) AND IS_ACTIVE = 1
+                   AND KIND IN (\(first), \(last))
                 """, as: String?.self, in: tx) ?? nil
             if let body, !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return body }
         }

@@ -147,7 +147,8 @@ extension Emulate {
         @OptionGroup var settings: SettingsOptions
         @OptionGroup var credentials: MangoCredentialOptions
         @OptionGroup var targets: TargetOptions
-        @Option(help: "The fake edna API's base URL, for the thread states scenarios set.") var ednaAdmin: String?
+        @Option(help: "The fake chat platforms' base URL (edna and Chatwoot): it gets the edna thread states scenarios set and learns the Chatwoot conversations played.")
+        var ednaAdmin: String?
         @Option(help: "The fake PBX API's base URL: it learns the calls played (for transfer/route/hangup) and serves their recordings.")
         var pbxAdmin: String?
         @Option(name: .customLong("set"), help: "Override a scenario variable: name=value (repeatable).") var variables: [String] = []

@@ -48,6 +48,27 @@ import Testing
         await server.stop()
     }
 
+    /// A scenario played with the fake chat as its admin URL tells it the Chatwoot conversations: a reply into
+    /// the e-mail inbox's conversation is mailed to the contact, one into a WhatsApp conversation is not.
+    @Test func aReplyInAChatwootEmailConversationIsMailedToTheContact() async throws {
+        let chat = FakeChat()
+        let chatServer = try await RunningServer.start(router: chat.router())
+        let fixture = try await ScenarioFixture.start()
+        _ = try await fixture.play("chatwoot-email-thread", ednaAdmin: chatServer.baseURL)
+        _ = try await fixture.play("chatwoot-closed-by-operator", ednaAdmin: chatServer.baseURL)
+        let body = try JSONEncoder().encode(ChatwootOutgoingMessage(content: "Результаты готовы"))
+        for conversation in [450, 420] {
+            let answer = try await fixture.client.execute(.json(
+                "\(chatServer.baseURL)/api/v1/accounts/1/conversations/\(conversation)/messages", body: body,
+                headers: [("api_access_token", "chatwoot-token")]))
+            #expect(answer.status == 200)
+        }
+        #expect(chat.sent.map(\.channel) == ["Channel::Email", "Channel::Whatsapp"])
+        #expect(chat.sent.map(\.emailedTo) == ["smirnova.elena@example.ru", nil])
+        await chatServer.stop()
+        await fixture.server.stop()
+    }
+
     /// A platform that drops connections: the request is cut with no answer and not handled; the
     /// worker's client sees an error, never a complete answer.
     @Test func droppedConnectionsGetNoAnswerAndAreNotHandled() async throws {

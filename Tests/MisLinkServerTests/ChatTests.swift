@@ -58,6 +58,7 @@ struct ChatFixture {
         for (index, step) in steps.enumerated() {
             switch step {
             case .chat(let platform, let json):
+                if platform == .chatwoot { chat.learn(chatwoot: json) }  // as the emulator's runner tells the fake
                 let delivery = await harness.sender.sendChat(platform: platform, json: json.compactText)
                 #expect(delivery.status == 200, "\(name) step \(index): \(delivery.error ?? "")")
             case .ednaThread(let json):

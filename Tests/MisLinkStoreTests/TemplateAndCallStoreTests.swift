@@ -42,6 +42,32 @@ import Testing
         }
     }
 
+    /// An operator's message finds a quick reply by its code (the channel's own, then `any`); automatic
+    /// messages never take one, and an automatic text is still there for operators.
+    @Test func quickRepliesAreFoundByCodeForOperatorsOnly() async throws {
+        try await StoreFixture.with("store-quick") { f in
+            let replies = [("any", "Мы на Ленина, 1"), ("telegram", "Мы на Ленина, 1 (вход со двора)")]
+            _ = try await f.db.withTransaction(.default) { tx in
+                for (channel, body) in replies {
+                    _ = try Templates.save(code: "directions", .init(channel: channel, kind: .quickReply, title: "Как добраться",
+                                                                     body: body, active: true, sortOrder: 0), in: tx)
+                }
+                _ = try Templates.save(code: "visit_y", .init(channel: "any", kind: .auto, title: nil, body: "Вы записаны",
+                                                              active: true, sortOrder: 0), in: tx)
+            }
+            let found = try await f.db.withTransaction(.read) { tx in
+                (try Templates.activeBody(code: "directions", kinds: [.quickReply, .auto], channels: ["telegram"], in: tx),
+                 try Templates.activeBody(code: "directions", kinds: [.quickReply, .auto], channels: ["email"], in: tx),
+                 try Templates.autoBody(code: "directions", channels: ["telegram"], in: tx),
+                 try Templates.activeBody(code: "visit_y", kinds: [.quickReply, .auto], channels: ["sms"], in: tx))
+            }
+            #expect(found.0 == "Мы на Ленина, 1 (вход со двора)")
+            #expect(found.1 == "Мы на Ленина, 1")
+            #expect(found.2 == nil, "an automatic message never takes a quick reply")
+            #expect(found.3 == "Вы записаны")
+        }
+    }
+
     @Test func theCallLogIsPagedNewestFirstAndPatched() async throws {
         try await StoreFixture.with("store-calls") { f in
             let base = Date(timeIntervalSince1970: 1_790_000_000)
