@@ -32,10 +32,11 @@ function showSignIn(notice) {
     }
     signed = null;
     setCSRFToken(null);
-    mountSignIn(app, { onSignedIn: start, notice, onLanguage: () => { setLang(lang === "en" ? "ru" : "en"); showSignIn(); } });
+    mountSignIn(app, { onSignedIn: (session) => start(session), notice, onLanguage: () => { setLang(lang === "en" ? "ru" : "en"); showSignIn(); } });
 }
 
-async function start(session) {
+/** Signed in (`session` from GET or POST session); `early` is a config request already under way, if any. */
+async function start(session, early) {
     setCSRFToken(session.csrf_token);
     const cards = h("aside", { class: "cards" });
     const stack = new CardStack(cards, { api, t, lang, timeZone, onChange: (card) => signed?.view?.onCard?.(card) });
@@ -54,7 +55,7 @@ async function start(session) {
     });
     signed = { session, stack, stream, cards, view: null, config: null, streamStatus: "connecting", drawStreamState: () => {} };
     try {
-        signed.config = await api("GET", "/api/v1/console/config");
+        signed.config = (await early) || await api("GET", "/api/v1/console/config");
         setTimeZone(signed.config.time_zone);
         useDefault(signed.config.language);
         stack.timeZone = timeZone;
@@ -152,8 +153,10 @@ window.addEventListener("hashchange", () => {
 async function boot() {
     document.documentElement.lang = lang;
     document.title = t("app.title");
+    // Both at once: a page reloaded while signed in waits for one round trip, not two.
+    const config = api("GET", "/api/v1/console/config").catch(() => null);
     try {
-        start(await api("GET", "/api/v1/session"));
+        start(await api("GET", "/api/v1/session"), config);
     } catch (error) {
         if (error.status === 401 || !signed) showSignIn(error.status === 401 ? "" : error.message);
     }

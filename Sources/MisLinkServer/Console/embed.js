@@ -640,7 +640,7 @@
     /**
      * The cards of one operator, newest on top, inside `root`: apply(card) for each card the stream sends
      * (shown and answered_here are drawn; answered_elsewhere withdraws with a short note; closed removes);
-     * reconcile(ids) drops cards no longer open after a reconnect.
+     * reconcile(ids, applied) drops cards no longer open after a reconnect.
      * Options: api, t, lang, timeZone, onOpenPatient(patientId, card)?, onChange(card)? (after each card applied).
      */
     class CardStack {
@@ -648,18 +648,31 @@
             Object.assign(this, options);
             this.root = root;
             this.views = new Map();
+            // The newest change seen of each card (its updated_at), and a count of the changes applied: an older
+            // answer (GET cards, read while the stream went on) must neither bring back nor take away a card.
+            this.seen = new Map();
+            this.applied = 0;
             root.classList.add("mlc-stack");
             root.setAttribute("role", "region");
             root.setAttribute("aria-label", this.t("card.region"));
             root.setAttribute("aria-live", "polite");
         }
 
-        apply(card) {
+        /** A card from the stream, or (`fromList`) from GET cards, which only fills in what the stream has not said. */
+        apply(card, fromList) {
+            const at = Date.parse(card.updated_at) || 0;
+            const last = this.seen.get(card.id);
+            if (last !== undefined && (at < last || (fromList && at <= last))) return;
+            this.seen.set(card.id, at);
+            this.applied += 1;
             const view = this.views.get(card.id);
             if (card.state === "shown" || card.state === "answered_here") {
-                if (view) view.update(card);
-                else {
+                if (view) {
+                    view.update(card);
+                    view.applied = this.applied;
+                } else {
                     const created = new CardView(this, card);
+                    created.applied = this.applied;
                     this.views.set(card.id, created);
                     this.root.prepend(created.el);
                     recordShown(card.call_id);
@@ -674,8 +687,10 @@
         }
 
         remove(view) {
+            const id = view.card.id;
             view.el.remove();
-            this.views.delete(view.card.id);
+            this.views.delete(id);
+            setTimeout(() => { if (!this.views.has(id)) this.seen.delete(id); }, 120000);
         }
 
         note(text) {
@@ -685,10 +700,15 @@
             setTimeout(() => note.remove(), 6000);
         }
 
-        reconcile(openIds) {
+        /**
+         * After GET cards (`openIds`, asked for when `applied` changes had been applied): the cards not among
+         * them are over, unless the stream changed them since (they are newer than the list) or the operator
+         * is still booking on an ended one.
+         */
+        reconcile(openIds, applied) {
             const open = new Set(openIds);
             for (const [id, view] of this.views) {
-                if (!open.has(id) && !(view.busy && view.card.state === "closed")) this.remove(view);
+                if (!open.has(id) && view.applied <= applied && !(view.busy && view.card.state === "closed")) this.remove(view);
             }
         }
 
@@ -731,10 +751,11 @@
             source.addEventListener("open", () => {
                 failures = 0;
                 if (onState) onState("open");
+                const applied = stack.applied;
                 api("GET", "/api/v1/cards").then((answer) => {
                     if (answer && answer.items) {
-                        answer.items.forEach((card) => stack.apply(card));
-                        stack.reconcile(answer.items.map((card) => card.id));
+                        answer.items.forEach((card) => stack.apply(card, true));
+                        stack.reconcile(answer.items.map((card) => card.id), applied);
                     }
                 }).catch(() => {});
             });
