@@ -64,6 +64,7 @@
             "error.network": "Нет связи с MisLink",
             "error.status": "Ошибка {status}",
             "embed.signIn": "MisLink: вход не удался — {message}",
+            "embed.ended": "MisLink: сессия завершена, обновите страницу, чтобы снова видеть звонки",
         },
         en: {
             "card.region": "Incoming calls",
@@ -112,6 +113,7 @@
             "error.network": "MisLink cannot be reached",
             "error.status": "Error {status}",
             "embed.signIn": "MisLink: sign-in failed — {message}",
+            "embed.ended": "MisLink: the session has ended; reload the page to see calls again",
         },
     };
 
@@ -782,12 +784,21 @@
     /**
      * Shows the operator's incoming-call cards inside `element` of the MIS's own page.
      * Options: baseURL (MisLink's address), token (the MIS's signed embed token), onOpenPatient(patientId, card)?
-     * (else the card's patient_url opens in a new tab), lang? ("ru" default, else the worker's console.language).
-     * Returns a promise of {operator, unmount()}; it fails when the token is refused.
+     * (else the card's patient_url opens in a new tab), lang? ("ru" or "en"; without it the worker's console.language).
+     * Returns a promise of {operator, unmount()}; it fails (and says so in `element`) when the token is refused.
+     * A session that ends (idle, signed out) stops the cards with a note: the MIS mounts again with a new token.
      */
     async function mount(element, options) {
         const baseURL = String(options.baseURL || "").replace(/\/+$/, "");
-        let t = translator(strings, options.lang || "ru");
+        let lang = options.lang === "en" ? "en" : "ru";
+        let t = translator(strings, lang);
+        const shadow = element.attachShadow && !element.shadowRoot ? element.attachShadow({ mode: "open" }) : element;
+        shadow.append(h("link", { rel: "stylesheet", href: baseURL + "/console/card.css" }));
+        const root = h("div", { class: "mlc-stack mlc-embed", lang });
+        shadow.append(root);
+        /** Says why the cards stop (the sign-in refused, the session over) where they would be. */
+        const stop = (text) => fill(root, h("div", { class: "mlc-note", role: "status" }, h("span", null, text)));
+
         const exchange = await fetch(baseURL + "/api/v1/session/embed", {
             method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
             body: JSON.stringify({ token: options.token }),
@@ -795,11 +806,20 @@
         if (!exchange || !exchange.ok) {
             const answer = exchange ? await exchange.json().catch(() => null) : null;
             const message = answer && answer.error ? answer.error : exchange ? t("error.status", { status: exchange.status }) : t("error.network");
+            stop(t("embed.signIn", { message }));
             throw new Error(t("embed.signIn", { message }));
         }
         const signed = await exchange.json();
-        let lang = options.lang || "ru";
-        const api = makeAPI({ baseURL, t: (k, v) => t(k, v),
+        let stream = null;
+        let stack = null;
+        const ended = () => {
+            if (!stream) return;
+            stream.close();
+            stream = null;
+            stack.clear();
+            stop(t("embed.ended"));
+        };
+        const api = makeAPI({ baseURL, t: (k, v) => t(k, v), onUnauthorized: ended,
             headers: () => ({ "X-MisLink-Session": signed.session, "Accept-Language": lang }) });
         let timeZone = "UTC";
         try {
@@ -807,20 +827,24 @@
             timeZone = config.time_zone || timeZone;
             if (!options.lang && config.language) lang = config.language === "en" ? "en" : "ru";
             t = translator(strings, lang);
+            root.lang = lang;
         } catch (error) {
             console.warn("MisLink: console/config", error);
         }
-        const shadow = element.attachShadow && !element.shadowRoot ? element.attachShadow({ mode: "open" }) : element;
-        shadow.append(h("link", { rel: "stylesheet", href: baseURL + "/console/card.css" }));
-        const root = h("div", { class: "mlc-embed", lang });
-        shadow.append(root);
-        const stack = new CardStack(root, { api, t, lang, timeZone, onOpenPatient: options.onOpenPatient });
-        const stream = openStream({ url: `${baseURL}/api/v1/operator/stream?session=${encodeURIComponent(signed.session)}`, stack, api });
+        stack = new CardStack(root, { api, t, lang, timeZone, onOpenPatient: options.onOpenPatient });
+        stream = openStream({
+            url: `${baseURL}/api/v1/operator/stream?session=${encodeURIComponent(signed.session)}`, stack, api,
+            // The stream refused: a session over (401) ends the cards here, anything else is tried again.
+            onClosed: () => {
+                api("GET", "/api/v1/session").catch(() => {});
+                return true;
+            },
+        });
         return {
             operator: signed.operator,
             unmount() {
-                stream.close();
-                stack.clear();
+                if (stream) stream.close();
+                stream = null;
                 root.remove();
             },
         };
