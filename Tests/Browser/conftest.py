@@ -7,9 +7,12 @@ screen go to `.build/browser-screens/` (MISLINK_BROWSER_SCREENS overrides it).
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
+import signal
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -36,6 +39,8 @@ def stack():
     root = Path(tempfile.mkdtemp(prefix="mislink-browser-", dir=os.environ.get("FIREBIRD_TEST_DIR") or None))
     stack = ms.Stack(root=root, mislink=binary, patients=int(os.environ.get("MISLINK_BROWSER_PATIENTS", "2000")))
     pytest_stack_holder.append(stack)
+    atexit.register(stack.stop)  # also when the run is cut short (scripts/test-browser's timeout sends SIGTERM)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         stack.start()
     except Exception:

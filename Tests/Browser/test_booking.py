@@ -50,6 +50,7 @@ def test_booking_from_the_card_writes_the_visit_and_completes_the_appeal(operato
     free = [slot["start_at"] for slot in api.json(query)["items"]]
     assert booking["start_at"] not in free, f"{booking['start_at']} is still free: {free}"
     kinds = [event["kind"] for event in api.json(f"/api/v1/appeals/{appeal}/events")["items"]]
+    print(f"\nappeal {appeal}'s chain after the booking: {kinds}")
     assert any("book" in kind for kind in kinds), f"appeal {appeal}'s chain: {kinds}"
     # Completed: the appeal is no longer open (its chain ends in a closing event).
     assert any(kind in ("booked", "completed", "closed") for kind in kinds), f"appeal {appeal}'s chain: {kinds}"
