@@ -4,7 +4,7 @@
 // Nothing pushes chats to the page: the list is read again every 10 s, the open thread every 5 s.
 
 import { query } from "./api.js";
-import { formatPhone, h, instant, say } from "./format.js";
+import { fill, formatPhone, h, instant, local, say, shortName } from "./format.js";
 import { lang, t } from "./i18n.js";
 
 const { BookingForm } = window.MisLinkEmbed.ui;
@@ -107,7 +107,7 @@ export function mountChats(container, { api, session, supervisor, config, param 
             h("span", { class: "thread-meta" },
                 h("span", { class: "badge" }, t(`channel.${thread.channel}`)),
                 thread.appeal_id ? h("span", null, t("chats.appeal", { id: thread.appeal_id })) : null,
-                supervisor && thread.operator_name ? h("span", null, thread.operator_name) : null,
+                supervisor && thread.operator_name ? h("span", { title: thread.operator_name }, shortName(thread.operator_name)) : null,
                 thread.status !== "assigned" ? h("span", null, t(`chats.status.${thread.status}`)) : null,
                 thread.unanswered_count ? h("span", { class: "badge unread" }, t("chats.unanswered", { n: thread.unanswered_count })) : null),
             thread.last_message_preview ? h("span", { class: "thread-preview" }, thread.last_message_preview) : null))));
@@ -215,6 +215,8 @@ export function mountChats(container, { api, session, supervisor, config, param 
 
     const appeal = h("aside", { class: "appeal", "aria-label": t("chats.events") });
     let appealShown = null;
+    /** What the last booking or closing said, kept across the redraw its own change of the appeal causes. */
+    let appealNotice = null;
 
     /** The thread's head and its appeal; a list refresh redraws them only when the appeal changed (a form may be open). */
     function drawAppeal(always) {
@@ -225,7 +227,7 @@ export function mountChats(container, { api, session, supervisor, config, param 
         threadHead.replaceChildren();
         appeal.replaceChildren();
         if (!thread) return;
-        threadHead.append(h("h2", null, title(thread)),
+        fill(threadHead, h("h2", null, title(thread)),
             h("p", { class: "muted" }, [t(`channel.${thread.channel}`), formatPhone(thread.contact_phone), thread.patient_others ? t("calls.others", { n: thread.patient_others }) : null]
                 .filter(Boolean).join(" · ")));
         if (!thread.appeal_id) {
@@ -234,18 +236,25 @@ export function mountChats(container, { api, session, supervisor, config, param 
         }
         const events = h("ol", { class: "events", "data-testid": "appeal-events" });
         const panel = h("div", { class: "appeal-panel" });
-        const state = h("p", { class: "save-state", role: "status" });
+        const state = h("p", { class: "save-state saved", role: "status" },
+            appealNotice && appealNotice.appeal === thread.appeal_id ? appealNotice.text : "");
         const open = !thread.appeal_status || thread.appeal_status === "open";
-        appeal.append(h("h2", null, t("chats.appeal", { id: thread.appeal_id }),
+        fill(appeal, h("h2", null, t("chats.appeal", { id: thread.appeal_id }),
             thread.appeal_status ? h("span", { class: `badge appeal-${thread.appeal_status}` }, t(`chats.appealStatus.${thread.appeal_status}`)) : null),
         open ? h("div", { class: "button-row" },
-            h("button", { type: "button", "data-testid": "appeal-book", onclick: () => {
+            h("button", { type: "button", "data-testid": "appeal-book", disabled: !thread.patient_id,
+                title: thread.patient_id ? null : t("chats.noPatient"), onclick: () => {
                 const form = new BookingForm({ api, t, lang, timeZone: config.time_zone || "UTC", appealId: () => thread.appeal_id,
-                    patientId: () => thread.patient_id, onBooked: () => { loadEvents(thread, events); loadThreads(false); } });
+                    patientId: () => thread.patient_id, onBooked: (booking) => {
+                        appealNotice = { appeal: thread.appeal_id, text: t("booking.done", { time: local(booking.start_at) }) };
+                        loadEvents(thread, events);
+                        loadThreads(false);
+                    } });
                 panel.replaceChildren(h("div", { class: "mlc-stack" }, form.el));
                 form.doctor.focus();
             } }, t("chats.book")),
             h("button", { type: "button", "data-testid": "appeal-cancel", onclick: () => drawCancel(thread, panel, events, state) }, t("chats.cancel"))) : null,
+        open && !thread.patient_id ? h("p", { class: "muted" }, t("chats.noPatient")) : null,
         panel, state, h("h3", null, t("chats.events")), events);
         loadEvents(thread, events);
     }
@@ -256,7 +265,8 @@ export function mountChats(container, { api, session, supervisor, config, param 
             event.preventDefault();
             try {
                 await api("POST", `/api/v1/appeals/${thread.appeal_id}/cancel`, reason.value.trim() ? { reason: reason.value.trim() } : {});
-                say(state, t("chats.cancelled"));
+                appealNotice = { appeal: thread.appeal_id, text: t("chats.cancelled") };
+                say(state, appealNotice.text);
                 panel.replaceChildren();
                 loadThreads(false);
             } catch (error) {

@@ -61,6 +61,8 @@
             "booking.done": "Записано на {time}",
             "booking.needSlot": "Выберите врача и время",
             "booking.minutes": "{n} мин",
+            "booking.noDoctors": "— ни у одного врача нет времени —",
+            "booking.noServices": "у врача нет услуг со свободным временем",
             "error.network": "Нет связи с MisLink",
             "error.status": "Ошибка {status}",
             "embed.signIn": "MisLink: вход не удался — {message}",
@@ -110,6 +112,8 @@
             "booking.done": "Booked for {time}",
             "booking.needSlot": "Choose a doctor and a time",
             "booking.minutes": "{n} min",
+            "booking.noDoctors": "— no doctor has free time —",
+            "booking.noServices": "the doctor has no service with free time",
             "error.network": "MisLink cannot be reached",
             "error.status": "Error {status}",
             "embed.signIn": "MisLink: sign-in failed — {message}",
@@ -321,17 +325,19 @@
         /** The doctors (only `ids` when given), keeping the one chosen when it is among them. */
         drawDoctors(ids) {
             const kept = this.doctor.value;
-            fill(this.doctor, h("option", { value: "" }, this.t("booking.choose")),
-                this.doctors.filter((d) => !ids || ids.has(d.id)).map((d) => h("option", { value: d.id }, d.specialty ? `${d.name} — ${d.specialty}` : d.name)));
+            const shown = this.doctors.filter((d) => !ids || ids.has(d.id));
+            fill(this.doctor, h("option", { value: "" }, this.t(shown.length ? "booking.choose" : "booking.noDoctors")),
+                shown.map((d) => h("option", { value: d.id }, d.specialty ? `${d.name} — ${d.specialty}` : d.name)));
             this.doctor.value = kept;
             if (this.doctor.value !== kept) this.doctor.value = "";
         }
 
         drawServices(ids) {
             const kept = this.service.value;
+            const shown = this.services.filter((s) => !ids || ids.has(s.id));
             fill(this.service, h("option", { value: "" }, this.t("booking.anyService")),
-                this.services.filter((s) => !ids || ids.has(s.id))
-                    .map((s) => h("option", { value: s.id }, s.minutes ? `${s.name}, ${this.t("booking.minutes", { n: s.minutes })}` : s.name)));
+                ids && !shown.length ? h("option", { value: "", disabled: true }, this.t("booking.noServices")) : null,
+                shown.map((s) => h("option", { value: s.id }, s.minutes ? `${s.name}, ${this.t("booking.minutes", { n: s.minutes })}` : s.name)));
             this.service.value = kept;
             if (this.service.value !== kept) this.service.value = "";
         }

@@ -18,6 +18,8 @@ export function setTimeZone(zone) {
 }
 
 export const h = ui.h;
+/** Replaces an element's children as h() takes them (nulls skipped, arrays flattened). */
+export const fill = ui.fill;
 export const formatPhone = ui.formatPhone;
 
 /** The clinic's wall-clock text (no zone), as it is. */
