@@ -90,11 +90,16 @@ final class MISDirectory: Sendable {
         return all.filter { $0.value.range(of: wanted, options: [.caseInsensitive, .diacriticInsensitive]) != nil }.keys.sorted()
     }
 
-    /// The patients `patients_by_name` finds for `text` (at most 500); nil without the statement.
+    /// The patients `patients_by_name` finds for `text` (at most 500); nil without the statement. A name
+    /// the MIS's character set cannot hold ("£"), or longer than its column, finds nobody.
     func patientIds(named text: String, in transaction: Transaction) throws -> [Int64]? {
         guard let statement = profile.statements["patients_by_name"] else { return nil }
-        let rows = try statement.lookup(["name": .text(text.trimmingCharacters(in: .whitespaces))], in: transaction)
-        return Array(try rows.compactMap { try $0.decode(Int64?.self, column: "PATIENT_ID") }.prefix(500))
+        do {
+            let rows = try statement.lookup(["name": .text(text.trimmingCharacters(in: .whitespaces))], in: transaction)
+            return Array(try rows.compactMap { try $0.decode(Int64?.self, column: "PATIENT_ID") }.prefix(500))
+        } catch let error as FirebirdError where error.code == .transliterationFailed || error.code == .stringTruncation {
+            return []
+        }
     }
 
     /// A doctor one can book with.
