@@ -7,7 +7,7 @@ struct MisLink: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mislink",
         abstract: "Connects a clinic's Firebird MIS to its PBX and chat center.",
-        subcommands: [Serve.self, Reconcile.self, Inbox.self, Status.self, Migrate.self, DemoDataCommand.self, Patients.self, Mis.self, Emulate.self, Report.self])
+        subcommands: [Serve.self, Reconcile.self, Inbox.self, Status.self, Migrate.self, DemoDataCommand.self, Patients.self, Mis.self, Emulate.self, Report.self, Console.self])
 }
 
 /// The connection options every subcommand shares.
