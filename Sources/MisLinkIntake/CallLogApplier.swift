@@ -152,39 +152,52 @@ public struct CallLogApplier: EventApplier {
     // MARK: - Summary
 
     private func applySummary(_ summary: MangoSummaryEvent, in context: ApplyContext) throws -> IntakeOutcome {
-        let direction = Self.direction(of: summary)
         let result = Self.result(of: summary)
-        let talked = summary.talkTime > 0
-        let waitEnd = talked ? summary.talkTime : summary.endTime
-        // Times and durations come from the PBX: one that no column can take fails this event (stored
-        // `failed` with the reason), never the worker.
-        let ended = CallSummary(
-            direction: direction, result: result, endedAt: try context.utc(epoch: summary.endTime, field: "end_time").timestampValue,
-            answeredAt: talked ? try context.utc(epoch: summary.talkTime, field: "talk_time").timestampValue : nil,
-            waitSec: try Self.int32(max(0, waitEnd - summary.createTime), field: "wait seconds"),
-            talkSec: try Self.int32(talked ? max(0, summary.endTime - summary.talkTime) : 0, field: "talk seconds"),
-            durationSec: try Self.int32(max(0, summary.endTime - summary.createTime), field: "duration seconds"),
-            disconnectReason: try Self.reason(summary.disconnectReason))
+        let ended = try Self.callSummary(of: summary, in: context)
         let entry = Self.ascii(summary.entryId, 128)
         if let callID = try Calls.end(pbxCallId: entry, with: ended, now: context.nowStamp, in: context) {
             try closeCall(callID, summary: summary, result: result, in: context)
             return .applied
         }
         // The summary came before any leg (or the legs were never delivered): the call starts from it.
-        let client = direction == .outbound ? summary.to?.number : direction == .inbound ? summary.from?.number : nil
-        let who = context.lookups.identify(client, attachment: context.attachment)
-        let call = NewCall(
-            pbxCallId: entry, direction: direction, state: .ended,
-            fromNumber: Self.ascii(summary.from?.number, 128), fromExtension: Self.ascii(summary.from?.extensionNumber, 16),
-            toNumber: Self.ascii(summary.to?.number, 128), toExtension: Self.ascii(summary.to?.extensionNumber, 16),
-            lineNumber: Self.ascii(summary.lineNumber, 128), acdGroup: nil,
-            startedAt: try context.utc(epoch: summary.createTime, field: "create_time").timestampValue,
-            caller: Self.caller(who), commandId: nil)
+        let (call, _) = try Self.newCall(from: summary, in: context)
         if let callID = try Calls.insertEnded(call, with: ended, now: context.nowStamp, in: context) {
             context.ids.remember("call:" + summary.entryId, callID)
             try closeCall(callID, summary: summary, result: result, in: context)
         }
         return .applied
+    }
+
+    /// What a summary says of the call's end: its result, times and durations. Times and durations come
+    /// from the PBX: one that no column can take fails the event (stored `failed` with the reason), never
+    /// the worker.
+    static func callSummary(of summary: MangoSummaryEvent, in context: ApplyContext) throws -> CallSummary {
+        let talked = summary.talkTime > 0
+        let waitEnd = talked ? summary.talkTime : summary.endTime
+        return CallSummary(
+            direction: direction(of: summary), result: result(of: summary),
+            endedAt: try context.utc(epoch: summary.endTime, field: "end_time").timestampValue,
+            answeredAt: talked ? try context.utc(epoch: summary.talkTime, field: "talk_time").timestampValue : nil,
+            waitSec: try int32(max(0, waitEnd - summary.createTime), field: "wait seconds"),
+            talkSec: try int32(talked ? max(0, summary.endTime - summary.talkTime) : 0, field: "talk seconds"),
+            durationSec: try int32(max(0, summary.endTime - summary.createTime), field: "duration seconds"),
+            disconnectReason: try reason(summary.disconnectReason))
+    }
+
+    /// The row of a call known only from its summary, with its client identified (as at a call's first
+    /// event): the number that called in, or the one an outbound call dialled.
+    static func newCall(from summary: MangoSummaryEvent, in context: ApplyContext) throws -> (NewCall, Identification?) {
+        let direction = direction(of: summary)
+        let client = direction == .outbound ? summary.to?.number : direction == .inbound ? summary.from?.number : nil
+        let who = context.lookups.identify(client, attachment: context.attachment)
+        let call = NewCall(
+            pbxCallId: ascii(summary.entryId, 128), direction: direction, state: .ended,
+            fromNumber: ascii(summary.from?.number, 128), fromExtension: ascii(summary.from?.extensionNumber, 16),
+            toNumber: ascii(summary.to?.number, 128), toExtension: ascii(summary.to?.extensionNumber, 16),
+            lineNumber: ascii(summary.lineNumber, 128), acdGroup: nil,
+            startedAt: try context.utc(epoch: summary.createTime, field: "create_time").timestampValue,
+            caller: caller(who), commandId: nil)
+        return (call, who)
     }
 
     /// The call's direction from its summary's `call_direction` (0 internal, 1 in, 2 out).

@@ -5,6 +5,7 @@ import MisLinkExternalAPIs
 import MisLinkHTTP
 import MisLinkIntake
 import MisLinkPatients
+import MisLinkProfiles
 import MisLinkSettings
 import MisLinkStore
 import ServiceLifecycle
@@ -14,6 +15,11 @@ import ServiceLifecycle
 /// never delivered is inserted (`SOURCE = 'reconcile'`), and every call left open without a summary
 /// is closed from the report (`CLOSED_BY = 'reconcile'`). Results are judged as for a summary
 /// (reference A.7, pitfall 7).
+///
+/// With the MIS profile, an inserted call is written as the intake writes a call known from its summary
+/// (``CallLogApplier/reconcile(_:in:)``): the client's phone key and patient identified the intake's way,
+/// the operator mapped by extension, and called-back matching with the calls around it. Without one (a
+/// caller that gives none) only the phone key is filled in, and each run says so in the log.
 public struct Reconciler: Sendable {
     /// What a run did.
     public struct Report: Sendable, Codable, CustomStringConvertible {
@@ -39,6 +45,8 @@ public struct Reconciler: Sendable {
                          "disconnect_reason", "line_number"]
 
     let configuration: FirebirdConfiguration
+    /// The MIS profile: identification and operators. `nil` fills in phone keys only.
+    let profile: MISProfile?
     let mango: MisLinkSettings.Mango
     let client: HTTPClient
     let logger: Logger
@@ -46,9 +54,13 @@ public struct Reconciler: Sendable {
     var pollInterval: Duration = .seconds(5)
 
     /// Makes a reconciler.
+    /// - Parameter profile: The MIS profile the worker uses (``Worker/loadProfile()``): inserted calls are
+    ///   identified and credited with it. Defaults to none (phone keys only).
     public init(configuration: FirebirdConfiguration, mango: MisLinkSettings.Mango, client: HTTPClient,
-                logger: Logger = Logger(label: "mislink.reconcile"), pollInterval: Duration = .seconds(5)) {
+                logger: Logger = Logger(label: "mislink.reconcile"), pollInterval: Duration = .seconds(5),
+                profile: MISProfile? = nil) {
         self.configuration = configuration
+        self.profile = profile
         self.mango = mango
         self.client = client
         self.logger = logger
@@ -61,9 +73,17 @@ public struct Reconciler: Sendable {
         let connection = try await FirebirdConnection.connect(configuration)
         defer { Task { try? await connection.close() } }
         let offset = mango.timestampOffset
+        let (profile, logger) = (self.profile, self.logger)
+        if profile == nil {
+            logger.warning("reconcile: no MIS profile given, the calls it inserts get phone keys but no patient or operator")
+        }
         var result = try await connection.withAttachment { attachment in
             try attachment.inTransaction(.default) { transaction in
-                try Self.apply(rows, attachment: attachment, transaction: transaction, timestampOffset: offset)
+                let context = profile.map {
+                    ApplyContext.standalone(attachment: attachment, transaction: transaction, profile: $0, timestampOffset: offset,
+                                            logger: logger)
+                }
+                return try Self.apply(rows, context: context, attachment: attachment, transaction: transaction, timestampOffset: offset)
             }
         }
         result.from = from
@@ -102,54 +122,77 @@ public struct Reconciler: Sendable {
         throw ReconcileError("the report was not ready within \(timeout)")
     }
 
-    /// Inserts the calls the log lacks and closes the open ones, in one transaction.
-    static func apply(_ rows: [[String: String]], attachment: FirebirdAttachment, transaction: Transaction,
+    /// Inserts the calls the log lacks and closes the open ones, in one transaction: through `context` (the
+    /// intake's writing, with the MIS profile) when there is one.
+    static func apply(_ rows: [[String: String]], context: ApplyContext?, attachment: FirebirdAttachment, transaction: Transaction,
                       timestampOffset: Int) throws -> Report {
         var report = Report(from: Date(), to: Date(), reported: rows.count, inserted: 0, completed: 0, known: 0, insertedEntries: [])
+        let applier = CallLogApplier()
+        for found in rows {
+            guard let summary = summary(of: found) else { continue }
+            let outcome = try context.map { try applier.reconcile(summary, in: $0) }
+                ?? applyWithoutProfile(summary, attachment: attachment, transaction: transaction, timestampOffset: timestampOffset)
+            switch outcome {
+            case .known: report.known += 1
+            case .completed: report.completed += 1
+            case .inserted:
+                report.inserted += 1
+                if report.insertedEntries.count < 50 { report.insertedEntries.append(summary.entryId) }
+            }
+        }
+        return report
+    }
+
+    /// The summary a row of the report amounts to (`answer` 0: nobody talked); nil without an `entry_id`.
+    /// The report has no direction: an extension that dialled a number is outbound, extension to extension
+    /// internal, anything else inbound.
+    static func summary(of found: [String: String]) -> MangoSummaryEvent? {
+        func row(_ field: String) -> String? { found[field].flatMap { $0.isEmpty ? nil : $0 } }
+        guard let entry = row("entry_id") else { return nil }
+        let start = Int(found["start"] ?? "") ?? 0
+        let answer = Int(found["answer"] ?? "") ?? 0
+        let finish = Int(found["finish"] ?? "") ?? 0
+        let fromExt = row("from_extension"), toExt = row("to_extension"), toNumber = row("to_number")
+        let direction = fromExt != nil && toExt != nil && toNumber == nil ? 0 : fromExt != nil ? 2 : 1
+        return MangoSummaryEvent(
+            entryId: entry, callDirection: direction, from: MangoCallParty(extension: fromExt, number: row("from_number")),
+            to: MangoCallParty(extension: toExt, number: toNumber), lineNumber: row("line_number"), createTime: start,
+            forwardTime: answer > 0 ? answer : 0, talkTime: answer, endTime: finish, entryResult: answer > 0 ? 1 : 0,
+            disconnectReason: row("disconnect_reason").flatMap { Int($0) }.map { MangoResultCode($0) })
+    }
+
+    /// Without the MIS profile: the call as the report gives it, with its client's phone key.
+    private static func applyWithoutProfile(_ summary: MangoSummaryEvent, attachment: FirebirdAttachment, transaction: Transaction,
+                                            timestampOffset: Int) throws -> CallLogApplier.Reconciled {
         let now = FirebirdTimestamp(Date(), in: .utc)
-        func at(_ text: String?) -> FirebirdTimestamp? {
+        func at(_ epoch: Int) -> FirebirdTimestamp? {
             // A number from the PBX's CSV: out of range (or overflowing with the offset) is left NULL.
-            guard let epoch = text.flatMap(Int.init), epoch > 0 else { return nil }
+            guard epoch > 0 else { return nil }
             let (seconds, overflow) = epoch.subtractingReportingOverflow(timestampOffset)
             guard !overflow else { return nil }
             return FirebirdTimestamp(exactly: Date(timeIntervalSince1970: TimeInterval(seconds)), in: .utc)
         }
-        for found in rows {
-            func row(_ field: String) -> String? { found[field].flatMap { $0.isEmpty ? nil : $0 } }
-            guard let entry = found["entry_id"], !entry.isEmpty else { continue }
-            let start = Int(found["start"] ?? "") ?? 0
-            let answer = Int(found["answer"] ?? "") ?? 0
-            let finish = Int(found["finish"] ?? "") ?? 0
-            let fromExt = row("from_extension"), toExt = row("to_extension"), toNumber = row("to_number")
-            let direction: CallDirection = fromExt != nil && toExt != nil && toNumber == nil ? .internal : fromExt != nil ? .outbound : .inbound
-            let summary = MangoSummaryEvent(
-                entryId: entry, callDirection: [.internal: 0, .inbound: 1, .outbound: 2][direction]!,
-                to: MangoCallParty(extension: toExt, number: toNumber), createTime: start, forwardTime: answer > 0 ? answer : 0,
-                talkTime: answer, endTime: finish, entryResult: answer > 0 ? 1 : 0)
-            let ended = CallSummary(
-                direction: direction, result: CallLogApplier.result(of: summary), endedAt: at(found["finish"]),
-                answeredAt: answer > 0 ? at(found["answer"]) : nil,
-                waitSec: Int32(clamping: max(0, (answer > 0 ? answer : finish) - start)),
-                talkSec: Int32(clamping: answer > 0 ? max(0, finish - answer) : 0), durationSec: Int32(clamping: max(0, finish - start)),
-                disconnectReason: Int32(found["disconnect_reason"] ?? ""))
-            if let existing = try Calls.find(pbxCallId: entry, in: transaction) {
-                guard existing.state != .ended else {
-                    report.known += 1
-                    continue
-                }
-                try Calls.endReconciled(existing.id, with: ended, now: now, in: transaction)
-                report.completed += 1
-                continue
-            }
-            let call = NewCall(
-                pbxCallId: entry, direction: direction, state: .ended, fromNumber: row("from_number"), fromExtension: fromExt,
-                toNumber: toNumber, toExtension: toExt, lineNumber: row("line_number"), acdGroup: nil,
-                startedAt: at(found["start"]), caller: .none, commandId: nil)
-            _ = try Calls.insertEnded(call, with: ended, source: .reconcile, closedBy: .reconcile, now: now, in: transaction)
-            report.inserted += 1
-            if report.insertedEntries.count < 50 { report.insertedEntries.append(entry) }
+        let direction = CallLogApplier.direction(of: summary)
+        let (start, answer, finish) = (summary.createTime, summary.talkTime, summary.endTime)
+        let ended = CallSummary(
+            direction: direction, result: CallLogApplier.result(of: summary), endedAt: at(finish),
+            answeredAt: answer > 0 ? at(answer) : nil, waitSec: Int32(clamping: max(0, (answer > 0 ? answer : finish) - start)),
+            talkSec: Int32(clamping: answer > 0 ? max(0, finish - answer) : 0), durationSec: Int32(clamping: max(0, finish - start)),
+            disconnectReason: summary.disconnectReason.map { Int32(clamping: $0.rawValue) })
+        if let existing = try Calls.find(pbxCallId: summary.entryId, in: transaction) {
+            guard existing.state != .ended else { return .known }
+            try Calls.endReconciled(existing.id, with: ended, now: now, in: transaction)
+            return .completed
         }
-        return report
+        let client = direction == .outbound ? summary.to?.number : direction == .inbound ? summary.from?.number : nil
+        let key = try client.flatMap { try Lookups.phoneKey($0, in: transaction) }
+        let call = NewCall(
+            pbxCallId: summary.entryId, direction: direction, state: .ended, fromNumber: summary.from?.number,
+            fromExtension: summary.from?.extensionNumber, toNumber: summary.to?.number, toExtension: summary.to?.extensionNumber,
+            lineNumber: summary.lineNumber, acdGroup: nil, startedAt: at(start),
+            caller: CallerMatch(phoneKey: key, patientId: nil, patientOthers: 0, patientMatch: nil), commandId: nil)
+        _ = try Calls.insertEnded(call, with: ended, source: .reconcile, closedBy: .reconcile, now: now, in: transaction)
+        return .inserted
     }
 }
 

@@ -24,9 +24,11 @@ struct Reconcile: AsyncParsableCommand {
         let settings = try MisLinkSettings.load(file: config)
         guard let start = Self.date(from) else { throw ValidationError("--from: not a date: \(from)") }
         guard let end = to.map(Self.date) ?? Date() else { throw ValidationError("--to: not a date: \(to ?? "")") }
+        // The worker's MIS profile: the calls inserted are identified and credited as the worker's intake would.
+        let worker = Worker(settings: settings)
         let reconciler = Reconciler(
-            configuration: Worker(settings: settings).databaseConfiguration, mango: settings.mango,
-            client: HTTPClient(configuration: .init(timeout: .seconds(60), pinTLS12: true)))
+            configuration: worker.databaseConfiguration, mango: settings.mango,
+            client: HTTPClient(configuration: .init(timeout: .seconds(60), pinTLS12: true)), profile: try worker.loadProfile())
         let report = try await reconciler.run(from: start, to: end)
         if json {
             let encoder = JSONEncoder()
