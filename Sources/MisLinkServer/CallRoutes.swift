@@ -96,8 +96,13 @@ struct CallRoutes {
     private func list(_ request: Request) async throws -> Page {
         let query = request.uri.queryParameters
         var filter = Calls.Filter()
+        // Free text as a browser's form or URLSearchParams sends it: "+" is a space ("Иванова+Анна",
+        // "8+(916)+123-45-67"); a plus sign itself comes as %2B.
+        func formText(_ name: String) -> String? {
+            query[Substring(name)].map { $0.replacingOccurrences(of: "+", with: " ") }
+        }
         func text(_ name: String, allowed: [String]? = nil, max: Int = 32) throws -> String? {
-            guard let value = query[Substring(name)].map(String.init), !value.isEmpty else { return nil }
+            guard let value = formText(name), !value.isEmpty else { return nil }
             if let allowed, !allowed.contains(value) {
                 throw HTTPError(.badRequest, message: "\(name) must be one of \(allowed.joined(separator: ", "))")
             }
@@ -122,7 +127,7 @@ struct CallRoutes {
         filter.toCallBack = query["to_call_back"].map { ["1", "true", "yes"].contains(String($0).lowercased()) } ?? false
         filter.from = try instant("from")
         filter.to = try instant("to")
-        if let phone = query["phone"].map(String.init), !phone.isEmpty {
+        if let phone = formText("phone"), !phone.isEmpty {
             _ = try RequestInput.text(phone, "phone", max: 128)
             // The number as typed, in any format, becomes its phone key by the clinic's numbering plan.
             guard let key = try? await phoneKeys.normalizer().lookupNumber(phone).key else {

@@ -193,6 +193,12 @@ struct TelephonyTests {
         let phoneItems = (try JSONSerialization.jsonObject(with: byPhone.body) as! [String: Any])["items"] as! [[String: Any]]
         #expect(phoneItems.count == 2)
         #expect(phoneItems.allSatisfy { $0["patient_id"] as? Int == 9010 })
+        // As a browser's URLSearchParams sends it: spaces as "+", the plus sign as %2B.
+        for typed in ["8+(916)+123-45-67", "%2B7+916+123-45-67"] {
+            let form = try await harness.api("/api/v1/calls?phone=\(typed)")
+            let items = (try JSONSerialization.jsonObject(with: form.body) as? [String: Any])?["items"] as? [[String: Any]]
+            #expect(items?.count == 2, "\(typed): \(form.text)")
+        }
         let missed = try await harness.api("/api/v1/calls?type=in&result=missed&operator=901")
         let missedItems = (try JSONSerialization.jsonObject(with: missed.body) as! [String: Any])["items"] as! [[String: Any]]
         #expect(missedItems.count == 1)
