@@ -119,7 +119,8 @@ public struct Worker: Sendable {
             client: HTTPClient(configuration: .init(maxConcurrentRequests: 2, timeout: .seconds(120), pinTLS12: true)), logger: logger)
         let reconciliation = PeriodicReconciliation(
             reconciler: Reconciler(configuration: configuration, mango: settings.mango,
-                                   client: HTTPClient(configuration: .init(timeout: .seconds(60), pinTLS12: true)), logger: logger),
+                                   client: HTTPClient(configuration: .init(timeout: .seconds(60), pinTLS12: true)), logger: logger,
+                                   profile: profile),
             settings: settings.telephony, logger: logger)
         let users = PBXDirectoryRefresher(
             directory: directory, mango: settings.mango, minutes: settings.telephony.directoryMinutes,

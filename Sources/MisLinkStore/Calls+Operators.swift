@@ -58,6 +58,7 @@ extension Calls {
                 STATUS = CASE WHEN STATUS IS NULL OR STATUS = 'to_call_back' THEN 'called_back' ELSE STATUS END,
                 UPDATED_AT = \(now)
             WHERE PHONE_KEY = \(phoneKey) AND RESULT = \(CallResult.missed) AND CALLED_BACK_AT IS NULL AND ID <> \(call)
+              AND STARTED_AT <= (SELECT C.STARTED_AT FROM MISLINK_CALLS C WHERE C.ID = \(call))
             """)
         try tx.execute(
             """
