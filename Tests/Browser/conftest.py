@@ -97,7 +97,9 @@ def calls(stack):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(stack):
+    # After the stack: every process is spawned before Playwright runs its driver and event loop in this process
+    # (one early run hung in the first spawn with the driver started before it).
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=os.environ.get("MISLINK_CHROMIUM", "/usr/bin/chromium"), args=["--no-sandbox"])
