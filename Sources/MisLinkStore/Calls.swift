@@ -101,8 +101,9 @@ public enum Calls {
         }
         // A phone or a patient has a handful of calls: find them by their index and sort those, rather
         // than walk the whole log newest first looking for them (`+ 0` keeps the optimizer off the
-        // STARTED_AT index for the order).
-        let selective = filter.phoneKey != nil || filter.patientId != nil
+        // STARTED_AT index for the order). So do a few patients a name finds; a common surname's hundreds
+        // have calls all over the log, and its newest are found sooner by walking it.
+        let selective = filter.phoneKey != nil || filter.patientId != nil || (filter.patientIds.map { $0.count <= 20 } ?? false)
         return try tx.attachment.query(
             """
             SELECT FIRST (\(max(limit, 0))) \(columns) FROM MISLINK_CALLS

@@ -7,6 +7,7 @@ struct MisLinkBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mislink-bench",
         abstract: "Measure MisLink's throughput and latency.",
-        subcommands: [DatabaseBenchmark.self, IdentifyBenchmark.self, IntakeBenchmark.self, CallLogBenchmark.self, CardBenchmark.self,
+        subcommands: [DatabaseBenchmark.self, IdentifyBenchmark.self, IntakeBenchmark.self, CallLogBenchmark.self, CallsPageBenchmark.self,
+                      CardBenchmark.self,
                       ReportBenchmark.self, SoakBenchmark.self])
 }

@@ -17,8 +17,8 @@ struct OperatorConsoleTests {
 
     /// TelephonyTests' clinic (operators 901–903 at 101–103, doctor 904, the Smirnovs sharing a number),
     /// with MIS logins for 901 and 902 and a supervisor, all with the password `demo`.
-    static func start(_ label: String) async throws -> WorkerHarness {
-        let harness = try await WorkerHarness.start(label: label, configure: { $0.console.patientURLTemplate = patientURL })
+    static func start(_ label: String, dsn: (String) -> String = { $0 }) async throws -> WorkerHarness {
+        let harness = try await WorkerHarness.start(label: label, dsn: dsn, configure: { $0.console.patientURLTemplate = patientURL })
         try await TelephonyTests.clinic(harness)
         let hash = ConsoleAuthTests.demoHash
         try await harness.execute([
@@ -278,6 +278,22 @@ struct OperatorConsoleTests {
         await harness.stop()
         #expect(clock.now - started < .seconds(10), "the stop waited on the open stream")
         #expect(await stays.waitForEnd(seconds: 5), "the stream did not end at the stop")
+    }
+
+    @Test func overTheServerTheCardArrivesByItsEvent() async throws {
+        let harness = try await Self.start("console-server", dsn: { "localhost:\($0)" })
+        defer { Task { await harness.stop() } }
+        let stream = try await Self.stream(harness, try await Self.session(harness, "ivanova"))
+        let clock = ContinuousClock()
+        // Three calls, each on the stream well within the 5 s between re-reads: by the event.
+        for n in 1...3 {
+            let sent = clock.now
+            try await Self.ring(harness, entry: "V\(n)", extensions: ["101"], at: 1_790_300_000 + n * 60)
+            let card = Self.card(await stream.next("card") { $0.json["state"] as? String == "shown" })
+            #expect(card["staff_id"] as? Int == 901)
+            #expect(clock.now - sent < .milliseconds(1500), "call \(n): \(clock.now - sent)")
+            try await Self.event(harness, entry: "V\(n)", ext: "101", seq: 2, state: "Disconnected", at: 1_790_300_010 + n * 60)
+        }
     }
 
     @Test func aCardWrittenByAnotherWorkerOnTheDatabaseReachesTheStream() async throws {
