@@ -106,8 +106,18 @@ public struct CallLogApplier: EventApplier {
         } else {
             direction = .inbound
         }
-        // The client is identified once, at the call's first event (for an inbound call, its first ringing).
-        let client = direction == .outbound ? event.to?.number : direction == .inbound ? event.from?.number : nil
+        // The client is identified once, at the call's first event (for an inbound call, its first ringing). On
+        // an outbound call it is the party without an extension: `to` when the operator dials, but `from` on
+        // a click-to-call's first leg, which rings the operator (`to` is the operator's extension and SIP
+        // address) showing the client's number.
+        let client: String?
+        switch direction {
+        case .inbound: client = event.from?.number
+        case .outbound:
+            client = event.to?.extensionNumber == nil ? event.to?.number
+                : event.from?.extensionNumber == nil ? event.from?.number : nil
+        case .internal: client = nil
+        }
         let who = context.lookups.identify(client, attachment: context.attachment)
         let call = NewCall(
             pbxCallId: entry, direction: direction, state: Self.callState(event),

@@ -113,7 +113,7 @@ public enum SignInFailures {
     public static func lockedSeconds(loginKey: String, in tx: some StoreTransaction) throws -> Int? {
         try tx.rows(
             """
-            SELECT DATEDIFF(SECOND FROM MISLINK_UTC_NOW() TO LOCKED_UNTIL) + 1 AS SECONDS_LEFT FROM MISLINK_SIGN_IN_FAILURES
+            SELECT MAXVALUE(DATEDIFF(SECOND FROM MISLINK_UTC_NOW() TO LOCKED_UNTIL), 1) AS SECONDS_LEFT FROM MISLINK_SIGN_IN_FAILURES
              WHERE LOGIN_KEY = \(loginKey) AND LOCKED_UNTIL > MISLINK_UTC_NOW()
             """).first?.decode(Int?.self, column: "SECONDS_LEFT")
     }

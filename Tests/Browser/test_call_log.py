@@ -63,9 +63,6 @@ def test_call_back_from_a_missed_call_reaches_the_pbx_signed(operator_page, stac
     assert callbacks[0]["result"] == 1000, f"the fake PBX refused it (a bad signature is 3102): {callbacks[0]}"
 
 
-@pytest.mark.xfail(reason="the worker takes the client of a click-to-call from to.number of its first event, the operator's "
-                          "leg (to = the operator's SIP address), so the call back gets no PHONE_KEY and never marks the "
-                          "missed call called back (MisLinkIntake CallLogApplier)", strict=False)
 def test_a_connected_call_back_ends_the_wait(operator_page, stack, api, calls):
     """The fake PBX plays the click-to-call to its end (the client answers): the missed call is then called back."""
     page = operator_page

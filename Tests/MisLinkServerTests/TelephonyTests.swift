@@ -406,6 +406,12 @@ struct TelephonyTests {
                 #expect(try row.decode(Int?.self, at: 4) != nil, "\(scenario.name): an operator is credited")
             }
         }
+        // A click-to-call's first leg rings the operator (to = the operator's extension and SIP address): the
+        // client is its `from`, so the call back has the client's phone key (and is matched to missed calls).
+        let clickToCall = try await harness.query(
+            "SELECT PHONE_KEY FROM MISLINK_CALLS WHERE PBX_CALL_ID STARTING WITH 'e8' OR PBX_CALL_ID STARTING WITH 'e9'")
+        #expect(clickToCall.count == 2)
+        for row in clickToCall { #expect(try row.decode(String?.self, at: 0) == "79161234567", "\(row)") }
         // Transfers end with the operator who finished the call, and keep the one who answered first.
         let transfers = try await harness.query(
             "SELECT PBX_CALL_ID, ANSWERED_BY_ID, OPERATOR_ID, TRANSFER_COUNT FROM MISLINK_CALLS WHERE PBX_CALL_ID STARTING WITH 'e5' OR PBX_CALL_ID STARTING WITH 'e6'")
