@@ -2,6 +2,7 @@ import Firebird
 import Foundation
 import MisLinkExternalAPIs
 import MisLinkHTTP
+import MisLinkProfiles
 import MisLinkServer
 import MisLinkSettings
 import MisLinkTestSupport
@@ -294,6 +295,26 @@ struct OperatorConsoleTests {
             #expect(clock.now - sent < .milliseconds(1500), "call \(n): \(clock.now - sent)")
             try await Self.event(harness, entry: "V\(n)", ext: "101", seq: 2, state: "Disconnected", at: 1_790_300_010 + n * 60)
         }
+    }
+
+    /// МедБаза's FIO is CHARACTER SET NONE: its patients_by_name finds a name as typed and with its first
+    /// letter upper case, by the bytes of WIN1251.
+    @Test func medbaseFindsPatientsByNameAsTypedAndCapitalised() async throws {
+        let harness = try await WorkerHarness.start(label: "console-medbase-names", profile: "medbase")
+        defer { Task { await harness.stop() } }
+        let profile = try MISProfile(directory: try MISProfile.resolve("medbase"))
+        func found(_ name: String) async throws -> [String] {
+            let query = try profile.statement("patients_by_name").query(["name": .text(name)])
+            return try await harness.query(query.sql, query.bindings).map { try $0.decode(String.self, column: "FULL_NAME") }.sorted()
+        }
+        #expect(try await found("иванова") == ["Иванова Анна Сергеевна", "Иванова Мария Петровна"])
+        #expect(try await found("Иванов").count == 3)
+        #expect(try await found("Иванова Анна") == ["Иванова Анна Сергеевна"])
+        #expect(try await found("Петрова Нет").isEmpty)
+        let page = try await harness.api("/api/v1/calls?patient_name=%D0%B8%D0%B2%D0%B0%D0%BD%D0%BE%D0%B2%D0%B0")
+        #expect(page.status == 200, "\(page.text)")
+        let doctors = try await harness.api("/api/v1/doctors")
+        #expect((doctors.json["items"] as? [[String: Any]])?.isEmpty == false)
     }
 
     @Test func aCardWrittenByAnotherWorkerOnTheDatabaseReachesTheStream() async throws {
