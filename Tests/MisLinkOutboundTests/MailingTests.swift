@@ -200,9 +200,9 @@ import Testing
             #expect(try booking.text("CHANNEL") == "messenger")
             let queuedAt = try booking.decode(FirebirdTimestamp.self, at: 0).date(in: DatabaseClock.utc)
             let sentAt = try booking.decode(FirebirdTimestamp.self, at: 1).date(in: DatabaseClock.utc)
-            // Queued behind the three mailing messages it would wait at least 3 s and go after the last one.
-            #expect(sentAt.timeIntervalSince(queuedAt) < 3, "the confirmation waited \(sentAt.timeIntervalSince(queuedAt)) s")
-            #expect(sentAt < sent.last!, "it did not queue behind the mailing")
+            // Queued behind the three mailing messages it would go after the last one. (How long it took is not
+            // the point: a loaded CI machine took 6.3 s to claim and send it, still before the last mailing one.)
+            #expect(sentAt < sent.last!, "it queued behind the mailing: sent \(sentAt.timeIntervalSince(queuedAt)) s after it was queued")
         }
     }
 }

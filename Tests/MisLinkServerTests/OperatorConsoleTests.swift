@@ -261,7 +261,8 @@ struct OperatorConsoleTests {
         let bearer = try EventStreamClient(port: harness.worker.port, path: "/api/v1/operator/stream",
                                            headers: [("Authorization", "Bearer \(WorkerHarness.token)")])
         #expect(bearer.waitForStatus() == 403)
-        #expect(clock.now - started < .seconds(2))
+        // At once, not after the stream's 15 s ping (a loaded CI machine took 3.8 s to set up and answer).
+        #expect(clock.now - started < .seconds(12))
         let other = try EventStreamClient(port: harness.worker.port, path: "/api/v1/operator/stream?session=\(ivanova.token)&operator=902")
         #expect(other.waitForStatus() == 403)
         let unsigned = try EventStreamClient(port: harness.worker.port, path: "/api/v1/operator/stream")
