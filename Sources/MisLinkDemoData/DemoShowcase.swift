@@ -108,12 +108,9 @@ public enum DemoShowcase {
                     """, in: transaction
                 ).first.map { try $0.decode(Int64.self, at: 0) }
                 guard let id, let doctor else { continue }
-                let start = FirebirdTimestamp(
-                    Calendar.current.date(byAdding: .day, value: -patient.visitDaysAgo, to: Self.tenOClock())!, in: .current)
-                let end = FirebirdTimestamp(
-                    Calendar.current.date(byAdding: .minute, value: minutes,
-                                          to: Calendar.current.date(byAdding: .day, value: -patient.visitDaysAgo, to: Self.tenOClock())!)!,
-                    in: .current)
+                let visit = Calendar.current.date(byAdding: .day, value: -patient.visitDaysAgo, to: Self.tenOClock())!
+                let start = FirebirdTimestamp(visit, in: .current)
+                let end = FirebirdTimestamp(visit.addingTimeInterval(TimeInterval(minutes * 60)), in: .current)
                 _ = try attachment.execute(
                     """
                     INSERT INTO SCHEDULE (PATIENT_ID, DOCTOR_ID, SERVICE_ID, START_AT, END_AT, STATUS)
