@@ -1,13 +1,19 @@
 import Foundation
 import Histogram
 import MisLinkHTTP
-import Synchronization
+
 
 /// The settings of a load run.
+///
+/// A run is open-loop by default: `rate × duration` webhooks (plus the ones that finish the conversations
+/// in progress), webhook `i` due at `i / rate` seconds after the start whether or not the earlier ones
+/// were answered, and its latency counted from that due time, so a slow server cannot hide its queueing.
+/// With ``closedLoopEvents`` it is closed-loop instead: that many webhooks, each connection sending its
+/// next one as soon as the previous is answered (the maximum throughput).
 public struct LoadOptions: Sendable {
-    /// Webhooks per second, all kinds together. Defaults to 1000.
+    /// Webhooks per second, all kinds together (open loop). Defaults to 1000.
     public var rate: Double
-    /// Seconds to generate. Defaults to 10.
+    /// Seconds to generate (open loop). Defaults to 10.
     public var duration: Double
     /// Calls and threads in progress at once. Defaults to 100.
     public var concurrent: Int
@@ -21,10 +27,23 @@ public struct LoadOptions: Sendable {
     public var ednaShare: Double
     /// Seconds added to every epoch field (10800 emulates "UTC+3" epochs, UNVERIFIED). Defaults to 0.
     public var timestampOffset: Int
+    /// When set, a closed-loop run of this many webhooks (before the conversations' finishing ones) at
+    /// the fastest pace the connections allow; ``rate`` and ``duration`` are then unused. Defaults to `nil`.
+    public var closedLoopEvents: Int?
+    /// Keep-alive connections. Defaults to `nil`: the sender's client's ``HTTPClient/Configuration/maxConcurrentRequests``.
+    public var connections: Int?
+    /// Event-loop threads of the client. Defaults to 1.
+    public var threads: Int
+    /// A request unanswered this long fails (its connection is closed and made again). Defaults to 30 s.
+    public var timeout: Duration
+    /// An open-loop send later than this after its due time counts as behind schedule. Defaults to 1 ms.
+    public var lateThreshold: Duration
 
     /// Makes options; see each field for its default.
     public init(rate: Double = 1000, duration: Double = 10, concurrent: Int = 100, duplicates: Double = 0,
-                reorder: Double = 0, chatShare: Double = 0.2, ednaShare: Double = 0.5, timestampOffset: Int = 0) {
+                reorder: Double = 0, chatShare: Double = 0.2, ednaShare: Double = 0.5, timestampOffset: Int = 0,
+                closedLoopEvents: Int? = nil, connections: Int? = nil, threads: Int = 1,
+                timeout: Duration = .seconds(30), lateThreshold: Duration = .milliseconds(1)) {
         self.ednaShare = ednaShare
         self.timestampOffset = timestampOffset
         self.rate = rate
@@ -33,23 +52,56 @@ public struct LoadOptions: Sendable {
         self.duplicates = duplicates
         self.reorder = reorder
         self.chatShare = chatShare
+        self.closedLoopEvents = closedLoopEvents
+        self.connections = connections
+        self.threads = threads
+        self.timeout = timeout
+        self.lateThreshold = lateThreshold
     }
 }
 
 /// The figures of a load run.
 public struct LoadReport: Sendable {
+    /// The figures of one kind of webhook (`events/call`, `events/summary`, `chatwoot`, `edna`, …).
+    public struct Kind: Sendable {
+        /// The kind: the Mango notification path, or the chat platform.
+        public var name: String
+        /// Answered 2xx.
+        public var acknowledged: Int
+        /// Answered otherwise, or not at all.
+        public var failed: Int
+        /// Acknowledgement latency in microseconds.
+        public var latency: Histogram<UInt64>
+    }
+
     /// Webhooks sent (duplicates included).
     public var sent: Int
     /// Answered 2xx.
     public var acknowledged: Int
     /// Answered otherwise, or not at all.
     public var failed: Int
-    /// Seconds from the first send to the last answer.
+    /// Seconds from the start of the clock to the last answer.
     public var elapsed: Double
-    /// Acknowledgement latency in microseconds.
+    /// Acknowledgement latency in microseconds: from the send (closed loop) or from the due time (open loop).
     public var latency: Histogram<UInt64>
     /// Every call and thread the run created, with its final state.
     public var expected: [ExpectedObject]
+    /// The figures per kind of webhook, the most frequent first.
+    public var kinds: [Kind] = []
+    /// `nil` for a closed-loop run; else the fixed arrival rate (webhooks per second).
+    public var openLoopRate: Double?
+    /// Open loop: sends that left later than ``LoadOptions/lateThreshold`` after their due time.
+    public var behindSchedule = 0
+    /// Open loop: the largest delay of a send after its due time, in microseconds.
+    public var maxLagMicroseconds: UInt64 = 0
+    /// The run id of the `mislink-load` header (``LoadGenerator/sequenceHeader``).
+    public var runID = ""
+    /// Distinct webhooks: ``sent`` less the deliberate second copies.
+    public var distinct = 0
+    /// Webhooks sent twice on purpose.
+    public var duplicatesSent = 0
+    /// Seconds spent rendering, signing and encoding the webhooks before the clock started.
+    public var preparation: Double = 0
 
     /// `objects: N (calls …, chatwoot threads …, edna threads …)`.
     public var objectsLine: String {
@@ -63,7 +115,26 @@ public struct LoadReport: Sendable {
     public var throughput: Double { elapsed > 0 ? Double(acknowledged) / elapsed : 0 }
 
     /// `p50 … p90 … p99 … max …` in milliseconds.
-    public var latencyLine: String {
+    public var latencyLine: String { Self.latencyLine(latency) }
+
+    /// One line per kind: `  events/call  12345 ok, 0 failed, 4567/s, p50 … ms, p90 …, p99 …, max …`.
+    public var kindLines: [String] {
+        let width = kinds.map(\.name.count).max() ?? 0
+        return kinds.map { kind in
+            let rate = elapsed > 0 ? Double(kind.acknowledged) / elapsed : 0
+            return "  " + kind.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                + String(format: " %7d ok, %d failed, %6.0f/s, ", kind.acknowledged, kind.failed, rate) + Self.latencyLine(kind.latency)
+        }
+    }
+
+    /// `open loop at R/s: N of M sends behind schedule (> 1 ms late), max lag … ms`, or `closed loop`.
+    public var pacingLine: String {
+        guard let openLoopRate else { return "closed loop (each connection sends when its previous webhook is answered)" }
+        return String(format: "open loop at %.0f/s: %d of %d sends behind schedule, max lag %.2f ms",
+                      openLoopRate, behindSchedule, sent, Double(maxLagMicroseconds) / 1000)
+    }
+
+    static func latencyLine(_ latency: Histogram<UInt64>) -> String {
         func ms(_ us: UInt64) -> String { String(format: "%.2f", Double(us) / 1000) }
         return "p50 \(ms(latency.valueAtPercentile(50))) ms, p90 \(ms(latency.valueAtPercentile(90))) ms, "
             + "p99 \(ms(latency.valueAtPercentile(99))) ms, max \(ms(latency.max)) ms"
@@ -100,122 +171,64 @@ public struct LoadGenerator: Sendable {
     }
 
     /// Runs the load; `progress` is called about once a second with a one-line status.
+    ///
+    /// Every webhook is rendered, signed and encoded first; then the clock starts and the requests go out
+    /// over keep-alive connections (``LoadOptions/connections``) on SwiftNIO event loops.
     public func run(progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> LoadReport {
-        let library = ScenarioLibrary()
-        var templates: [String: Scenario] = [:]
-        for name in Set(Self.callScenarios + Self.chatScenarios + Self.ednaScenarios) { templates[name] = try library.load(name) }
-        let stats = LoadStatsBox()
-        let start = ContinuousClock.now
-        let end = start + .milliseconds(Int(options.duration * 1000))
-        let interval = Duration.nanoseconds(Int64(1_000_000_000 / max(options.rate, 0.001)))
-        var active: [Conversation] = []
-        var expected: [ExpectedObject] = []
-        var serial = 0
-        var rng = SystemRandomNumberGenerator()
-        let maxInFlight = max(64, sender.client.configuration.maxConcurrentRequests * 4)
-
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                var last = 0
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(1))
-                    let snapshot = stats.mutex.withLock { $0 }
-                    let elapsed = Double((ContinuousClock.now - start).components.seconds)
-                    progress(String(format: "t=%3.0fs sent %d (%d/s) ok %d failed %d in-flight %d p99 %.2f ms",
-                                    elapsed, snapshot.sent, snapshot.sent - last, snapshot.acknowledged, snapshot.failed,
-                                    snapshot.inFlight, Double(snapshot.latency.valueAtPercentile(99)) / 1000))
-                    last = snapshot.sent
-                }
-            }
-            var next = start
-            var inFlight = 0
-            while ContinuousClock.now < end {
-                while active.count < options.concurrent {
-                    serial += 1
-                    let (conversation, object) = try makeConversation(serial: serial, templates: templates, rng: &rng)
-                    active.append(conversation)
-                    expected.append(object)
-                }
-                let index = Int.random(in: 0..<active.count, using: &rng)
-                var step = active[index].steps.removeFirst()
-                if !active[index].steps.isEmpty, Double.random(in: 0..<1, using: &rng) < options.reorder {
-                    swap(&step, &active[index].steps[0])
-                }
-                if active[index].steps.isEmpty { active.remove(at: index) }
-                let duplicate = Double.random(in: 0..<1, using: &rng) < options.duplicates
-                let chosen = step
-                for copy in duplicate ? [false, true] : [false] {
-                    inFlight = stats.mutex.withLock { $0.inFlight }
-                    if inFlight >= maxInFlight { _ = try await group.next() }
-                    stats.mutex.withLock { $0.sent += 1; $0.inFlight += 1 }
-                    group.addTask { [sender] in
-                        let delivery: Delivery
-                        switch chosen {
-                        case .mango(let path, let json): delivery = await sender.sendMango(path: path, json: json.compactText, isDuplicate: copy)
-                        case .chat(let platform, let json): delivery = await sender.sendChat(platform: platform, json: json.compactText, isDuplicate: copy)
-                        default: return
-                        }
-                        stats.mutex.withLock { $0.complete(delivery) }
-                    }
-                }
-                next = next + interval
-                if next > ContinuousClock.now { try await Task.sleep(until: next) }
-            }
-            // Finish the conversations in progress so every expected object reaches its final state.
-            for conversation in active {
-                for step in conversation.steps {
-                    stats.mutex.withLock { $0.sent += 1; $0.inFlight += 1 }
-                    group.addTask { [sender] in
-                        let delivery: Delivery
-                        switch step {
-                        case .mango(let path, let json): delivery = await sender.sendMango(path: path, json: json.compactText)
-                        case .chat(let platform, let json): delivery = await sender.sendChat(platform: platform, json: json.compactText)
-                        default: return
-                        }
-                        stats.mutex.withLock { $0.complete(delivery) }
-                    }
-                }
-            }
-            while stats.mutex.withLock({ $0.inFlight }) > 0 { try await Task.sleep(for: .milliseconds(10)) }
-            group.cancelAll()
+        guard let endpoint = LoadEndpoint(url: sender.targets.target) else {
+            throw EmulatorError("the load tool sends plain HTTP/1.1: \(sender.targets.target) is not an http:// URL")
         }
-        let final = stats.mutex.withLock { $0 }
-        let elapsed = ContinuousClock.now - start
-        return LoadReport(
-            sent: final.sent, acknowledged: final.acknowledged, failed: final.failed,
-            elapsed: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-            latency: final.latency, expected: expected)
+        let preparing = ContinuousClock.now
+        let count = options.closedLoopEvents ?? Int((options.rate * options.duration).rounded())
+        let plan = try makePlan(count: max(0, count))
+        let preparation = ContinuousClock.now - preparing
+        let pacing: LoadPacing = options.closedLoopEvents == nil ? .open(rate: options.rate) : .closed
+        let engine = LoadEngine(
+            plan: plan, endpoint: endpoint, pacing: pacing, threads: options.threads, timeout: options.timeout,
+            late: options.lateThreshold)
+        let reporter = Task {
+            var last = 0
+            var seconds = 0
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(1))
+                seconds += 1
+                let sent = engine.sent.load(ordering: .relaxed)
+                progress(String(format: "t=%3ds sent %d (%d/s) ok %d failed %d of %d", seconds, sent, sent - last,
+                                engine.acknowledged.load(ordering: .relaxed), engine.failed.load(ordering: .relaxed),
+                                plan.events.count))
+                last = sent
+            }
+        }
+        defer { reporter.cancel() }
+        let (figures, start) = try await engine.run(
+            connections: max(1, options.connections ?? sender.client.configuration.maxConcurrentRequests))
+        var total = Histogram<UInt64>(highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .three)
+        var kinds: [LoadReport.Kind] = []
+        for (index, name) in plan.kinds.enumerated() {
+            total.add(figures.latency[index])
+            kinds.append(LoadReport.Kind(
+                name: name, acknowledged: figures.acknowledged[index], failed: figures.failed[index], latency: figures.latency[index]))
+        }
+        kinds.sort { ($0.acknowledged + $0.failed, $1.name) > ($1.acknowledged + $1.failed, $0.name) }
+        let acknowledged = figures.acknowledged.reduce(0, +)
+        let failed = figures.failed.reduce(0, +)
+        var report = LoadReport(
+            sent: engine.sent.load(ordering: .relaxed), acknowledged: acknowledged, failed: failed,
+            elapsed: Double(figures.lastCompletion > start ? figures.lastCompletion - start : 0) / 1e9,
+            latency: total, expected: plan.expected)
+        report.kinds = kinds
+        report.openLoopRate = options.closedLoopEvents == nil ? options.rate : nil
+        report.behindSchedule = figures.behindSchedule
+        report.maxLagMicroseconds = figures.maxLagNanoseconds / 1000
+        report.runID = plan.runID
+        report.distinct = plan.distinct
+        report.duplicatesSent = plan.duplicated
+        report.preparation = Double(preparation.components.seconds) + Double(preparation.components.attoseconds) / 1e18
+        return report
     }
 
     /// The first conversation id of this run: seconds since the epoch (mod 10⁶) × 10⁷.
-    private let runBase = (Int(Date().timeIntervalSince1970) % 1_000_000) * 10_000_000
-
-    private func makeConversation(serial: Int, templates: [String: Scenario], rng: inout SystemRandomNumberGenerator)
-        throws -> (Conversation, ExpectedObject)
-    {
-        let isChat = Double.random(in: 0..<1, using: &rng) < options.chatShare
-        let isEdna = isChat && Double.random(in: 0..<1, using: &rng) < options.ednaShare
-        let name = (isEdna ? Self.ednaScenarios : isChat ? Self.chatScenarios : Self.callScenarios).randomElement(using: &rng)!
-        // Ids unique per run too, so a second run against the same database never meets the first one's threads.
-        let base = runBase + serial * 10
-        var variables = [
-            "client": "7916\(String(format: "%07d", serial % 10_000_000))", "conv": String(base),
-            "contact": String(base), "command_id": "load-\(serial)", "thread": String(base), "edna_client": String(base),
-        ]
-        for k in 1...3 { variables["m\(k)"] = String(base + k) }
-        let steps = try templates[name]!.render(
-            variables: variables, start: Int(Date().timeIntervalSince1970) + options.timestampOffset).filter {
-            if case .mango = $0 { return true }
-            if case .chat = $0 { return true }
-            return false
-        }
-        let entry = steps.lazy.compactMap { step -> String? in
-            if case .mango(_, let json) = step { return json["entry_id"]?.stringValue }
-            return nil
-        }.first ?? ""
-        let object = Self.expectedObject(scenario: name, isChat: isChat, isEdna: isEdna, id: String(base), entry: entry)
-        return (Conversation(steps: steps), object)
-    }
+    let runBase = (Int(Date().timeIntervalSince1970) % 1_000_000) * 10_000_000
 
     /// What a conversation drawn from `scenario` leaves in MisLink: a thread by `id` (edna threads end
     /// open), or a call by its `entry` id in the scenario's final state.
@@ -238,28 +251,7 @@ public struct LoadGenerator: Sendable {
     }
 }
 
-final class LoadStatsBox: Sendable {
-    let mutex = Mutex(LoadStats())
-}
-
+/// A conversation's webhooks still to send.
 struct Conversation {
     var steps: [RenderedStep]
-}
-
-struct LoadStats {
-    var sent = 0
-    var acknowledged = 0
-    var failed = 0
-    var inFlight = 0
-    var latency = Histogram<UInt64>(highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .three)
-
-    mutating func complete(_ delivery: Delivery) {
-        inFlight -= 1
-        if let status = delivery.status, (200..<300).contains(status) {
-            acknowledged += 1
-            _ = latency.record(max(1, delivery.latencyNanoseconds / 1000))
-        } else {
-            failed += 1
-        }
-    }
 }

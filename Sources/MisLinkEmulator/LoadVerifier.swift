@@ -79,3 +79,26 @@ public struct RESTLoadVerifier: LoadVerifier {
         return VerificationResult(lost: answer.lost, duplicated: answer.duplicated, wrongState: answer.wrong_state ?? 0)
     }
 }
+
+/// The check of a load run against `mislink emulate receive` (``LoadReceiver``), which keeps no calls
+/// or threads: it counts the run's numbered webhooks instead. `lost` is webhooks that never arrived,
+/// `duplicated` webhooks that arrived more often than the run sent them.
+public struct ReceiverLoadCheck: Sendable {
+    /// The receiver's base URL.
+    public var baseURL: String
+    /// The client.
+    public var client: HTTPClient
+
+    /// Makes a check.
+    public init(baseURL: String, client: HTTPClient = HTTPClient()) {
+        self.baseURL = baseURL
+        self.client = client
+    }
+
+    /// Asks the receiver about `report`'s run; `nil` when the target is not a receiver (MisLink answers 404, or 401).
+    public func check(_ report: LoadReport) async throws -> LoadReceiver.Check? {
+        let response = try await client.execute(.get("\(baseURL)/emulator/load?run=\(report.runID)&events=\(report.distinct)"))
+        guard response.status == 200 else { return nil }
+        return try? JSONDecoder().decode(LoadReceiver.Check.self, from: response.body)
+    }
+}

@@ -204,33 +204,48 @@ extension Emulate {
 extension Emulate {
     struct Load: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Generate realistic calls and chats at a given rate; print throughput and acknowledgement latency.",
+            abstract: "Generate realistic calls and chats; print throughput and acknowledgement latency per kind of webhook.",
             discussion: """
-                At the end MisLink's check (POST <verify-url>/api/v1/emulator/verify with the API token) counts the \
-                calls and threads that are lost, duplicated or in the wrong state; the command exits non-zero if any is.
+                Every webhook is rendered and signed before the clock starts, then sent over --connections keep-alive \
+                connections on SwiftNIO event loops. With --rate the load is open-loop: webhook i is due at i/rate \
+                seconds whatever the answers, its latency counts from that due time, and the sends that left late \
+                are counted. Without --rate it is closed-loop: --events webhooks, each connection sending its next one \
+                as soon as the previous is answered (the maximum throughput).
+
+                At the end the run is checked: against `mislink emulate receive` by its count of the run's numbered \
+                webhooks (lost, repeated); against MisLink by its check (POST <verify-url>/api/v1/emulator/verify with \
+                the API token), which counts the calls and threads that are lost, duplicated or in the wrong state. \
+                The command exits non-zero if any is, or if a webhook failed.
                 """)
         @OptionGroup var settings: SettingsOptions
         @OptionGroup var credentials: MangoCredentialOptions
         @OptionGroup var targets: TargetOptions
-        @Option(help: "Webhooks per second.") var rate = 1000.0
-        @Option(help: "Seconds to generate.") var duration = 10.0
+        @Option(help: "Webhooks per second, a fixed arrival rate (open loop). Without it the load is closed-loop.") var rate: Double?
+        @Option(help: "Seconds to generate (open loop).") var duration = 10.0
+        @Option(help: "Webhooks to send without --rate (closed loop), before the ones that finish the conversations.")
+        var events = 200_000
         @Option(help: "Calls and threads in progress at once.") var callsConcurrent = 100
         @Option(help: "Fraction of webhooks delivered twice (0…1).") var duplicates = 0.0
         @Option(help: "Fraction of webhooks swapped with the next one of the same call (0…1).") var reorder = 0.0
         @Option(help: "Fraction of conversations that are chats, Chatwoot or edna (0…1).") var chatShare = 0.2
         @Option(help: "Fraction of the chats that are edna Bot Connect threads rather than Chatwoot conversations (0…1).")
         var ednaShare = 0.5
-        @Option(help: "HTTP connections.") var connections = 32
+        @Option(help: "Keep-alive HTTP connections (one request in flight on each).") var connections = 32
+        @Option(help: "Event-loop threads of the load tool.") var threads = 1
+        @Option(help: "Seconds a webhook may wait for its answer before it counts as failed.") var timeout = 30.0
+        @Option(help: "Milliseconds after its due time an open-loop send counts as behind schedule.") var lateMs = 1.0
         @Option(help: "Seconds added to epoch fields (defaults to mango.timestamp_offset; 10800 emulates \"UTC+3\" epochs, UNVERIFIED).")
         var timestampOffset: Int?
-        @Option(help: "MisLink's base URL for the final check, its endpoint POST /api/v1/emulator/verify (defaults to the target when an API token is known).")
+        @Option(help: "MisLink's base URL for the final check, its endpoint POST /api/v1/emulator/verify (defaults to the target).")
         var verifyURL: String?
         @Option(help: "The REST API token for the check (defaults to api.tokens / MISLINK_API_TOKEN).") var apiToken: String?
         @Flag(help: "Skip the final check of lost and duplicated objects.") var noVerify = false
 
         func validate() throws {
-            guard rate > 0, duration > 0, callsConcurrent > 0, connections > 0 else {
-                throw ValidationError("--rate, --duration, --calls-concurrent and --connections must be positive")
+            guard rate.map({ $0 > 0 }) ?? true, duration > 0, events > 0, callsConcurrent > 0, connections > 0, threads > 0,
+                  timeout > 0, lateMs >= 0
+            else {
+                throw ValidationError("--rate, --duration, --events, --calls-concurrent, --connections, --threads and --timeout must be positive")
             }
             guard [duplicates, reorder, chatShare, ednaShare].allSatisfy({ (0...1).contains($0) }) else {
                 throw ValidationError("--duplicates, --reorder, --chat-share and --edna-share are fractions between 0 and 1")
@@ -241,29 +256,42 @@ extension Emulate {
             let settings = try self.settings.load()
             let targets = self.targets.targets(settings)
             let token = apiToken ?? settings.apiToken
-            let client = HTTPClient(configuration: .init(maxConcurrentRequests: connections, timeout: .seconds(30)))
+            let client = HTTPClient(configuration: .init(maxConcurrentRequests: 2, timeout: .seconds(120)))
             let generator = LoadGenerator(
                 sender: WebhookSender(client: client, credentials: try credentials.credentials(settings), targets: targets),
-                options: LoadOptions(rate: rate, duration: duration, concurrent: callsConcurrent, duplicates: duplicates,
+                options: LoadOptions(rate: rate ?? 1, duration: duration, concurrent: callsConcurrent, duplicates: duplicates,
                                      reorder: reorder, chatShare: chatShare, ednaShare: ednaShare,
-                                     timestampOffset: timestampOffset ?? settings.timestampOffset))
+                                     timestampOffset: timestampOffset ?? settings.timestampOffset,
+                                     closedLoopEvents: rate == nil ? events : nil, connections: connections, threads: threads,
+                                     timeout: .milliseconds(Int(timeout * 1000)), lateThreshold: .microseconds(Int(lateMs * 1000))))
             let report = try await generator.run { line in
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             }
             print(String(format: "sent %d, acknowledged %d, failed %d in %.1f s: %.0f events/s",
                          report.sent, report.acknowledged, report.failed, report.elapsed, report.throughput))
+            print(String(format: "webhooks: %d distinct, %d sent twice; rendered and signed in %.1f s before the clock started",
+                         report.distinct, report.duplicatesSent, report.preparation))
+            print(report.pacingLine)
             print("ack latency: \(report.latencyLine)")
+            for line in report.kindLines { print(line) }
             print(report.objectsLine)
             var exitCode: Int32 = report.failed > 0 ? 1 : 0
-            let verifyBase = noVerify ? nil : verifyURL ?? (token != nil ? targets.target : nil)
-            if let verifyBase {
+            let verifyBase = verifyURL ?? targets.target
+            if noVerify {
+                print("lost/duplicated: not checked (--no-verify)")
+            } else if let check = try? await ReceiverLoadCheck(baseURL: verifyBase, client: client).check(report) {
+                print("checked by the receiver (webhooks, not objects): received \(check.received)")
+                print("lost \(check.lost)")
+                print("duplicated \(check.duplicated)")
+                if check.unexpected > 0 { print("unexpected \(check.unexpected)") }
+                if check.badSignature > 0 { print("bad signature \(check.badSignature)") }
+                if check.lost > 0 || check.duplicated > 0 || check.unexpected > 0 || check.badSignature > 0 { exitCode = 1 }
+            } else if token != nil {
                 let result = try await RESTLoadVerifier(baseURL: verifyBase, token: token, client: client).verify(report.expected)
                 print("lost \(result.lost)")
                 print("duplicated \(result.duplicated)")
                 if result.wrongState > 0 { print("wrong state \(result.wrongState)") }
                 if result.lost > 0 || result.duplicated > 0 || result.wrongState > 0 { exitCode = 1 }
-            } else if noVerify {
-                print("lost/duplicated: not checked (--no-verify)")
             } else {
                 print("lost/duplicated: not checked (no API token: give --api-token, or set api.tokens / MISLINK_API_TOKEN)")
             }
@@ -276,18 +304,24 @@ extension Emulate {
     struct Receive: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "A stand-in for MisLink's intake: accept any POST (checking Mango signatures) and answer at once.",
-            discussion: "For trying scenarios and measuring the emulator itself before the worker exists. Keeps everything in memory.")
+            discussion: """
+                For trying scenarios and measuring the emulator itself before the worker exists. Keeps no bodies: it \
+                counts the load tool's numbered webhooks, which `mislink emulate load` asks about at the end \
+                (GET /emulator/load?run=<run>&events=<n>: received, lost, duplicated).
+                """)
         @Option(help: "The address to bind (defaults to the host of listen in the settings).") var host: String?
         @Option(help: "The port to listen on (defaults to the port of listen in the settings, 8080).") var port: Int?
+        @Option(help: "Event-loop threads.") var threads = 1
         @OptionGroup var settings: SettingsOptions
         @OptionGroup var credentials: MangoCredentialOptions
 
         func run() async throws {
             let settings = try self.settings.load()
-            let recorder = WebhookRecorder(credentials: try credentials.credentials(settings))
-            try await RunningServer.serve(
-                router: recorder.router(), host: host ?? settings.listenHost, port: port ?? settings.listenPort,
-                name: "webhook recorder")
+            let receiver = LoadReceiver(credentials: try credentials.credentials(settings))
+            let server = try await receiver.start(
+                host: host ?? settings.listenHost, port: port ?? settings.listenPort, threads: max(1, threads))
+            FileHandle.standardError.write(Data("webhook receiver listening on \(server.baseURL)\n".utf8))
+            try await server.wait()
         }
     }
 }
