@@ -36,6 +36,8 @@ public actor FirebirdPool: Service {
     private var waiters: [(id: Int, continuation: CheckedContinuation<FirebirdConnection, any Error>)] = []
     private var nextWaiterID = 0
     private var isShutDown = false
+    /// Acquisitions and their waits, for ``statistics``.
+    var waitStatistics = WaitStatistics()
 
     /// Creates a pool; no connection is opened until one is needed.
     public init(configuration: FirebirdConfiguration, options: Options = Options()) {
@@ -45,6 +47,12 @@ public actor FirebirdPool: Service {
 
     /// Connections open now (idle and leased).
     public var connectionCount: Int { openCount }
+
+    /// How the pool is used now and how long acquisitions waited, for metrics.
+    public var statistics: Statistics {
+        Statistics(open: openCount, idle: idle.count, waiters: waiters.count, maxConnections: options.maxConnections,
+                   waits: waitStatistics)
+    }
 
     /// Leases a connection for the duration of `body`.
     public nonisolated func withConnection<T: Sendable>(
@@ -87,6 +95,7 @@ public actor FirebirdPool: Service {
 
     private func acquire() async throws -> FirebirdConnection {
         if isShutDown { throw FirebirdError.misuse("the pool is shut down") }
+        waitStatistics.acquisitions += 1
         while let (connection, since) = idle.popLast() {
             if since.duration(to: .now) < options.pingAfterIdle { return connection }
             do {
@@ -113,12 +122,17 @@ public actor FirebirdPool: Service {
             try await Task.sleep(for: timeout)
             await self?.expire(id)
         }
-        defer { timer.cancel() }
+        let waitStarted = ContinuousClock.now
+        defer {
+            timer.cancel()
+            waitStatistics.record(waitStarted.duration(to: .now))
+        }
         return try await withCheckedThrowingContinuation { waiters.append((id, $0)) }
     }
 
     private func expire(_ id: Int) {
         guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
+        waitStatistics.timeouts += 1
         waiters.remove(at: index).continuation.resume(
             throwing: FirebirdError.misuse(
                 "no connection became free within \(options.acquireTimeout) (pool of \(options.maxConnections))"))

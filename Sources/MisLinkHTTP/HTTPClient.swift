@@ -62,7 +62,25 @@ public final class HTTPClient: Sendable {
         defer { releaseLane(lane) }
         let flag = CancelFlag()
         let configuration = self.configuration
-        return try await withTaskCancellationHandler {
+        // Metrics: the outcome and time on the connection of requests to a named API (HTTPClientObservation).
+        guard let watch = HTTPClientObservation.watch(request.url) else {
+            return try await perform(request, on: lane, configuration: configuration, flag: flag)
+        }
+        let started = ContinuousClock.now
+        do {
+            let response = try await perform(request, on: lane, configuration: configuration, flag: flag)
+            watch.observer(watch.api, HTTPClientObservation.outcome(status: response.status), .now - started)
+            return response
+        } catch {
+            watch.observer(watch.api, (error as? HTTPClientError)?.code.description ?? "transfer", .now - started)
+            throw error
+        }
+    }
+
+    private func perform(
+        _ request: HTTPClientRequest, on lane: Lane, configuration: Configuration, flag: CancelFlag
+    ) async throws -> HTTPClientResponse {
+        try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPClientResponse, Error>) in
                 lane.queue.async {
                     do {

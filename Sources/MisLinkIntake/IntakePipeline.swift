@@ -60,6 +60,7 @@ public final class IntakePipeline: Service, Sendable {
     private let retryLane: Lane
     private let batchSizes = Recorder(label: "mislink_intake_batch_size")
     private let commitTimer = Metrics.Timer(label: "mislink_intake_commit_seconds")
+    private let lastLag = IntakeLag()
 
     /// Makes the pipeline; it starts working when ``run()`` is called.
     /// - Parameters:
@@ -126,6 +127,10 @@ public final class IntakePipeline: Service, Sendable {
         status.pending = lanes.reduce(0) { $0 + $1.pendingCount }
         return status
     }
+
+    /// The inbox lag, for metrics: how long the oldest event not yet written has waited, or, when none
+    /// waits, how long the oldest event of the last committed batch waited (submission to commit).
+    public var lag: Duration { lastLag.current(oldestWaiting: lanes.compactMap(\.oldestPending).min()) }
 
     /// Runs the lanes until graceful shutdown, then writes what was submitted and returns.
     public func run() async throws {
@@ -208,6 +213,7 @@ public final class IntakePipeline: Service, Sendable {
             switch result {
             case .success(let outcomes):
                 commitTimer.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds))
+                lastLag.committed(oldestSubmitted: batch[0].submitted)
                 batchSizes.record(batch.count)
                 record(outcomes)
                 for (pending, outcome) in zip(batch, outcomes) { pending.continuation.resume(returning: outcome) }
@@ -494,6 +500,8 @@ final class Lane: Sendable {
     struct Pending {
         var event: InboundEvent
         var continuation: CheckedContinuation<IntakeOutcome, any Error>
+        /// When it was submitted (`DispatchTime` nanoseconds), for the inbox lag.
+        var submitted = DispatchTime.now().uptimeNanoseconds
     }
 
     private struct State {
@@ -520,6 +528,9 @@ final class Lane: Sendable {
     }
 
     var pendingCount: Int { state.withLock { $0.pending.count } }
+
+    /// When the oldest event waiting here was submitted (for the inbox lag).
+    var oldestPending: UInt64? { state.withLock { $0.pending.first?.submitted } }
 
     func enqueue(_ pending: Pending) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in

@@ -1,4 +1,5 @@
 import Metrics
+import MisLinkStore
 
 /// The dispatcher's metrics (swift-metrics; no-ops until the process bootstraps a backend).
 ///
@@ -11,6 +12,15 @@ import Metrics
 ///   lost before the send (the lease ran out, another worker took them over).
 /// - `mislink_outbound_send_duration_seconds{kind}`: one attempt, claim to write-back excluded.
 struct OutboundMetrics: Sendable {
+    /// Makes the outcome counters of every kind at 0, so that `/metrics` has their series before the first send.
+    init() {
+        for kind in ["command", OutboxKind.message.rawValue, OutboxKind.pbxCommand.rawValue] {
+            for outcome in ["sent", "failed", "retried", "cancelled"] {
+                _ = Counter(label: "mislink_outbound_\(outcome)_total", dimensions: [("kind", kind)])
+            }
+        }
+    }
+
     /// Counts an outcome; a `.retry` with `givenUp` (no attempts left) counts as failed.
     func record(_ outcome: SendOutcome, givenUp: Bool = false, kind: String) {
         switch outcome {

@@ -72,6 +72,8 @@ final class CardHub: Service, Sendable {
     let patientURLTemplate: String
     let options: Options
     let logger: Logger
+    /// The latency of each card's first push (`/metrics`).
+    let metrics = CardMetrics()
     private let state = Mutex(State())
     private let candidates: CandidateCache
     private let wakes: AsyncStream<Void>
@@ -190,6 +192,7 @@ final class CardHub: Service, Sendable {
             let changed = try await pool.withTransaction(.readOnly) { tx in try self.changes(since: known, in: tx) }
             failedAt.withLock { $0 = nil }
             publish(changed)
+            metrics.refreshed()
         } catch {
             // Logged once a minute while it keeps failing (the database away: the intake says so too).
             let now = ContinuousClock.now
@@ -222,6 +225,8 @@ final class CardHub: Service, Sendable {
     /// Keeps the open cards and sends every change to its subscribers.
     private func publish(_ changed: [(ConsoleCardRecord?, ConsoleCard)]) {
         guard !changed.isEmpty else { return }
+        let firstShown = state.withLock { state in changed.filter { state.open[$0.1.id] == nil }.map(\.1.shownAt) }
+        defer { metrics.pushed(shownAt: firstShown) }
         state.withLock { state in
             for (record, card) in changed {
                 if let record, record.isOpen { state.open[card.id] = (record, card) } else { state.open[card.id] = nil }

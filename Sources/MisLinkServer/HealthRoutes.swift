@@ -6,11 +6,13 @@ import Prometheus
 
 /// `GET /health` (the process answers), `GET /ready` (the database answers a ping and the intake is
 /// writing to it rather than to the spool; reports the backlog)
-/// and `GET /metrics` (Prometheus text format).
+/// and `GET /metrics` (Prometheus text format: the process's swift-metrics registry, its request and API
+/// histograms, and this worker's figures read when scraped, ``WorkerMetrics``; README's "Metrics" lists them).
 struct HealthRoutes {
     let pool: FirebirdPool
     let intake: IntakePipeline
     let registry: PrometheusCollectorRegistry
+    let metrics: WorkerMetrics
 
     struct Health: Codable, ResponseEncodable {
         var status: String
@@ -53,8 +55,14 @@ struct HealthRoutes {
             return try Response.json(readiness, status: ready ? .ok : .serviceUnavailable)
         }
         router.get("metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+            var text = PrometheusText()
+            HTTPRequestMetrics.shared.emit(into: &text)
+            ExternalAPIMetrics.shared.emit(into: &text)
+            await metrics.emit(into: &text)
+            var buffer = ByteBuffer(bytes: registry.emitToBuffer())
+            buffer.writeString(text.text)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: buffer))
         }
     }
 }

@@ -71,9 +71,13 @@ struct WebhookRoutes {
             logger.warning("refused a \(source) webhook from \(context.remoteIP ?? "?") with \(error.status): \(error.reason)")
             return .error(.init(code: error.status), error.reason)
         }
-        guard let event else { return try .json(Accepted(outcome: "ignored")) }
+        guard let event else {
+            WebhookMetrics.ignored(source: source)
+            return try .json(Accepted(outcome: "ignored"))
+        }
         do {
             let outcome = try await intake.submit(event)
+            WebhookMetrics.accepted(source: source, outcome: outcome)
             logger.debug("\(event.deliveryKey): \(outcome.rawValue)")
             return try .json(Accepted(outcome: outcome.rawValue))
         } catch let error as IntakeUnavailable {
@@ -83,10 +87,67 @@ struct WebhookRoutes {
     }
 }
 
-/// Counts refused webhooks by source and status (`mislink_webhooks_rejected_total`).
+/// Webhooks by source and what became of them: `mislink_webhooks_total{source, outcome}` (an
+/// ``IntakeOutcome``: `applied`, `duplicate`, `quarantined`, `spooled` …, or `ignored`: acknowledged, not
+/// stored) and `mislink_webhooks_rejected_total{source, status, reason}` (refused, nothing stored).
+///
+/// The counters of the accepted outcomes are made once, so counting one is a dictionary look-up and one
+/// atomic add (the webhook path is the hot one); a rejection looks its counter up in the registry.
 enum WebhookMetrics {
+    static let sources = ["mango", "chatwoot", "edna"]
+
+    private static let outcomes: [String: [IntakeOutcome: Counter]] = {
+        _ = MetricsBootstrap.registry
+        let all: [IntakeOutcome] = [.applied, .skipped, .stored, .failed, .duplicate, .spooled, .retrying, .quarantined]
+        return Dictionary(uniqueKeysWithValues: sources.map { source in
+            (source, Dictionary(uniqueKeysWithValues: all.map { ($0, counter(source, $0.rawValue)) }))
+        })
+    }()
+
+    private static let ignoredCounters: [String: Counter] = {
+        _ = MetricsBootstrap.registry
+        return Dictionary(uniqueKeysWithValues: sources.map { ($0, counter($0, "ignored")) })
+    }()
+
+    private static func counter(_ source: String, _ outcome: String) -> Counter {
+        Counter(label: "mislink_webhooks_total", dimensions: [("source", source), ("outcome", outcome)])
+    }
+
+    /// Makes every source's counters, so that they are exported (at 0) before the first webhook.
+    static func prepare() {
+        _ = outcomes
+        _ = ignoredCounters
+    }
+
+    /// A webhook stored (or spooled, or found to be a duplicate) with `outcome`.
+    static func accepted(source: String, outcome: IntakeOutcome) {
+        (outcomes[source]?[outcome] ?? counter(source, outcome.rawValue)).increment()
+    }
+
+    /// A webhook acknowledged that nothing in MisLink stores.
+    static func ignored(source: String) {
+        (ignoredCounters[source] ?? counter(source, "ignored")).increment()
+    }
+
+    /// A refused webhook; the reason follows from the status.
     static func rejected(source: String, status: Int) {
-        Counter(label: "mislink_webhooks_rejected_total", dimensions: [("source", source), ("status", String(status))])
+        Counter(label: "mislink_webhooks_rejected_total",
+                dimensions: [("source", source), ("status", String(status)), ("reason", reason(status: status))])
             .increment()
+    }
+
+    /// `malformed` (400), `unauthorized` (401), `unknown_path` (404), `too_large` (413),
+    /// `unsupported_media_type` (415), `unavailable` (503: the database and the spool cannot take it, or
+    /// the worker is stopping), else `other`.
+    static func reason(status: Int) -> String {
+        switch status {
+        case 400: "malformed"
+        case 401: "unauthorized"
+        case 404: "unknown_path"
+        case 413: "too_large"
+        case 415: "unsupported_media_type"
+        case 503: "unavailable"
+        default: "other"
+        }
     }
 }

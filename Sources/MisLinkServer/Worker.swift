@@ -93,15 +93,21 @@ public struct Worker: Sendable {
                                     appliers: [CallLogApplier(), ChatThreadApplier(capacity: settings.chat.capacity)],
                                     directory: directory, logger: logger)
         let router = Router(context: WorkerRequestContext.self)
+        // Metrics: first, so that it wraps every route (RequestMetricsMiddleware); the APIs' calls are named by base URL.
+        router.add(middleware: RequestMetricsMiddleware(metrics: .shared))
+        ExternalAPIMetrics.shared.name(settings)
+        WebhookMetrics.prepare()
         router.add(middleware: APILanguageMiddleware(fallback: APILanguage(rawValue: settings.console.language) ?? .russian))
         // Outside the error middleware, so that refusals carry the CORS headers the embedded card needs.
         router.add(middleware: ConsoleCORSMiddleware(origins: Set(settings.console.embedOrigins)))
         router.add(middleware: JSONErrorMiddleware())
         WebhookRoutes(settings: settings, intake: intake, logger: logger).add(to: router)
-        HealthRoutes(pool: pool, intake: intake, registry: registry).add(to: router)
         // The console's live cards: its own attachment listens for MISLINK_CARD (every worker's cards).
         let cards = CardHub(pool: pool, configuration: configuration, profile: profile, directory: MISDirectory(profile: profile),
                             patientURLTemplate: settings.console.patientURLTemplate, logger: logger)
+        let queueGauges = QueueGauges(pool: pool, logger: logger)
+        HealthRoutes(pool: pool, intake: intake, registry: registry,
+                     metrics: WorkerMetrics(pool: pool, intake: intake, cards: cards, queues: queueGauges)).add(to: router)
         APIRoutes(settings: settings, pool: pool, intake: intake, profile: profile, hub: cards).add(to: router)
         ConsoleRoutes().add(to: router)
         let (host, port) = try settings.listenAddress
@@ -128,7 +134,8 @@ public struct Worker: Sendable {
         let ednaThreads = EdnaThreadPoller(
             pool: pool, intake: intake, settings: settings.chat.edna,
             client: HTTPClient(configuration: .init(timeout: .seconds(30))), logger: logger)
-        let services: [any Service] = [pool, intake, cards, sweeper, recordings, reconciliation, users, ednaThreads]
+        let services: [any Service] = [pool, intake, cards, sweeper, recordings, reconciliation, users, ednaThreads, queueGauges]
+            + [ReportDaysRefresher(pool: pool, profile: profile, clinicZone: try? settings.timeZone, logger: logger)]
             + extraServices(configuration) + [app]
         logger.notice("MisLink worker \(settings.workerName) on \(settings.listen), database \(configuration.dsn)")
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger))
