@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Histogram
 import NIOCore
 import NIOHTTP1
@@ -23,6 +28,8 @@ struct LoadLaneFigures: Sendable {
     var maxLagNanoseconds: UInt64 = 0
     /// When the last answer came (uptime nanoseconds).
     var lastCompletion: UInt64 = 0
+    /// CPU seconds (user and system) the whole process spent while the clock ran.
+    var cpuSeconds: Double = 0
 
     init(kinds: Int) {
         acknowledged = Array(repeating: 0, count: kinds)
@@ -88,8 +95,9 @@ final class LoadEngine: Sendable {
         for (index, loop) in loops.enumerated() {
             let share = connections / loops.count + (index < connections % loops.count ? 1 : 0)
             guard share > 0 else { continue }
+            let position = lanes.count
             let lane = try await loop.submit {
-                NIOLoopBound(LoadLane(engine: self, loop: loop, index: lanes.count, connections: share), eventLoop: loop)
+                NIOLoopBound(LoadLane(engine: self, loop: loop, index: position, connections: share), eventLoop: loop)
             }.get()
             lanes.append(lane)
         }
@@ -100,6 +108,7 @@ final class LoadEngine: Sendable {
             try? await group.shutdownGracefully()
             throw EmulatorError("cannot connect to \(endpoint.host):\(endpoint.port): \(error)")
         }
+        let cpuBefore = processCPUSeconds()
         let start = NIODeadline.now().uptimeNanoseconds
         if plan.events.isEmpty { finished.succeed(()) }
         for lane in lanes { lane.eventLoop.execute { lane.value.begin(start: start, lanes: laneCount) } }
@@ -110,7 +119,9 @@ final class LoadEngine: Sendable {
         } catch {
             outcome = .failure(error)
         }
+        let cpu = processCPUSeconds() - cpuBefore
         var figures = LoadLaneFigures(kinds: plan.kinds.count)
+        figures.cpuSeconds = cpu
         for lane in lanes { figures.add(try await lane.eventLoop.submit { lane.value.finish() }.get()) }
         try? await group.shutdownGracefully()
         try outcome.get()
@@ -259,4 +270,16 @@ final class LoadLane {
         for connection in connections { connection.close() }
         return figures
     }
+}
+
+/// CPU seconds (user and system) this process has used so far.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    #if canImport(Glibc)
+    guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+    #else
+    guard getrusage(RUSAGE_SELF, &usage) == 0 else { return 0 }
+    #endif
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
 }

@@ -12,9 +12,10 @@ import Synchronization
 /// run can be checked for lost and unexpectedly repeated webhooks:
 ///
 /// `GET /emulator/load?run=<run>&events=<distinct webhooks>` answers
-/// `{"run":…,"received":n,"lost":n,"duplicated":n,"unexpected":n,"bad_signature":n}`: `lost` counts the
+/// `{"run":…,"received":n,"lost":n,"duplicated":n,"unexpected":n,"bad_signature":n,"cpu_seconds":x}`: `lost` counts the
 /// numbers below `events` that never arrived, `duplicated` the ones that arrived more often than the run
-/// sent them, `unexpected` the ones at or above `events`.
+/// sent them, `unexpected` the ones at or above `events`; `cpu_seconds` is the receiver process's CPU time
+/// so far (the load tool asks before and after a run to tell what the receiver spent on it).
 ///
 /// SwiftNIO's HTTP/1.1 server pipeline directly (no router), on `threads` event loops.
 public final class LoadReceiver: Sendable {
@@ -44,10 +45,13 @@ public final class LoadReceiver: Sendable {
         public var unexpected: Int
         /// Mango forms of the run with a wrong key or signature (answered 401).
         public var badSignature: Int
+        /// CPU seconds the receiver's process has used so far (over HTTP only; `nil` in process).
+        public var cpuSeconds: Double?
 
         enum CodingKeys: String, CodingKey {
             case run, received, lost, duplicated, unexpected
             case badSignature = "bad_signature"
+            case cpuSeconds = "cpu_seconds"
         }
     }
 
@@ -179,7 +183,11 @@ public final class LoadReceiver: Sendable {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        // Answers are written while the request is read, so pipelined requests stay in order
+                        // without NIO's pipelining handler; the few response heads are ours and valid.
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                            withPipeliningAssistance: false, withErrorHandling: true, withOutboundHeaderValidation: false,
+                            withEncoderConfiguration: .init())
                         try channel.pipeline.syncOperations.addHandler(LoadReceiverHandler(receiver: self))
                     }
                 }
@@ -285,7 +293,7 @@ final class LoadReceiverHandler: ChannelInboundHandler {
         let run = String(query["run"] ?? "").filter { $0.isASCII && ($0.isLetter || $0.isNumber) }
         let check = receiver.check(run: run, events: Int(query["events"] ?? "") ?? 0)
         return #"{"run":"\#(check.run)","received":\#(check.received),"lost":\#(check.lost),"duplicated":\#(check.duplicated),"#
-            + #""unexpected":\#(check.unexpected),"bad_signature":\#(check.badSignature)}"#
+            + #""unexpected":\#(check.unexpected),"bad_signature":\#(check.badSignature),"cpu_seconds":\#(processCPUSeconds())}"#
     }
 
     private func respond(context: ChannelHandlerContext, to request: HTTPRequestHead, status: HTTPResponseStatus, json: String? = nil) {

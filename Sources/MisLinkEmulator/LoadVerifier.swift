@@ -101,4 +101,11 @@ public struct ReceiverLoadCheck: Sendable {
         guard response.status == 200 else { return nil }
         return try? JSONDecoder().decode(LoadReceiver.Check.self, from: response.body)
     }
+
+    /// The receiver's CPU seconds so far; `nil` when the target is not a receiver.
+    public func cpuSeconds() async -> Double? {
+        guard let response = try? await client.execute(.get("\(baseURL)/emulator/load?run=&events=0")), response.status == 200
+        else { return nil }
+        return (try? JSONDecoder().decode(LoadReceiver.Check.self, from: response.body))?.cpuSeconds
+    }
 }

@@ -264,6 +264,8 @@ extension Emulate {
                                      timestampOffset: timestampOffset ?? settings.timestampOffset,
                                      closedLoopEvents: rate == nil ? events : nil, connections: connections, threads: threads,
                                      timeout: .milliseconds(Int(timeout * 1000)), lateThreshold: .microseconds(Int(lateMs * 1000))))
+            let receiverCheck = ReceiverLoadCheck(baseURL: verifyURL ?? targets.target, client: client)
+            let receiverCPU = noVerify ? nil : await receiverCheck.cpuSeconds()
             let report = try await generator.run { line in
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             }
@@ -274,12 +276,18 @@ extension Emulate {
             print(report.pacingLine)
             print("ack latency: \(report.latencyLine)")
             for line in report.kindLines { print(line) }
+            print(report.cpuLine)
             print(report.objectsLine)
             var exitCode: Int32 = report.failed > 0 ? 1 : 0
             let verifyBase = verifyURL ?? targets.target
             if noVerify {
                 print("lost/duplicated: not checked (--no-verify)")
-            } else if let check = try? await ReceiverLoadCheck(baseURL: verifyBase, client: client).check(report) {
+            } else if let check = try? await receiverCheck.check(report) {
+                if let before = receiverCPU, let after = check.cpuSeconds {
+                    print(String(format: "receiver: %.1f CPU-s in %.1f s (%.2f of a core), %.1f µs per webhook", after - before,
+                                 report.elapsed, report.elapsed > 0 ? (after - before) / report.elapsed : 0,
+                                 report.sent > 0 ? (after - before) / Double(report.sent) * 1e6 : 0))
+                }
                 print("checked by the receiver (webhooks, not objects): received \(check.received)")
                 print("lost \(check.lost)")
                 print("duplicated \(check.duplicated)")
