@@ -52,19 +52,23 @@ public final class ApplyContext {
 
     /// Executes a statement that returns nothing.
     public func execute(_ sql: String, _ arguments: [FirebirdValue]) throws {
-        let statement = try statements.statement(sql, in: transaction)
-        try statement.execute(arguments, in: transaction)
+        try StatementProfile.measure(sql) {
+            let statement = try statements.statement(sql, in: transaction)
+            try statement.execute(arguments, in: transaction)
+        }
     }
 
     /// Executes a SELECT (or `… RETURNING`) and returns its first row, nil if there is none (or, for
     /// `UPDATE … RETURNING`, if no row was updated: all its values are NULL).
     public func firstRow(_ sql: String, _ arguments: [FirebirdValue]) throws -> [FirebirdValue]? {
-        let statement = try statements.statement(sql, in: transaction)
-        try statement.execute(arguments, in: transaction)
-        guard try statement.fetch() else { return nil }
-        let values = try (0..<statement.columns.count).map { try statement.readValue($0) }
-        try statement.closeCursor()
-        return values.allSatisfy(\.isNull) ? nil : values
+        try StatementProfile.measure(sql) {
+            let statement = try statements.statement(sql, in: transaction)
+            try statement.execute(arguments, in: transaction)
+            guard try statement.fetch() else { return nil }
+            let values = try (0..<statement.columns.count).map { try statement.readValue($0) }
+            try statement.closeCursor()
+            return values.allSatisfy(\.isNull) ? nil : values
+        }
     }
 
     /// Runs the MIS profile's statement `name` in the batch's transaction (prepared once per
@@ -75,19 +79,23 @@ public final class ApplyContext {
     ///   given (the event is stored `failed` with the reason), a ``FirebirdError`` from the database.
     public func misRows(_ name: String, _ values: [String: FirebirdValue]) throws -> [Row] {
         let query = try profile.statement(name).query(values)
-        let statement = try statements.statement(query.sql, in: transaction)
-        return try statement.rows(query.bindings, in: transaction)
+        return try StatementProfile.measure(query.sql) {
+            let statement = try statements.statement(query.sql, in: transaction)
+            return try statement.rows(query.bindings, in: transaction)
+        }
     }
 
     /// Executes a SELECT and returns every row's values.
     public func rows(_ sql: String, _ arguments: [FirebirdValue]) throws -> [[FirebirdValue]] {
-        let statement = try statements.statement(sql, in: transaction)
-        try statement.execute(arguments, in: transaction)
-        var rows: [[FirebirdValue]] = []
-        while try statement.fetch() {
-            rows.append(try (0..<statement.columns.count).map { try statement.readValue($0) })
+        try StatementProfile.measure(sql) {
+            let statement = try statements.statement(sql, in: transaction)
+            try statement.execute(arguments, in: transaction)
+            var rows: [[FirebirdValue]] = []
+            while try statement.fetch() {
+                rows.append(try (0..<statement.columns.count).map { try statement.readValue($0) })
+            }
+            return rows
         }
-        return rows
     }
 
     /// A UTC timestamp from PBX epoch seconds, corrected by ``timestampOffset``; NULL for 0 or less
@@ -142,15 +150,19 @@ struct CachedStatements: StoreTransaction {
     let transaction: Transaction
 
     func rows(_ query: FirebirdQuery) throws -> [Row] {
-        try cache.statement(query.sql, in: transaction).rows(query.bindings, in: transaction)
+        try StatementProfile.measure(query.sql) {
+            try cache.statement(query.sql, in: transaction).rows(query.bindings, in: transaction)
+        }
     }
 
     @discardableResult
     func execute(_ query: FirebirdQuery) throws -> Int {
-        let statement = try cache.statement(query.sql, in: transaction)
-        try statement.execute(query.bindings, in: transaction)
-        if statement.type.opensCursor { try statement.closeCursor() }
-        return try statement.rowCounts().affected
+        try StatementProfile.measure(query.sql) {
+            let statement = try cache.statement(query.sql, in: transaction)
+            try statement.execute(query.bindings, in: transaction)
+            if statement.type.opensCursor { try statement.closeCursor() }
+            return try statement.rowCounts().affected
+        }
     }
 }
 

@@ -42,10 +42,9 @@ extension CallLogApplier {
         }
         guard event.callState == .connected else { return }
         // The operator is whoever connected last (after transfers); the first to answer stays ANSWERED_BY_ID.
-        let latest = try Calls.creditOperator(
+        let latest = try Calls.creditAnswer(
             callID, staff: staff, operatorExtension: facts.direction == "in" ? Self.ascii(event.to?.extensionNumber, 16) : nil,
             answeredAt: at.timestampValue, now: context.nowStamp, in: context)
-        try Calls.creditFirstAnswer(callID, staff: staff, answeredAt: at.timestampValue, now: context.nowStamp, in: context)
         if facts.direction == "in" {
             try appealFollowsAnswer(callID: callID, staff: staff, latest: latest, facts: facts, at: at, in: context)
         }

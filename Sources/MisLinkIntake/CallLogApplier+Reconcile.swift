@@ -43,11 +43,13 @@ extension CallLogApplier {
             ? context.lookups.staffID(party: summary.from, in: context)
             : context.lookups.staffID(party: summary.to, in: context)
         if let staff, ended.answeredAt != nil || direction == .outbound {
-            _ = try Calls.creditOperator(
-                callID, staff: staff, operatorExtension: direction == .inbound ? call.toExtension : nil,
-                answeredAt: ended.answeredAt, now: context.nowStamp, in: context)
+            let operatorExtension = direction == .inbound ? call.toExtension : nil
             if ended.answeredAt != nil {
-                try Calls.creditFirstAnswer(callID, staff: staff, answeredAt: ended.answeredAt, now: context.nowStamp, in: context)
+                _ = try Calls.creditAnswer(callID, staff: staff, operatorExtension: operatorExtension, answeredAt: ended.answeredAt,
+                                           now: context.nowStamp, in: context)
+            } else {
+                _ = try Calls.creditOperator(callID, staff: staff, operatorExtension: operatorExtension, answeredAt: ended.answeredAt,
+                                             now: context.nowStamp, in: context)
             }
         }
         try closeCall(callID, summary: summary, result: result, in: context)

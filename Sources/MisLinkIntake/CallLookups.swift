@@ -78,7 +78,7 @@ public final class CallLookups {
         guard let phone, !phone.isEmpty, phone.contains(where: \.isNumber), !phone.hasPrefix("sip:") else { return nil }
         guard let session = session(on: attachment) else { return nil }
         do {
-            return try session.identify(phone)
+            return try StatementProfile.measure("IDENTIFY (identify_candidates, last_visit)") { try session.identify(phone) }
         } catch is PhoneInputError {
             return nil  // text that is no number: nothing to look up
         } catch {

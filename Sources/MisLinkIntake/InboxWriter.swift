@@ -73,8 +73,10 @@ final class InboxWriter {
             }
             let transaction = try attachment.beginTransaction(transactionOptions)
             do {
-                let outcomes = try writeOnce(batch, decisions: decisions, statements: statements, transaction: transaction)
-                try transaction.commit()
+                let outcomes = try StatementProfile.measure("APPLY BATCH (all statements and Swift)") {
+                    try writeOnce(batch, decisions: decisions, statements: statements, transaction: transaction)
+                }
+                try StatementProfile.measure("COMMIT") { try transaction.commit() }
                 ids.commit()
                 return outcomes
             } catch let failure as EventFailure {

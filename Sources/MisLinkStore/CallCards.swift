@@ -95,15 +95,19 @@ public enum CallCards {
         case closed = "CLOSED_AT"
     }
 
-    /// The operator's card reached `moment` at `at`; the earliest time stays.
+    /// The operator's card reached `moment` at `at`; the earliest time stays (a later time writes nothing).
+    /// The state it takes is written in the same statement (answered here; closed while still shown), so
+    /// that ``recompute(call:now:in:)`` after it usually has nothing left to write: a row written twice in
+    /// one transaction costs Firebird several times a first write.
     public static func record(_ moment: Moment, call: Int64, staff: Int64, at: FirebirdTimestamp?, now: FirebirdTimestamp,
                               in tx: some StoreTransaction) throws {
         let column = moment.rawValue
+        let state = moment == .answered ? "'answered_here'" : "CASE WHEN STATE = 'shown' AND ANSWERED_AT IS NULL THEN 'closed' ELSE STATE END"
         try tx.execute(
             """
-            UPDATE MISLINK_CALL_CARDS SET \(unescaped: column) = CASE WHEN \(unescaped: column) IS NULL OR \(unescaped: column) > \(at)
-                THEN \(at) ELSE \(unescaped: column) END, UPDATED_AT = \(now)
-            WHERE CALL_ID = \(call) AND STAFF_ID = \(staff)
+            UPDATE MISLINK_CALL_CARDS SET \(unescaped: column) = \(at), STATE = \(unescaped: state), UPDATED_AT = \(now)
+            WHERE CALL_ID = \(call) AND STAFF_ID = \(staff) AND CAST(\(at) AS TIMESTAMP) IS NOT NULL
+              AND (\(unescaped: column) IS NULL OR \(unescaped: column) > \(at))
             """)
     }
 
@@ -120,16 +124,16 @@ public enum CallCards {
     /// Every card of the call from its times: answered here when its operator connected; answered
     /// elsewhere when a colleague connected while it was shown; closed once its leg or the call ended.
     public static func recompute(call: Int64, now: FirebirdTimestamp, in tx: some StoreTransaction) throws {
-        try tx.execute(
-            """
-            UPDATE MISLINK_CALL_CARDS K SET STATE = TRIM(CASE
+        // Only the cards whose state changes are written (a write would post MISLINK_CARD for nothing).
+        let state: FirebirdQuery = """
+            TRIM(CASE
                 WHEN K.ANSWERED_AT IS NOT NULL THEN 'answered_here'
                 WHEN EXISTS (SELECT 1 FROM MISLINK_CALL_CARDS O WHERE O.CALL_ID = K.CALL_ID AND O.STAFF_ID <> K.STAFF_ID
                     AND O.ANSWERED_AT >= K.SHOWN_AT AND (K.CLOSED_AT IS NULL OR O.ANSWERED_AT <= K.CLOSED_AT)) THEN 'answered_elsewhere'
                 WHEN K.CLOSED_AT IS NOT NULL THEN 'closed'
-                ELSE 'shown' END), UPDATED_AT = \(now)
-            WHERE K.CALL_ID = \(call)
-            """)
+                ELSE 'shown' END)
+            """
+        try tx.execute("UPDATE MISLINK_CALL_CARDS K SET STATE = \(state), UPDATED_AT = \(now) WHERE K.CALL_ID = \(call) AND K.STATE <> \(state)")
     }
 
     /// The operator's card of the call shows its appeal.

@@ -16,7 +16,7 @@ extension Calls {
         now: FirebirdTimestamp, in tx: some StoreTransaction
     ) throws {
         if let connectedAt {
-            try tx.execute(
+            let marked = try tx.execute(
                 """
                 UPDATE MISLINK_CALLS SET CALLED_BACK_BY_ID = \(call), CALLED_BACK_AT = \(connectedAt),
                     STATUS = CASE WHEN STATUS IS NULL OR STATUS = 'to_call_back' THEN 'called_back' ELSE STATUS END,
@@ -24,12 +24,7 @@ extension Calls {
                 WHERE PHONE_KEY = \(phoneKey) AND RESULT = \(CallResult.missed) AND CALLED_BACK_AT IS NULL
                   AND ID <> \(call) AND STARTED_AT < \(startedAt)
                 """)
-            try tx.execute(
-                """
-                UPDATE MISLINK_CALLS SET CALLBACK_OF_ID = COALESCE(CALLBACK_OF_ID,
-                    (SELECT FIRST 1 M.ID FROM MISLINK_CALLS M WHERE M.CALLED_BACK_BY_ID = \(call) ORDER BY M.STARTED_AT DESC, M.ID DESC))
-                WHERE ID = \(call)
-                """)
+            if marked > 0 { try pointAtLatestCalledBack(call, phoneKey: phoneKey, in: tx) }
         }
         guard missed else { return }
         // A later call that connected (still talking, or ended answered) called this one back.

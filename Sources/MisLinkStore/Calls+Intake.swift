@@ -104,7 +104,7 @@ extension Calls {
     }
 
     /// The call follows a leg's newer event: its state (unless ended), the earliest answer, the ACD group,
-    /// one more transfer.
+    /// one more transfer. A row none of these changes is not written (no new version, no MISLINK_CALL).
     public static func follow(_ id: Int64, state: CallState, answeredAt: FirebirdTimestamp?, acdGroup: String?,
                               transferred: Bool, now: FirebirdTimestamp, in tx: some StoreTransaction) throws {
         try tx.execute(
@@ -116,7 +116,11 @@ extension Calls {
                 ACD_GROUP = COALESCE(ACD_GROUP, \(acdGroup)),
                 TRANSFER_COUNT = TRANSFER_COUNT + CAST(\((transferred ? 1 : 0) as Int32) AS INTEGER),
                 UPDATED_AT = \(now)
-            WHERE ID = \(id)
+            WHERE ID = \(id) AND (
+                (STATE <> 'ended' AND STATE <> \(state))
+                OR (CAST(\(answeredAt) AS TIMESTAMP) IS NOT NULL AND (ANSWERED_AT IS NULL OR ANSWERED_AT > \(answeredAt)))
+                OR (ACD_GROUP IS NULL AND CAST(\(acdGroup) AS VARCHAR(16)) IS NOT NULL)
+                OR \(transferred ? 1 : 0 as Int32) = 1)
             """)
     }
 

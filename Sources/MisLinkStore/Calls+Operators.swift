@@ -37,22 +37,40 @@ extension Calls {
         ).first?.decode(Int64?.self, column: "ID") != nil
     }
 
-    /// Credits `staff` as the first to answer (`ANSWERED_BY_ID`) unless a colleague's leg connected before.
-    public static func creditFirstAnswer(_ call: Int64, staff: Int64, answeredAt: FirebirdTimestamp?, now: FirebirdTimestamp,
-                                         in tx: some StoreTransaction) throws {
-        try tx.execute(
+    /// Credits `staff`, whose leg connected at `answeredAt`, in one statement: as the call's operator
+    /// (as ``creditOperator(_:staff:operatorExtension:answeredAt:now:in:)``) unless a colleague's leg
+    /// connected later, and as the first to answer (`ANSWERED_BY_ID`) unless a colleague's leg connected
+    /// earlier. The row is not written when neither holds. Returns whether this connection is the call's
+    /// latest so far.
+    public static func creditAnswer(_ call: Int64, staff: Int64, operatorExtension: String?, answeredAt: FirebirdTimestamp?,
+                                    now: FirebirdTimestamp, in tx: some StoreTransaction) throws -> Bool {
+        let latest: FirebirdQuery = """
+            NOT EXISTS (SELECT 1 FROM MISLINK_CALL_LEGS L WHERE L.CALL_ID = C.ID
+                AND L.STAFF_ID IS NOT NULL AND L.STAFF_ID <> \(staff) AND L.ANSWERED_AT > \(answeredAt))
             """
-            UPDATE MISLINK_CALLS C SET ANSWERED_BY_ID = \(staff), UPDATED_AT = \(now)
-            WHERE C.ID = \(call) AND NOT EXISTS (SELECT 1 FROM MISLINK_CALL_LEGS L WHERE L.CALL_ID = C.ID
+        let first: FirebirdQuery = """
+            NOT EXISTS (SELECT 1 FROM MISLINK_CALL_LEGS L WHERE L.CALL_ID = C.ID
                 AND L.STAFF_ID IS NOT NULL AND L.STAFF_ID <> \(staff) AND L.ANSWERED_AT < \(answeredAt))
-            """)
+            """
+        return try tx.rows(
+            """
+            UPDATE MISLINK_CALLS C SET
+                OPERATOR_ID = CASE WHEN \(latest) THEN \(staff) ELSE OPERATOR_ID END,
+                OPERATOR_EXTENSION = CASE WHEN \(latest) THEN COALESCE(CAST(\(operatorExtension) AS VARCHAR(16)), OPERATOR_EXTENSION)
+                    ELSE OPERATOR_EXTENSION END,
+                ANSWERED_BY_ID = CASE WHEN \(first) THEN \(staff) ELSE ANSWERED_BY_ID END,
+                UPDATED_AT = \(now)
+            WHERE C.ID = \(call) AND (\(latest) OR \(first))
+            RETURNING CASE WHEN \(latest) THEN 1 ELSE 0 END AS LATEST
+            """
+        ).first?.decode(Int32?.self, column: "LATEST") == 1
     }
 
     /// Call `call` from `phoneKey` connected at `at`: earlier missed calls from the number not called back
     /// yet are called back by it (`called_back`), and it points back at the latest of them.
     public static func markCallback(_ call: Int64, phoneKey: String?, at: FirebirdTimestamp?, now: FirebirdTimestamp,
                                     in tx: some StoreTransaction) throws {
-        try tx.execute(
+        let marked = try tx.execute(
             """
             UPDATE MISLINK_CALLS SET CALLED_BACK_BY_ID = \(call), CALLED_BACK_AT = \(at),
                 STATUS = CASE WHEN STATUS IS NULL OR STATUS = 'to_call_back' THEN 'called_back' ELSE STATUS END,
@@ -60,10 +78,20 @@ extension Calls {
             WHERE PHONE_KEY = \(phoneKey) AND RESULT = \(CallResult.missed) AND CALLED_BACK_AT IS NULL AND ID <> \(call)
               AND STARTED_AT <= (SELECT C.STARTED_AT FROM MISLINK_CALLS C WHERE C.ID = \(call))
             """)
+        // Nothing called back now: a call back marked by an earlier delivery of this event pointed the call at
+        // it in that same transaction already.
+        guard marked > 0 else { return }
+        try pointAtLatestCalledBack(call, phoneKey: phoneKey, in: tx)
+    }
+
+    /// Call `call` points back (`CALLBACK_OF_ID`, unless set) at the latest call from `phoneKey` it called back
+    /// (looked up by the number's index, not by scanning every call for `CALLED_BACK_BY_ID`).
+    static func pointAtLatestCalledBack(_ call: Int64, phoneKey: String?, in tx: some StoreTransaction) throws {
         try tx.execute(
             """
             UPDATE MISLINK_CALLS SET CALLBACK_OF_ID = COALESCE(CALLBACK_OF_ID,
-                (SELECT FIRST 1 M.ID FROM MISLINK_CALLS M WHERE M.CALLED_BACK_BY_ID = \(call) ORDER BY M.STARTED_AT DESC, M.ID DESC))
+                (SELECT FIRST 1 M.ID FROM MISLINK_CALLS M WHERE M.PHONE_KEY = \(phoneKey) AND M.CALLED_BACK_BY_ID = \(call)
+                  ORDER BY M.STARTED_AT DESC, M.ID DESC))
             WHERE ID = \(call)
             """)
     }

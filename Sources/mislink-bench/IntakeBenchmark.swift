@@ -27,6 +27,8 @@ struct IntakeBenchmark: AsyncParsableCommand {
     @Option(help: "Demo patients in the new database.") var patients = 20_000
     @Option(help: "Folder for the temporary database and spool.") var directory = "/tmp"
     @Flag(help: "Skip HTTP: submit call events straight to the intake (the database side alone).") var direct = false
+    @Flag(help: "Time every statement the intake runs and print where the time went (adds a lock per statement).")
+    var profileStatements = false
 
     func run() async throws {
         let bench = try await BenchWorker.prepare("intake", directory: directory, patients: patients) { settings in
@@ -36,6 +38,8 @@ struct IntakeBenchmark: AsyncParsableCommand {
         defer { bench.cleanUp() }
         let running = try await bench.worker.start()
         defer { Task { await running.stop() } }
+        StatementProfile.set(enabled: profileStatements)
+        defer { if profileStatements { printProfile(events: running.intake.status.outcomes.values.reduce(0, +)) } }
         if direct {
             try await runDirect(running)
             return
@@ -68,6 +72,18 @@ struct IntakeBenchmark: AsyncParsableCommand {
         if check.lost > 0 || check.duplicated > 0 { throw ExitCode(1) }
     }
 
+    /// The statements' totals: per event (microseconds over every event written), count per event, share.
+    private func printProfile(events written: Int) {
+        let entries = StatementProfile.entries
+        let events = max(1, written)
+        print("statement_profile (µs per event over \(events) events; count per event; SQL)")
+        for entry in entries.prefix(40) {
+            let sql = entry.sql.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+            print(String(format: "%8.1f µs  %5.2f×  ", Double(entry.nanoseconds) / 1000 / Double(events), Double(entry.count) / Double(events))
+                  + String(sql.prefix(150)))
+        }
+    }
+
     /// Calls of four events each (Appeared, Connected, Disconnected, summary), parsed by the Mango
     /// adapter from signed bodies and submitted from `callsConcurrent` tasks: no HTTP on either side.
     private func runDirect(_ running: RunningWorker) async throws {
@@ -83,11 +99,14 @@ struct IntakeBenchmark: AsyncParsableCommand {
                     for call in stride(from: lane, to: calls, by: callsConcurrent) {
                         let t = 1_790_000_000 + call
                         let entry = "bench-\(call)"
+                        // A different caller per call, as `emulate load` has them (one number calling
+                        // thousands of times would make every lookup by number read thousands of calls).
+                        let phone = "7916\(String(format: "%07d", call % 10_000_000))"
                         let bodies: [(String, String)] = [
-                            ("events/call", #"{"entry_id":"\#(entry)","call_id":"\#(entry)-1","timestamp":\#(t),"seq":1,"call_state":"Appeared","location":"abonent","from":{"number":"79161234567"},"to":{"extension":"101"}}"#),
-                            ("events/call", #"{"entry_id":"\#(entry)","call_id":"\#(entry)-1","timestamp":\#(t + 5),"seq":2,"call_state":"Connected","location":"abonent","from":{"number":"79161234567"},"to":{"extension":"101"}}"#),
-                            ("events/call", #"{"entry_id":"\#(entry)","call_id":"\#(entry)-1","timestamp":\#(t + 65),"seq":3,"call_state":"Disconnected","location":"abonent","from":{"number":"79161234567"},"to":{"extension":"101"},"disconnect_reason":1110}"#),
-                            ("events/summary", #"{"entry_id":"\#(entry)","call_direction":1,"from":{"number":"79161234567"},"to":{"extension":"101"},"create_time":\#(t),"forward_time":\#(t + 1),"talk_time":\#(t + 5),"end_time":\#(t + 65),"entry_result":1}"#),
+                            ("events/call", #"{"entry_id":"\#(entry)","call_id":"\#(entry)-1","timestamp":\#(t),"seq":1,"call_state":"Appeared","location":"abonent","from":{"number":"\#(phone)"},"to":{"extension":"101"}}"#),
+                            ("events/call", #"{"entry_id":"\#(entry)","call_id":"\#(entry)-1","timestamp":\#(t + 5),"seq":2,"call_state":"Connected","location":"abonent","from":{"number":"\#(phone)"},"to":{"extension":"101"}}"#),
+                            ("events/call", #"{"entry_id":"\#(entry)","call_id":"\#(entry)-1","timestamp":\#(t + 65),"seq":3,"call_state":"Disconnected","location":"abonent","from":{"number":"\#(phone)"},"to":{"extension":"101"},"disconnect_reason":1110}"#),
+                            ("events/summary", #"{"entry_id":"\#(entry)","call_direction":1,"from":{"number":"\#(phone)"},"to":{"extension":"101"},"create_time":\#(t),"forward_time":\#(t + 1),"talk_time":\#(t + 5),"end_time":\#(t + 65),"entry_result":1}"#),
                         ]
                         for (path, json) in bodies {
                             let form = MangoSignedForm(json: json, credentials: credentials).fields
