@@ -38,10 +38,17 @@ extension FakePBX {
                 if case .mango(_, let json) = step { return json["entry_id"]?.stringValue }
                 return nil
             }.first ?? ""
+            // The report's row, with the times of the summary the scenario sends.
+            let summary = steps.lazy.compactMap { step -> JSONValue? in
+                if case .mango(let path, let json) = step, path == MangoPath.eventSummary.rawValue { return json }
+                return nil
+            }.first
+            func time(_ field: String) -> String { summary?[field]?.intValue.map(String.init) ?? "" }
             state.withLock {
                 $0.finishedCalls.append([
                     "entry_id": entry, "from_extension": ext, "to_number": command.toNumber,
-                    "line_number": variables["line"]!,
+                    "line_number": variables["line"]!, "start": time("create_time"), "answer": time("talk_time"),
+                    "finish": time("end_time"), "disconnect_reason": time("disconnect_reason"),
                 ])
             }
         }
@@ -83,25 +90,41 @@ extension FakePBX {
         return .json(Self.ok)
     }
 
-    /// `stats/request`: a key at once; the report is ready after ``FakePBXConfiguration/statsDelay``.
+    /// The longest `stats/request` window the fake accepts: "a month" (reference A.4) read as 31 days.
+    static let statsMaxWindow = 31 * 86_400
+
+    /// `stats/request`: a key at once; the report (the calls that started in `[date_from, date_to]`) is
+    /// ready after ``FakePBXConfiguration/statsDelay``. A window that ends before it starts, or is longer
+    /// than a month, is 3100.
     func statsRequest(_ form: MangoSignedForm) throws -> Response {
         let request = try MangoJSON.decode(MangoStatsRequest.self, from: form.json)
-        guard request.dateTo >= request.dateFrom else { throw CommandRejection(code: .badParameters) }
+        guard request.dateTo >= request.dateFrom, request.dateTo - request.dateFrom <= Self.statsMaxWindow else {
+            throw CommandRejection(code: .badParameters)
+        }
         let fields = request.fields.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
             ?? MangoStatsCSV.defaultFields
         let key = UUID().uuidString.lowercased()
         state.withLock { state in
-            let rows = state.finishedCalls.map { call in fields.map { call[$0] ?? "" } }
+            let rows = state.finishedCalls.filter { call in
+                guard let start = Int(call["start"] ?? "") else { return false }
+                return start >= request.dateFrom && start <= request.dateTo
+            }.map { call in fields.map { call[$0] ?? "" } }
             state.statsReports[key] = (ContinuousClock.now + configuration.statsDelay, rows)
         }
         return .json(try MangoJSON.encode(MangoStatsKey(key: key, requestId: request.requestId)))
     }
 
-    /// `stats/result`: 404 unknown key, 204 not ready, 200 `;`-separated CSV.
+    /// `stats/result`: 404 unknown or expired key (``FakePBXConfiguration/statsKeep``), 204 not ready, 200
+    /// `;`-separated CSV.
     func statsResult(_ form: MangoSignedForm) throws -> Response {
         let key = try MangoJSON.decode(MangoStatsKey.self, from: form.json).key
         guard let report = state.withLock({ $0.statsReports[key] }) else { return .empty(.notFound) }
-        guard ContinuousClock.now >= report.readyAt else { return .empty(.noContent) }
+        let now = ContinuousClock.now
+        guard now >= report.readyAt else { return .empty(.noContent) }
+        guard now < report.readyAt + configuration.statsKeep else {
+            state.withLock { _ = $0.statsReports.removeValue(forKey: key) }
+            return .empty(.notFound)
+        }
         return Response(
             status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
             body: ResponseBody(byteBuffer: .init(string: MangoStatsCSV.format(report.rows))))

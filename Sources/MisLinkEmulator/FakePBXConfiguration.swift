@@ -19,6 +19,9 @@ public struct FakePBXConfiguration: Sendable {
     public var badRequestHTTPStatus: Int
     /// How long a `stats/request` report stays "not ready" (204). Defaults to 1 second.
     public var statsDelay: Duration
+    /// How long a report stays once ready; after it `stats/result` answers 404, as for an unknown key (the
+    /// PBX keeps it "at least a minute"). Defaults to 10 minutes.
+    public var statsKeep: Duration
     /// Serve any `recording_id` asked for (otherwise only known ones; unknown → 3320). Defaults to `true`.
     public var serveAnyRecording: Bool
     /// Numbers that do not answer a click-to-call (the not-answered scenario). Defaults to none.
@@ -44,6 +47,7 @@ public struct FakePBXConfiguration: Sendable {
     public init(
         credentials: MangoCredentials, webhooks: WebhookTargets? = nil, resultOrder: ResultOrder = .resultFirst,
         badRequestWindow: Duration = .seconds(120), badRequestHTTPStatus: Int = 200, statsDelay: Duration = .seconds(1),
+        statsKeep: Duration = .seconds(600),
         serveAnyRecording: Bool = true, unansweredNumbers: Set<String> = [], users: [MangoUser] = demoUsers,
         defaultLine: String = "74951234567", timestampOffset: Int = 0, callsEndAfterCommands: Bool = true,
         unknownCallResult: MangoResultCode = .callEnded
@@ -57,6 +61,7 @@ public struct FakePBXConfiguration: Sendable {
         self.badRequestWindow = badRequestWindow
         self.badRequestHTTPStatus = badRequestHTTPStatus
         self.statsDelay = statsDelay
+        self.statsKeep = statsKeep
         self.serveAnyRecording = serveAnyRecording
         self.unansweredNumbers = unansweredNumbers
         self.users = users

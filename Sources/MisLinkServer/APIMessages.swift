@@ -181,5 +181,8 @@ enum APIMessages {
         (#"(?:--)?operator: "(.*)" is not a staff id \(the MIS's employee id, a positive integer\)"#,
          "operator: «$1» — не идентификатор сотрудника (код сотрудника в МИС, целое положительное)"),
         (#"the period has (\d+) days; a report covers at most (\d+)"#, "в периоде $1 дн.; отчёт охватывает не больше $2"),
+        // The PBX's statistics (PBXStatsRoutes).
+        (#"the PBX's report was not ready within (\d+) s: try again later"#, "АТС не подготовила отчёт за $1 с: попробуйте позже"),
+        (#"the PBX's statistics could not be read: (.+)"#, "статистику АТС получить не удалось: $1"),
     ]
 }

@@ -56,6 +56,7 @@ struct APIRoutes {
         OperatorRoutes(settings: settings, pool: pool, hub: hub, directory: hub.directory,
                        commands: CommandRoutes(pool: pool, profile: profile), mis: MISStatements(profile: profile)).add(to: secured)
         ReportRoutes(pool: pool, profile: profile, clinicZone: try? settings.timeZone).add(to: supervised)
+        PBXStatsRoutes(settings: settings, pool: pool, profile: profile, directory: hub.directory).add(to: supervised)
         supervised.post("emulator/verify") { request, _ in
             let body = try await request.body(limit: 64 * 1024 * 1024)
             let check = try JSONDecoder().decode(VerificationRequest.self, from: body)

@@ -28,6 +28,7 @@ enum ConsoleAssets {
         "format.js": PackageResources.format_js,
         "i18n.js": PackageResources.i18n_js,
         "index.html": PackageResources.index_html,
+        "pbx.js": PackageResources.pbx_js,
         "report.js": PackageResources.report_js,
         "signin.js": PackageResources.signin_js,
     ]

@@ -92,34 +92,14 @@ public struct Reconciler: Sendable {
         return result
     }
 
-    /// Asks for the report and polls until it is ready.
+    /// Asks for the report and polls until it is ready (``PBXStatsClient``).
     private func report(from: Date, to: Date, timeout: Duration) async throws -> [[String: String]] {
-        let credentials = MangoCredentials(apiKey: mango.apiKey, apiSalt: mango.apiSalt)
-        let request = MangoStatsRequest(
-            dateFrom: Int(from.timeIntervalSince1970) + mango.timestampOffset, dateTo: Int(to.timeIntervalSince1970) + mango.timestampOffset,
-            fields: Self.fields.joined(separator: ","), requestId: UUID().uuidString.lowercased())
-        let asked = try await client.execute(.form(
-            HTTPClientRequest.url(mango.baseURL, "stats/request"), fields: MangoSignedForm(json: try MangoJSON.encode(request), credentials: credentials).fields))
-        guard asked.status == 200, let key = try? JSONDecoder().decode(MangoStatsKey.self, from: asked.body) else {
-            throw ReconcileError("stats/request answered \(asked.status): \(String(decoding: asked.body.prefix(200), as: UTF8.self))")
+        let stats = PBXStatsClient(mango: mango, client: client, pollInterval: pollInterval)
+        do {
+            return try await stats.report(from: from, to: to, fields: Self.fields, timeout: timeout).rows
+        } catch let error as PBXStatsError {
+            throw ReconcileError(error.description)
         }
-        let keyJSON = try MangoJSON.encode(MangoStatsKey(key: key.key, requestId: key.requestId))
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let answer = try await client.execute(.form(
-                HTTPClientRequest.url(mango.baseURL, "stats/result"), fields: MangoSignedForm(json: keyJSON, credentials: credentials).fields))
-            switch answer.status {
-            case 200:
-                return MangoStatsCSV.parse(String(decoding: answer.body, as: UTF8.self)).map { values in
-                    Dictionary(uniqueKeysWithValues: zip(Self.fields, values + Array(repeating: "", count: max(0, Self.fields.count - values.count))))
-                }
-            case 204:
-                try await Task.sleep(for: pollInterval)
-            default:
-                throw ReconcileError("stats/result answered \(answer.status)")
-            }
-        }
-        throw ReconcileError("the report was not ready within \(timeout)")
     }
 
     /// Inserts the calls the log lacks and closes the open ones, in one transaction: through `context` (the

@@ -78,15 +78,26 @@ import Testing
     @Test func statsAre204UntilReadyThenCSV() async throws {
         let fixture = try await PBXFixture.start()
         _ = try await fixture.command("commands/callback", json: #"{"command_id":"c1","from":{"extension":"101"},"to_number":"79161234567"}"#)
-        let keyResponse = try await fixture.command("stats/request", json: #"{"date_from":"1700000000","date_to":1800000000,"fields":"entry_id,from_extension,to_number"}"#)
+        let now = Int(Date().timeIntervalSince1970)
+        // A window longer than a month is refused (3100); one that misses the call reports nothing.
+        let tooLong = try await fixture.command("stats/request", json: #"{"date_from":\#(now - 32 * 86_400),"date_to":\#(now)}"#)
+        #expect(tooLong.text.contains("3100"))
+        let keyResponse = try await fixture.command(
+            "stats/request", json: #"{"date_from":"\#(now - 3600)","date_to":\#(now + 3600),"fields":"entry_id,from_extension,to_number,start"}"#)
         let key = try MangoJSON.decode(MangoStatsKey.self, from: keyResponse.text).key
+        let before = try await fixture.command(
+            "stats/request", json: #"{"date_from":\#(now - 7200),"date_to":\#(now - 3601),"fields":"entry_id"}"#)
+        let emptyKey = try MangoJSON.decode(MangoStatsKey.self, from: before.text).key
         let early = try await fixture.command("stats/result", json: #"{"key":"\#(key)"}"#)
         #expect(early.status == 204)
         try await Task.sleep(for: .milliseconds(3_200))
         let ready = try await fixture.command("stats/result", json: #"{"key":"\#(key)"}"#)
         #expect(ready.status == 200)
         let rows = MangoStatsCSV.parse(ready.text)
-        #expect(rows.count == 1 && rows[0].count == 3 && rows[0][1] == "101" && rows[0][2] == "79161234567")
+        #expect(rows.count == 1 && rows[0].count == 4 && rows[0][1] == "101" && rows[0][2] == "79161234567")
+        #expect(!rows[0][0].isEmpty && abs((Int(rows[0][3]) ?? 0) - now) < 60, "entry_id and the call's start")
+        let empty = try await fixture.command("stats/result", json: #"{"key":"\#(emptyKey)"}"#)
+        #expect(empty.status == 200 && empty.text.isEmpty)
         let unknown = try await fixture.command("stats/result", json: #"{"key":"nope"}"#)
         #expect(unknown.status == 404)
         await fixture.stop()

@@ -1,9 +1,10 @@
 // The operator console: the sign-in form while GET /api/v1/session answers 401, else the header (sections,
-// the employee, language, sign-out), the section of the hash route (#/calls, #/chats[/id], #/report) and
+// the employee, language, sign-out), the section of the hash route (#/calls, #/chats[/id], #/report, #/pbx) and
 // the incoming-call cards of the operator's stream beside it.
 
 import { api, onUnauthorized, setCSRFToken } from "./api.js";
 import { mountCalls } from "./calls.js";
+import { mountPBXStats } from "./pbx.js";
 import { mountChats } from "./chats.js";
 import { h, setTimeZone, shortName, timeZone } from "./format.js";
 import { lang, setLang, t, useDefault } from "./i18n.js";
@@ -13,7 +14,7 @@ import { mountSignIn } from "./signin.js";
 const { CardStack, openStream } = window.MisLinkEmbed.ui;
 
 const app = document.getElementById("app");
-const views = { calls: mountCalls, chats: mountChats, report: mountReport };
+const views = { calls: mountCalls, chats: mountChats, report: mountReport, pbx: mountPBXStats };
 
 /** The signed-in state: the session body, the config, the card stack and stream, the section shown. */
 let signed = null;
@@ -105,7 +106,7 @@ function drawShell() {
         h("header", { class: "topbar" },
             h("span", { class: "brand" }, "MisLink"),
             h("nav", { "aria-label": t("nav.label") }, link("calls", "nav-calls"), link("chats", "nav-chats"),
-                isSupervisor() ? link("report", "nav-report") : null),
+                isSupervisor() ? link("report", "nav-report") : null, isSupervisor() ? link("pbx", "nav-pbx") : null),
             h("span", { class: "spacer" }),
             streamState,
             h("span", { class: "who" },

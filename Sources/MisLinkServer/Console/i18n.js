@@ -149,6 +149,21 @@ const ru = {
     "report.week": "7 дней",
     "report.month": "30 дней",
     "report.frame": "Отчёт по обращениям за период",
+    "nav.pbx": "Статистика АТС",
+    "pbx.title": "Статистика АТС",
+    "pbx.hint": "Звонки, как их считает сама АТС, с именами: оператор по внутреннему номеру, пациент по телефону. АТС готовит отчёт до минуты.",
+    "pbx.show": "Запросить",
+    "pbx.waiting": "Запрашиваю отчёт у АТС…",
+    "pbx.count": { one: "{n} звонок", few: "{n} звонка", many: "{n} звонков", other: "{n} звонка" },
+    "pbx.empty": "АТС не сообщает звонков за этот период",
+    "pbx.noUsers": "Список сотрудников АТС не прочитан: внутренние номера, которых нет в МИС, без имён.",
+    "pbx.from": "Кто звонил",
+    "pbx.to": "Кому",
+    "pbx.reason": "Код завершения",
+    "pbx.ext": "доб. {ext}",
+    "pbx.source.mis_staff": "сотрудник МИС",
+    "pbx.source.pbx_users": "сотрудник по списку АТС (в МИС не найден)",
+    "pbx.source.mis_patient": "пациент МИС по номеру телефона",
 };
 
 const en = {
@@ -297,6 +312,21 @@ const en = {
     "report.week": "7 days",
     "report.month": "30 days",
     "report.frame": "Appeals report for the period",
+    "nav.pbx": "PBX statistics",
+    "pbx.title": "PBX statistics",
+    "pbx.hint": "Calls as the PBX itself counts them, with names: the operator by extension, the patient by phone. The PBX takes up to a minute to prepare its report.",
+    "pbx.show": "Request",
+    "pbx.waiting": "Asking the PBX for its report…",
+    "pbx.count": { one: "{n} call", other: "{n} calls" },
+    "pbx.empty": "The PBX reports no calls for this period",
+    "pbx.noUsers": "The PBX's user list could not be read: extensions the MIS does not know have no names.",
+    "pbx.from": "From",
+    "pbx.to": "To",
+    "pbx.reason": "End code",
+    "pbx.ext": "ext. {ext}",
+    "pbx.source.mis_staff": "MIS employee",
+    "pbx.source.pbx_users": "employee from the PBX's list (not found in the MIS)",
+    "pbx.source.mis_patient": "MIS patient by phone number",
 };
 
 const dictionaries = { ru: { ...cardStrings.ru, ...ru }, en: { ...cardStrings.en, ...en } };
