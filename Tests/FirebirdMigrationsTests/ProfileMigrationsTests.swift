@@ -139,7 +139,7 @@ import Testing
                 "V018__console_cards_index.sql",
                 "reference/V001__patient_phones.sql",
                 "reference/V002__booking_messages.sql", "reference/V003__worker_grants.sql",
-                "reference/V004__appeal_outcomes.sql",
+                "reference/V004__appeal_outcomes.sql", "reference/V005__booking_rules.sql",
             ])
         #expect(try upgrade.validate() == [])
         let phones = try upgrade.attachment.query("SELECT COUNT(*) FROM MISLINK_PATIENT_PHONES")[0]

@@ -135,7 +135,7 @@ struct CheckTests {
     @Test func aBadManifestKeyStopsTheCheckWithItsLine() throws {
         let copy = try ProfileCopy()
         defer { copy.remove() }
-        let line = try copy.replace(#""booking": "insert""#, with: #""bookings": "insert""#, in: MISProfile.manifestFile)
+        let line = try copy.replace(#""booking": "procedure""#, with: #""bookings": "procedure""#, in: MISProfile.manifestFile)
         let report = try ProfileFixture.check(copy.directory)
         #expect(report.problems.count == 1)
         #expect(report.problems.first?.description.hasPrefix("profile.json:\(line): unknown key \"bookings\" (known here:") == true)

@@ -116,15 +116,14 @@ UPDATE APPEALS SET STATUS = 'cancelled', RESULT = COALESCE(:reason, RESULT),
 -- ===================================================================== Booking
 
 -- name: book_visit
--- A booked SCHEDULE row. It lasts :minutes, else the service's DURATION_MIN, else 30 minutes; the
--- operator is recorded as CREATED_BY. The schema checks no slot: a real MIS's procedure would.
-INSERT INTO SCHEDULE (PATIENT_ID, DOCTOR_ID, SERVICE_ID, START_AT, END_AT, STATUS, APPEAL_ID, CREATED_BY)
-VALUES (:patient_id, :doctor_id, :service_id, :start_at,
-        DATEADD(MINUTE, COALESCE(CAST(:minutes AS INTEGER),
-                                 (SELECT V.DURATION_MIN FROM SERVICES V WHERE V.ID = CAST(:service_id AS INTEGER)), 30),
-                CAST(:start_at AS TIMESTAMP)),
-        'booked', :appeal_id, :operator_id)
-RETURNING ID AS VISIT_ID;
+-- Books through the procedure MISLINK_SCHEDULE_BOOK (migrations/V005), as a MIS books through its own:
+-- it refuses a doctor who is not an active doctor, a visit in the past and one that overlaps a booked
+-- or attended visit of the doctor, raising MISLINK_SCHEDULE_REFUSED with the reason ("Время 10:30
+-- 08.12.2026 у врача Орлов Пётр Андреевич уже занято"); else it inserts the booked SCHEDULE row with
+-- the operator as CREATED_BY. The visit lasts :minutes, else the service's DURATION_MIN, else 30
+-- minutes. The procedure is selectable, so its output carries the contract's alias.
+SELECT B.VISIT_ID AS VISIT_ID
+  FROM MISLINK_SCHEDULE_BOOK(:patient_id, :doctor_id, :service_id, :start_at, :minutes, :appeal_id, :operator_id) B;
 
 -- name: cancel_visit
 -- Cancels a booked visit (the schema keeps no record of who cancelled: :operator_id is not used).
