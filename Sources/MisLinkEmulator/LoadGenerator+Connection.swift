@@ -48,9 +48,9 @@ final class LoadConnection {
 
     /// The answer to the request in flight came.
     func answered(status: Int, keepAlive: Bool) {
-        guard let (event, origin, _) = inFlight else { return }
+        guard let (event, origin, sentAt) = inFlight else { return }
         inFlight = nil
-        lane.recordCompletion(event: event, origin: origin, ok: (200..<300).contains(status))
+        lane.recordCompletion(event: event, origin: origin, sentAt: sentAt, ok: (200..<300).contains(status))
         if keepAlive {
             lane.becameIdle(self)
         } else {

@@ -22,6 +22,8 @@ struct LoadLaneFigures: Sendable {
     var acknowledged: [Int]
     var failed: [Int]
     var latency: [Histogram<UInt64>]
+    /// Open loop: latency from the actual send (the server's part, without the wait for a free connection).
+    var service = Histogram<UInt64>(highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .three)
     /// Sends later than the late threshold after their due time (open loop).
     var behindSchedule = 0
     /// The largest delay of a send after its due time, in nanoseconds (open loop).
@@ -44,6 +46,7 @@ struct LoadLaneFigures: Sendable {
             failed[k] += other.failed[k]
             latency[k].add(other.latency[k])
         }
+        service.add(other.service)
         behindSchedule += other.behindSchedule
         maxLagNanoseconds = max(maxLagNanoseconds, other.maxLagNanoseconds)
         lastCompletion = max(lastCompletion, other.lastCompletion)
@@ -234,12 +237,13 @@ final class LoadLane {
     }
 
     /// Records an answered or failed event.
-    func recordCompletion(event: Int, origin: UInt64, ok: Bool) {
+    func recordCompletion(event: Int, origin: UInt64, sentAt: UInt64 = 0, ok: Bool) {
         let now = NIODeadline.now().uptimeNanoseconds
         let kind = engine.plan.events[event].kind
         if ok {
             figures.acknowledged[kind] += 1
             _ = figures.latency[kind].record(max(1, (now &- origin) / 1000))
+            if case .open = engine.pacing { _ = figures.service.record(max(1, (now &- sentAt) / 1000)) }
         } else {
             figures.failed[kind] += 1
         }

@@ -38,8 +38,8 @@ extension LoadGenerator {
     /// The name of the header that numbers a load run's webhooks.
     public static let sequenceHeader = "mislink-load"
 
-    /// Renders, signs and encodes `count` webhooks plus the ones that finish the conversations still in
-    /// progress, so every expected object reaches its final state.
+    /// Renders, signs and encodes `count` requests (a duplicate's two copies are two) plus the ones that
+    /// finish the conversations still in progress, so every expected object reaches its final state.
     func makePlan(count: Int) throws -> LoadPlan {
         let library = ScenarioLibrary()
         var templates: [String: Scenario] = [:]
@@ -62,7 +62,7 @@ extension LoadGenerator {
             if copies > 1 { duplicated += 1 }
         }
 
-        while seq < count {
+        while events.count < count {
             while active.count < options.concurrent {
                 serial += 1
                 let (conversation, object) = try makeConversation(serial: serial, templates: templates, rng: &rng)

@@ -5,13 +5,13 @@ import MisLinkHTTP
 
 /// The settings of a load run.
 ///
-/// A run is open-loop by default: `rate × duration` webhooks (plus the ones that finish the conversations
-/// in progress), webhook `i` due at `i / rate` seconds after the start whether or not the earlier ones
+/// A run is open-loop by default: `rate × duration` requests, a duplicate's copies included (plus the ones
+/// that finish the conversations in progress, about `concurrent × 3`), request `i` due at `i / rate` seconds after the start whether or not the earlier ones
 /// were answered, and its latency counted from that due time, so a slow server cannot hide its queueing.
 /// With ``closedLoopEvents`` it is closed-loop instead: that many webhooks, each connection sending its
 /// next one as soon as the previous is answered (the maximum throughput).
 public struct LoadOptions: Sendable {
-    /// Webhooks per second, all kinds together (open loop). Defaults to 1000.
+    /// Requests per second, all kinds and a duplicate's copies together (open loop). Defaults to 1000.
     public var rate: Double
     /// Seconds to generate (open loop). Defaults to 10.
     public var duration: Double
@@ -27,7 +27,7 @@ public struct LoadOptions: Sendable {
     public var ednaShare: Double
     /// Seconds added to every epoch field (10800 emulates "UTC+3" epochs, UNVERIFIED). Defaults to 0.
     public var timestampOffset: Int
-    /// When set, a closed-loop run of this many webhooks (before the conversations' finishing ones) at
+    /// When set, a closed-loop run of this many requests (before the conversations' finishing ones) at
     /// the fastest pace the connections allow; ``rate`` and ``duration`` are then unused. Defaults to `nil`.
     public var closedLoopEvents: Int?
     /// Keep-alive connections. Defaults to `nil`: the sender's client's ``HTTPClient/Configuration/maxConcurrentRequests``.
@@ -104,6 +104,9 @@ public struct LoadReport: Sendable {
     public var preparation: Double = 0
     /// CPU seconds (user and system) the load tool's process used while the clock ran.
     public var cpuSeconds: Double = 0
+    /// Open loop: latency in microseconds from the actual send, the server's part without the wait for a
+    /// free connection (``latency`` counts from the due time).
+    public var serviceLatency: Histogram<UInt64>?
 
     /// `objects: N (calls …, chatwoot threads …, edna threads …)`.
     public var objectsLine: String {
@@ -142,7 +145,8 @@ public struct LoadReport: Sendable {
                elapsed > 0 ? cpuSeconds / elapsed : 0, sent > 0 ? cpuSeconds / Double(sent) * 1e6 : 0)
     }
 
-    static func latencyLine(_ latency: Histogram<UInt64>) -> String {
+    /// `p50 … ms, p90 … ms, p99 … ms, max … ms` of a histogram in microseconds.
+    public static func latencyLine(_ latency: Histogram<UInt64>) -> String {
         func ms(_ us: UInt64) -> String { String(format: "%.2f", Double(us) / 1000) }
         return "p50 \(ms(latency.valueAtPercentile(50))) ms, p90 \(ms(latency.valueAtPercentile(90))) ms, "
             + "p99 \(ms(latency.valueAtPercentile(99))) ms, max \(ms(latency.max)) ms"
@@ -232,6 +236,7 @@ public struct LoadGenerator: Sendable {
         report.distinct = plan.distinct
         report.duplicatesSent = plan.duplicated
         report.cpuSeconds = figures.cpuSeconds
+        report.serviceLatency = options.closedLoopEvents == nil ? figures.service : nil
         report.preparation = Double(preparation.components.seconds) + Double(preparation.components.attoseconds) / 1e18
         return report
     }

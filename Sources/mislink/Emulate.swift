@@ -220,9 +220,10 @@ extension Emulate {
         @OptionGroup var settings: SettingsOptions
         @OptionGroup var credentials: MangoCredentialOptions
         @OptionGroup var targets: TargetOptions
-        @Option(help: "Webhooks per second, a fixed arrival rate (open loop). Without it the load is closed-loop.") var rate: Double?
+        @Option(help: "Webhooks per second (duplicates' copies included), a fixed arrival rate (open loop). Without it the load is closed-loop.")
+        var rate: Double?
         @Option(help: "Seconds to generate (open loop).") var duration = 10.0
-        @Option(help: "Webhooks to send without --rate (closed loop), before the ones that finish the conversations.")
+        @Option(help: "Webhooks to send without --rate (closed loop; copies included), before the ones that finish the conversations.")
         var events = 200_000
         @Option(help: "Calls and threads in progress at once.") var callsConcurrent = 100
         @Option(help: "Fraction of webhooks delivered twice (0…1).") var duplicates = 0.0
@@ -274,7 +275,8 @@ extension Emulate {
             print(String(format: "webhooks: %d distinct, %d sent twice; rendered and signed in %.1f s before the clock started",
                          report.distinct, report.duplicatesSent, report.preparation))
             print(report.pacingLine)
-            print("ack latency: \(report.latencyLine)")
+            print("ack latency\(report.openLoopRate == nil ? "" : " from the due time"): \(report.latencyLine)")
+            if let service = report.serviceLatency { print("ack latency from the send: \(LoadReport.latencyLine(service))") }
             for line in report.kindLines { print(line) }
             print(report.cpuLine)
             print(report.objectsLine)

@@ -28,10 +28,10 @@ import Testing
         #expect(report.openLoopRate == nil)
         #expect(report.failed == 0)
         #expect(report.acknowledged == report.sent)
-        // 3,000 webhooks, then the ones that finish the conversations in progress; a duplicate is two sends.
-        #expect(report.distinct >= 3_000)
+        // 3,000 requests (a duplicate is two), then the ones that finish the conversations in progress.
+        #expect(report.sent >= 3_000)
         #expect(report.sent == report.distinct + report.duplicatesSent)
-        // 20% of 3,000+ drawn at random: far outside 14%…26% only by a broken generator.
+        // 20% of 2,500+ drawn at random: far outside 14%…26% only by a broken generator.
         let share = Double(report.duplicatesSent) / Double(report.distinct)
         #expect(share > 0.14 && share < 0.26, "duplicate share \(share)")
         #expect(report.kinds.reduce(0) { $0 + $1.acknowledged } == report.acknowledged)
@@ -63,7 +63,7 @@ import Testing
 
         #expect(report.openLoopRate == 400)
         #expect(report.failed == 0 && report.acknowledged == report.sent)
-        #expect(report.distinct >= 600)
+        #expect(report.sent >= 600)
         // The last webhook is due (sent - 1) / 400 s after the start: the run cannot end sooner, whatever the
         // machine; it does not send ahead of the schedule.
         #expect(report.elapsed >= Double(report.sent - 1) / 400 * 0.99, "\(report.sent) sends in \(report.elapsed) s")
