@@ -19,9 +19,9 @@ struct OwnAppealTests {
             #expect(text.contains("\"appeals\": true"))
             return text.replacingOccurrences(of: "\"appeals\": true", with: "\"appeals\": false")
         }, statements: { text in
-            let old = "'booked', :appeal_id, :operator_id)"
+            let old = ":minutes, :appeal_id, :operator_id) B"
             #expect(text.contains(old))
-            return text.replacingOccurrences(of: old, with: "'booked', CAST(NULL AS INTEGER), :operator_id)")
+            return text.replacingOccurrences(of: old, with: ":minutes, CAST(NULL AS INTEGER), :operator_id) B")
         })
     }
 
