@@ -56,10 +56,16 @@ public final class FakeChat: Sendable {
         }
     }
 
-    /// Sets (or replaces) a thread that `GET /api/v1/threads/{id}` serves. It must have an `id`.
+    /// Sets (or replaces) a thread that `GET /api/v1/threads/{id}` serves. It must have an `id`. A
+    /// `closeReason` is dropped: edna's documented thread object has none (close reasons are in its reports).
     public func setThread(_ thread: JSONValue) {
         guard let id = thread["id"]?.intValue else { return }
-        state.withLock { $0.threads[Int64(id)] = thread }
+        var served = thread
+        if case .object(var object) = thread {
+            object["closeReason"] = nil
+            served = .object(object)
+        }
+        state.withLock { $0.threads[Int64(id)] = served }
     }
 
     /// Makes a Chatwoot conversation known from an event a scenario sends to MisLink (`conversation_*`, or a
@@ -104,6 +110,7 @@ public final class FakeChat: Sendable {
                 message.threadsClientId != nil || message.clientId != nil || message.threadId != nil
             else { return Response.json(#"{"error":"one of threadsClientId, clientId, threadId is required"}"#, status: .badRequest) }
             let id = self.recordSent("edna", request, body)
+            await self.sentThroughAPI(message, id: id)
             return Response.json(#"{"id":\#(id)}"#)
         }
         router.post("api/v1/accounts/:account/conversations/:conversation/messages") { request, context in
@@ -135,6 +142,7 @@ public final class FakeChat: Sendable {
             self.learn(chatwoot: event)
             return Response.empty(.noContent)
         }
+        addAgentScreenRoutes(to: router)
         router.get("emulator/sent") { _, _ in
             Response.json(String(decoding: try JSONEncoder().encode(self.sent), as: UTF8.self))
         }

@@ -78,4 +78,6 @@ struct FakeChatState {
     var dropFraction = 0.0
     /// Requests dropped so far.
     var dropped = 0
+    /// edna's agent screen and its `TRAINING` webhooks (FakeChat+AgentScreen.swift).
+    var agentScreen = FakeAgentScreenState()
 }

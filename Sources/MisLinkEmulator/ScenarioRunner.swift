@@ -43,8 +43,9 @@ public struct ScenarioRunner: Sendable {
     /// Roughness switches.
     public var roughness: Roughness
     /// Base URL of the fake chat platforms (edna and Chatwoot on one router): `edna_thread` steps go to its
-    /// `/emulator/threads/{id}`, and every Chatwoot event is told to its `/emulator/chatwoot` first (so it knows
-    /// the conversations' channels and contacts). `nil` skips both.
+    /// `/emulator/threads/{id}`, every Chatwoot event is told to its `/emulator/chatwoot` first (so it knows
+    /// the conversations' channels and contacts), and every edna `MESSAGE` to its `/emulator/edna` after
+    /// MisLink had it (the thread counts it; a configured `TRAINING` webhook gets its copy). `nil` skips all.
     public var ednaAdminURL: String?
     /// Base URL of the fake PBX: `pbx_recording` steps make recordings downloadable there, and every
     /// `events/call` / `events/summary` is told to it first (`POST /emulator/calls`), so the calls a scenario
@@ -107,7 +108,12 @@ public struct ScenarioRunner: Sendable {
             if let ednaAdminURL, !duplicate, platform == .chatwoot {
                 _ = try await sender.client.execute(.json("\(ednaAdminURL)/emulator/chatwoot", body: Data(json.compactText.utf8)))
             }
-            return await sender.sendChat(platform: platform, json: json.compactText, isDuplicate: duplicate)
+            let delivery = await sender.sendChat(platform: platform, json: json.compactText, isDuplicate: duplicate)
+            if let ednaAdminURL, !duplicate, platform == .edna {
+                // edna records the client's message too: the thread counts it, and a TRAINING copy goes out if configured.
+                _ = try await sender.client.execute(.json("\(ednaAdminURL)/emulator/edna", body: Data(json.compactText.utf8)))
+            }
+            return delivery
         case .ednaThread(let thread):
             guard let ednaAdminURL, let id = thread["id"]?.stringValue else { return nil }
             let response = try await sender.client.execute(

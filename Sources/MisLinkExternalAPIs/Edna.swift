@@ -74,8 +74,9 @@ public struct EdnaThread: Codable, Sendable, Hashable {
     public var threadUrl: String?
     public var tags: [String]?
     public var info: [String: String]?
-    /// Close reason when `CLOSED` (`OPERATOR_CLOSED`, `WAITING_TIMEOUT`, …). Not in the public
-    /// thread object: an emulator extension, UNVERIFIED on the real platform.
+    /// Close reason when `CLOSED` (`OPERATOR_CLOSED`, `WAITING_TIMEOUT`, …), decoded only in case an
+    /// installation sends one: edna's documented thread object has no such field (close reasons are in
+    /// its reports), so MisLink never depends on it.
     public var closeReason: String?
 
     public init(id: Int64, status: EdnaThreadStatus) {
@@ -161,7 +162,13 @@ public struct EdnaChannelInfo: Codable, Sendable, Hashable {
     }
 }
 
-/// A Bot Connect webhook (`MESSAGE`, `INIT_CHAT`, `CLIENT_CONTACT`, …) from edna to the bot URL.
+/// A Bot Connect webhook (`MESSAGE`, `INIT_CHAT`, `TRAINING`, `CLIENT_CONTACT`, …) from edna to the bot URL.
+///
+/// `TRAINING` carries "every client and agent message, for hint bots"; its fields are not documented.
+/// MisLink reads it in the `MESSAGE` shape (`text`, `threadsClientId`, `sessionId` = thread id,
+/// `questionId` = message id, `receivedAt`) plus who wrote it, tolerantly: ``author`` from
+/// `messageType` / `senderType` / `authorType` / `sender`, and the agent from `agentLogin` /
+/// `operatorLogin` (their ids from `agentId` / `operatorId`, names from `agentName` / `operatorName`).
 public struct EdnaBotWebhook: Codable, Sendable, Hashable {
     /// `MESSAGE`, `INIT_CHAT`, `TRAINING`, `WEBVIEW_CLOSED`, `CLIENT_CONTACT`.
     public var action: String
@@ -181,7 +188,17 @@ public struct EdnaBotWebhook: Codable, Sendable, Hashable {
     public var segmentationInfo: [String: String]?
     /// UTC timestamp string.
     public var receivedAt: String?
+    /// `ThreadsAPI` in the documented examples; in a `TRAINING` webhook it may also name the author.
     public var sender: String?
+    /// Who wrote the message (`CLIENT`, `AGENT`, `OPERATOR`, `BOT`, …) when the webhook says so
+    /// (`messageType`, else `senderType`, else `authorType`). Undocumented: see the type's comment.
+    public var messageType: String?
+    /// The agent's login for an agent's message (`agentLogin`, else `operatorLogin`). Undocumented.
+    public var agentLogin: String?
+    /// The agent's id (`agentId`, else `operatorId`). Undocumented.
+    public var agentId: Int64?
+    /// The agent's name (`agentName`, else `operatorName`). Undocumented.
+    public var agentName: String?
 
     public init(
         action: String, text: String?, clientId: String?, threadsClientId: Int64, sessionId: String?,
@@ -202,7 +219,12 @@ public struct EdnaBotWebhook: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case action, text, clientId, threadsClientId, sessionId, questionId, questionIndex, channelInfo, platform
-        case clientData, segmentationInfo, receivedAt, sender
+        case clientData, segmentationInfo, receivedAt, sender, messageType, agentLogin, agentId, agentName
+    }
+
+    /// Other names an installation may give the author fields (read only; written as ``CodingKeys``).
+    enum AliasKeys: String, CodingKey {
+        case senderType, authorType, operatorLogin, operatorId, operatorName
     }
 
     public init(from decoder: any Decoder) throws {
@@ -220,5 +242,32 @@ public struct EdnaBotWebhook: Codable, Sendable, Hashable {
         segmentationInfo = try? c.decodeIfPresent([String: String].self, forKey: .segmentationInfo)
         receivedAt = try c.looseTime(.receivedAt)
         sender = c.looseString(.sender)
+        let alias = try decoder.container(keyedBy: AliasKeys.self)
+        messageType = c.looseString(.messageType) ?? alias.looseString(.senderType) ?? alias.looseString(.authorType)
+        agentLogin = (c.looseString(.agentLogin) ?? alias.looseString(.operatorLogin)).flatMap { $0.isEmpty ? nil : $0 }
+        agentId = (c.looseInt(.agentId) ?? alias.looseInt(.operatorId)).map(Int64.init)
+        agentName = c.looseString(.agentName) ?? alias.looseString(.operatorName)
+    }
+
+    /// Who wrote a message webhook's text.
+    public enum Author: Sendable, Hashable {
+        /// The client (every `MESSAGE`; a `TRAINING` copy of a client's message).
+        case client
+        /// An agent, in edna's agent screen or through the API.
+        case agent
+        /// A bot (its answers are neither the client's nor an operator's).
+        case bot
+    }
+
+    /// Who wrote the text: an agent when the author field says `AGENT`/`OPERATOR`/`SUPERVISOR`/`OUTGOING`,
+    /// or, with no author field, when an agent login or id is present; a bot for `BOT`/`CHATBOT`; else the client.
+    public var author: Author {
+        let word = (messageType ?? sender)?.uppercased() ?? ""
+        switch word {
+        case "AGENT", "OPERATOR", "SUPERVISOR", "OUTGOING", "OUT": return .agent
+        case "BOT", "CHATBOT": return .bot
+        case "CLIENT", "INCOMING", "IN", "USER": return .client
+        default: return agentLogin != nil || agentId != nil ? .agent : .client
+        }
     }
 }

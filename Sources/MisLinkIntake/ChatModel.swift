@@ -11,6 +11,11 @@ public enum ChatChange: Sendable, Equatable {
     case message(ChatMessage)
     /// The thread's state as the platform gives it, stamped with the platform's time of that state.
     case state(ChatThreadState, at: Date)
+    /// An operator answered, seen only in the thread's state (edna's polled status), not as a message:
+    /// the thread's first response at `at` unless one is recorded. With `ifClientWaiting`, only when
+    /// client messages were waiting for an answer in MisLink's count (the evidence is edna's `unanswered`
+    /// falling to 0, which a thread nobody wrote in yet shows too).
+    case answered(at: Date, ifClientWaiting: Bool)
 }
 
 /// Which platform thread, with the client as the platform describes them.
@@ -139,9 +144,13 @@ extension ChatEvent {
 // MARK: - edna
 
 extension ChatEvent {
-    /// A Bot Connect `MESSAGE` (a client message); nil for the other actions.
+    /// A Bot Connect `MESSAGE` (a client message) or `TRAINING` (a copy of every client and agent message:
+    /// an agent's is an operator's message, a client's has the id its `MESSAGE` had, so it adds nothing
+    /// twice); nil for the other actions and for a bot's messages.
     public init?(edna event: EdnaBotWebhook, receivedAt: Date) {
-        guard event.action == "MESSAGE" else { return nil }
+        let author: EdnaBotWebhook.Author = event.action == "MESSAGE" ? .client : event.author
+        guard event.action == "MESSAGE" || event.action == "TRAINING", author != .bot else { return nil }
+        let incoming = author == .client
         thread = ChatThreadRef(
             provider: "edna", externalID: event.sessionId ?? "client:\(event.threadsClientId)",
             channel: Self.channel(edna: event.channelInfo?.channelType), clientID: String(event.threadsClientId),
@@ -149,12 +158,18 @@ extension ChatEvent {
             contactHandle: event.clientData?["email"])
         providerStatus = nil
         let index = event.questionIndex.map(String.init) ?? ChatDates.digest(event.text ?? "")
+        let agent = incoming ? nil : ChatAgent(login: event.agentLogin, id: event.agentId.map(String.init), name: event.agentName)
         changes = [.message(ChatMessage(
-            externalID: event.questionId ?? "q:\(index)", incoming: true, authorName: event.clientData?["name"], agent: nil,
+            externalID: event.questionId ?? (incoming ? "q:\(index)" : "a:\(ChatDates.digest((event.receivedAt ?? "") + (event.text ?? "")))"),
+            incoming: incoming, authorName: incoming ? event.clientData?["name"] : event.agentName ?? event.agentLogin, agent: agent,
             body: event.text, at: event.receivedAt.flatMap(ChatDates.parse) ?? receivedAt))]
     }
 
-    /// A polled thread (`GET /api/v1/threads/{id}`): its state, with the agent who holds it.
+    /// A polled thread (`GET /api/v1/threads/{id}`): its state, with the agent who holds it, and whether
+    /// an agent has answered (edna pushes no agent message unless a `TRAINING` webhook is set up).
+    ///
+    /// edna's thread object carries no close reason (its reports do): a `CLOSED` thread is closed as
+    /// `CLOSED` unless the body happens to carry a `closeReason`.
     public init(ednaThread thread: EdnaThread, receivedAt: Date) {
         self.thread = ChatThreadRef(
             provider: "edna", externalID: String(thread.id), channel: "other",
@@ -165,12 +180,26 @@ extension ChatEvent {
         let agent = thread.currentAgentLogin.map { ChatAgent(login: $0, id: thread.currentAgent.map(String.init), name: nil) }
         let state: ChatThreadState
         switch thread.status {
-        case .closed: state = .closed(reason: thread.closeReason ?? "CLOSED")
+        case .closed: state = .closed(reason: thread.closeReason.flatMap { $0.isEmpty ? nil : $0 } ?? "CLOSED")
         case .new, .suspended: state = .queued
         case .unassigned: state = .released
         default: state = agent.map { .assigned($0) } ?? .released
         }
         changes = [.state(state, at: at)]
+        if let answered = Self.answered(thread) { changes.append(.answered(at: at, ifClientWaiting: answered == .ifClientWaiting)) }
+    }
+
+    private enum Answered { case certainly, ifClientWaiting }
+
+    /// What a polled thread says about an agent's answer: `REASSIGNED` ("with replies") and `WAITING`
+    /// ("the agent is waiting for the client") say one was sent; `unanswered` at 0 in an agent's queue
+    /// says so only after client messages (``ChatChange/answered(at:ifClientWaiting:)``).
+    private static func answered(_ thread: EdnaThread) -> Answered? {
+        switch thread.status {
+        case .reassigned, .waiting: return .certainly
+        case .new, .unassigned, .suspended, .closed: return nil
+        default: return thread.unanswered == 0 && thread.currentAgentLogin != nil ? .ifClientWaiting : nil
+        }
     }
 
     static func channel(edna: String?) -> String {

@@ -46,7 +46,7 @@ public struct ChatThreadApplier: EventApplier {
             switch change {
             case .message(let message): message.at
             case .state(_, let at): at
-            case .seen: nil
+            case .seen, .answered: nil
             }
         }.min()
         var thread = try ensureThread(event.thread, openedAt: earliest, in: context)
@@ -64,6 +64,10 @@ public struct ChatThreadApplier: EventApplier {
                 }
                 thread = try move(thread, to: state, at: at, providerStatus: event.providerStatus,
                                   provider: event.thread.provider, in: context)
+            case .answered(let at, let ifClientWaiting):
+                // As an operator's message would (``ChatThreads/touchAfterReceived``), but only when none is recorded.
+                try ChatThreads.markAnswered(thread.id, at: ApplyContext.timestamp(at, field: "state time"),
+                                             ifClientWaiting: ifClientWaiting, now: context.nowStamp, in: context)
             }
         }
         return outcome

@@ -151,11 +151,13 @@ public enum EdnaThreadEvent {
     /// `MISLINK_INBOX.EVENT_TYPE` of a polled thread.
     public static let eventType = "thread"
 
-    /// The event of one polled thread: keyed by its state (status, agent, `stateChangeTime`), and on the
-    /// lane of the thread's webhooks (`objectID` = the thread id, as Bot Connect's `sessionId`).
+    /// The event of one polled thread: keyed by its state (status, agent, `stateChangeTime`, and whether
+    /// `unanswered` is 0, which can tell an agent's answer without a change of status), and on the lane of
+    /// the thread's webhooks (`objectID` = the thread id, as Bot Connect's `sessionId`).
     public static func make(_ thread: EdnaThread, body: Data, receivedAt: Date = Date()) -> InboundEvent {
         let key = DeliveryKey.make("edna:thread", String(thread.id), thread.status.rawValue, thread.currentAgentLogin ?? "-",
-                                   thread.stateChangeTime ?? DeliveryKey.digest(String(decoding: body, as: UTF8.self)))
+                                   thread.stateChangeTime ?? DeliveryKey.digest(String(decoding: body, as: UTF8.self)),
+                                   thread.unanswered == 0 ? "u0" : "")
         return InboundEvent(source: "edna", deliveryKey: key, eventType: eventType, objectID: String(thread.id),
                             payload: String(decoding: body, as: UTF8.self), receivedAt: receivedAt, content: .ednaThread(thread))
     }

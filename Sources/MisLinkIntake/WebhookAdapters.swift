@@ -153,8 +153,11 @@ public struct ChatwootWebhookAdapter: Sendable {
     }
 }
 
-/// edna Chat Center Bot Connect webhooks, authenticated by the webhook secret (`<webhook_path>/<secret>` or `?secret=`).
-/// Key: the message (`questionId`), else a digest of the body.
+/// edna Chat Center Bot Connect webhooks, authenticated by the webhook secret (`<webhook_path>/<secret>` or `?secret=`):
+/// `MESSAGE` (a client's message) and `TRAINING` (every client and agent message, the only copy of what an
+/// operator types in edna's own screen), the others stored as received.
+/// Key: the action and the message (`questionId`), else a digest of the body; a `TRAINING` copy of a client's
+/// message is another delivery, and the thread's messages (keyed by `questionId`) keep it once.
 public struct EdnaWebhookAdapter: Sendable {
     private let secret: String
 

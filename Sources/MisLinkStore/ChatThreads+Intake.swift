@@ -152,6 +152,22 @@ extension ChatThreads {
             """)
     }
 
+    /// An operator answered, seen only in the platform's thread state (edna's polled status): the first
+    /// response at `at` (not before the opening) when none is recorded; with `ifClientWaiting`, only when
+    /// the client's messages were waiting for an answer (`UNANSWERED_COUNT` > 0). Returns whether it was set.
+    @discardableResult
+    public static func markAnswered(_ thread: Int64, at: FirebirdTimestamp, ifClientWaiting: Bool, now: FirebirdTimestamp,
+                                    in tx: some StoreTransaction) throws -> Bool {
+        let flag: Int32 = ifClientWaiting ? 1 : 0
+        return try tx.execute(
+            """
+            UPDATE MISLINK_CHAT_THREADS SET
+                FIRST_RESPONSE_AT = CASE WHEN OPENED_AT > \(at) THEN OPENED_AT ELSE \(at) END,
+                UPDATED_AT = \(now)
+            WHERE ID = \(thread) AND FIRST_RESPONSE_AT IS NULL AND (CAST(\(flag) AS INTEGER) = 0 OR UNANSWERED_COUNT > 0)
+            """) > 0
+    }
+
     /// A message the platform delivered, once per platform id (MisLink's own sent messages are recorded
     /// when sent, and the platform's echo of them adds nothing): `in` from the client (`received`) or
     /// `out` from an operator (`sent`). Returns false when it was stored already.

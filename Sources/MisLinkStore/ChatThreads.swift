@@ -50,8 +50,10 @@ public enum ChatThreads {
     }
 
     /// The sent message in its thread's history: by the operator who asked (`staffId`), else by the MIS.
-    /// Keyed by the platform's message id (`externalId`), so the platform's echo of it adds nothing; only
-    /// an insert, so workers sending into one thread never conflict here.
+    /// Keyed by the platform's message id (`externalId`), so the platform's echo of it adds nothing. An echo
+    /// that came first (edna's `TRAINING` copy goes out before its API answers) is completed with what only
+    /// MisLink knows: who asked, the template and the outbox row. It touches only this message's row, so
+    /// workers sending into one thread never conflict here.
     public static func addSentMessage(
         thread: Int64, externalId: String, staffId: Int64?, text: String, templateCode: String?, outboxId: Int64,
         at now: FirebirdTimestamp, in tx: Transaction
@@ -61,6 +63,8 @@ public enum ChatThreads {
             """
             MERGE INTO MISLINK_CHAT_MESSAGES M
             USING RDB$DATABASE ON M.THREAD_ID = \(thread) AND M.EXTERNAL_ID = \(externalId)
+            WHEN MATCHED AND M.OUTBOX_ID IS NULL AND M.DIRECTION = 'out' THEN UPDATE SET AUTHOR_TYPE = \(author),
+                OPERATOR_ID = COALESCE(\(staffId), M.OPERATOR_ID), TEMPLATE_CODE = \(templateCode), OUTBOX_ID = \(outboxId)
             WHEN NOT MATCHED THEN INSERT (THREAD_ID, EXTERNAL_ID, DIRECTION, AUTHOR_TYPE, OPERATOR_ID, BODY, TEMPLATE_CODE,
                 OUTBOX_ID, STATUS, SENT_AT)
             VALUES (\(thread), \(externalId), 'out', \(author), \(staffId), \(text), \(templateCode), \(outboxId), 'sent', \(now))

@@ -94,4 +94,56 @@ import Testing
         #expect(ok.status == 200 && chat.sent.count == 1)
         await server.stop()
     }
+
+    /// An agent typing in edna's own screen: the thread goes ASSIGNED → WAITING with nothing unanswered at the
+    /// reply's time, and the configured TRAINING webhook gets the message (a client's message too, with its
+    /// MESSAGE id); without a TRAINING webhook nothing is posted.
+    @Test func anAgentReplyInEdnaChangesTheThreadAndPostsTraining() async throws {
+        let chat = FakeChat()
+        let server = try await RunningServer.start(router: chat.router())
+        let recorder = WebhookRecorder(credentials: MangoCredentials(apiKey: "k", apiSalt: "s"))
+        let bot = try await RunningServer.start(router: recorder.router())
+        let client = HTTPClient()
+        chat.setThread(try JSONValue.parse(
+            #"{"id":77,"status":"ASSIGNED","stateChangeTime":"2026-09-21T14:13:30Z","unanswered":1,"clientId":9001,"clientExternalId":"ext-1","currentAgentLogin":"ivanova","currentAgent":11}"#))
+        let quiet = try await chat.agentWrites(thread: 77, text: "Без вебхука", at: Date(timeIntervalSince1970: 1_790_000_020))
+        #expect(quiet.training == nil && quiet.trainingStatus == nil && chat.trainingWebhooks.isEmpty)
+
+        chat.setThread(try JSONValue.parse(
+            #"{"id":77,"status":"ASSIGNED","stateChangeTime":"2026-09-21T14:13:30Z","unanswered":1,"clientId":9001,"clientExternalId":"ext-1","currentAgentLogin":"ivanova","currentAgent":11}"#))
+        let configured = try await client.execute(.json("\(server.baseURL)/emulator/training-webhook", method: "PUT",
+                                                         body: Data(#"{"url":"\#(bot.baseURL)/bot/training"}"#.utf8)))
+        #expect(configured.status == 204)
+        let reply = try await client.execute(.json("\(server.baseURL)/emulator/threads/77/agent-messages",
+                                                    body: Data(#"{"text":"Запись на завтра, 10:00"}"#.utf8)))
+        #expect(reply.status == 200)
+        let answer = try JSONValue.parse(String(decoding: reply.body, as: UTF8.self))
+        #expect(answer["thread"]?["status"]?.stringValue == "WAITING" && answer["thread"]?["unanswered"]?.intValue == 0)
+        #expect(answer["thread"]?["stateChangeTime"]?.stringValue != "2026-09-21T14:13:30Z")
+        #expect(answer["training_status"]?.intValue == 200)
+        let posted = try #require(await recorder.wait(for: 1).first)
+        #expect(posted.path == "bot/training")
+        let training = try JSONDecoder().decode(EdnaBotWebhook.self, from: Data(posted.body.utf8))
+        #expect(training.action == "TRAINING" && training.author == .agent && training.agentLogin == "ivanova")
+        #expect(training.sessionId == "77" && training.threadsClientId == 9001 && training.clientId == "ext-1")
+        #expect(training.questionId == answer["id"]?.stringValue && training.text == "Запись на завтра, 10:00")
+
+        // The client writes back (told as the scenario runner tells it): counted, REASSIGNED (with replies), and copied.
+        let message = #"{"action":"MESSAGE","text":"Спасибо","threadsClientId":9001,"sessionId":"77","questionId":"q-9","receivedAt":"2026-09-21T14:20:00Z"}"#
+        #expect(try await client.execute(.json("\(server.baseURL)/emulator/edna", body: Data(message.utf8))).status == 204)
+        let copy = try JSONDecoder().decode(EdnaBotWebhook.self, from: Data(try #require(await recorder.wait(for: 2).last).body.utf8))
+        #expect(copy.action == "TRAINING" && copy.author == .client && copy.questionId == "q-9")
+        let login = try JSONDecoder().decode(EdnaLoginResponse.self, from: try await client.execute(.json(
+            "\(server.baseURL)/api/auth/login", body: Data(#"{"login":"integrator","password":"secret"}"#.utf8))).body)
+        let served = try await client.execute(.get("\(server.baseURL)/api/v1/threads/77", headers: [("Authorization", login.authorization)]))
+        let thread = try JSONDecoder().decode(EdnaThread.self, from: served.body)
+        #expect(thread.status == .reassigned && thread.unanswered == 1 && thread.stateChangeTime == "2026-09-21T14:20:00Z")
+        // Nobody can write in a closed thread.
+        chat.setThread(try JSONValue.parse(#"{"id":78,"status":"CLOSED","closeReason":"OPERATOR_CLOSED"}"#))
+        let refused = try await client.execute(.json("\(server.baseURL)/emulator/threads/78/agent-messages",
+                                                      body: Data(#"{"text":"x","login":"ivanova"}"#.utf8)))
+        #expect(refused.status == 409)
+        await bot.stop()
+        await server.stop()
+    }
 }
