@@ -192,7 +192,6 @@ final class CardHub: Service, Sendable {
             let changed = try await pool.withTransaction(.readOnly) { tx in try self.changes(since: known, in: tx) }
             failedAt.withLock { $0 = nil }
             publish(changed)
-            metrics.refreshed()
         } catch {
             // Logged once a minute while it keeps failing (the database away: the intake says so too).
             let now = ContinuousClock.now

@@ -3,7 +3,7 @@ import Hummingbird
 import MisLinkHTTP
 import MisLinkSettings
 
-/// Counts every routed request and its latency by route pattern (`/api/v1/calls/:id`, never the raw
+/// Counts every routed request and its latency by route pattern (`/api/v1/calls/{id}`, never the raw
 /// path), method and status: `mislink_http_requests_total` and `mislink_http_request_duration_seconds`.
 ///
 /// Added once, before the routes (Hummingbird applies a router middleware to the routes added after

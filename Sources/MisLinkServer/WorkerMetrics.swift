@@ -60,20 +60,16 @@ final class CardMetrics: Sendable {
         .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2),
         .seconds(5), .seconds(10), .seconds(30), .seconds(60),
     ])
-    /// The hub has read the open cards once: the cards it sees for the first time after that are new ones.
-    private let primed = Atomic<Bool>(false)
+    /// When the hub was made: cards created before (open when the worker started) are not new.
+    private let started = Date()
 
     /// Cards pushed for the first time, created at `shownAt` (the database's clock, which is assumed to
-    /// agree with this machine's). The ones the first read finds (open before the hub started) are not counted.
+    /// agree with this machine's). Cards created before the hub was made are not counted.
     func pushed(shownAt: [Date]) {
-        guard primed.load(ordering: .relaxed) else { return }
         let now = Date()
-        for shown in shownAt { latency.record(.milliseconds(Int64(max(0, now.timeIntervalSince(shown)) * 1000))) }
-    }
-
-    /// A read of the open cards succeeded.
-    func refreshed() {
-        primed.store(true, ordering: .relaxed)
+        for shown in shownAt where shown >= started {
+            latency.record(.milliseconds(Int64(max(0, now.timeIntervalSince(shown)) * 1000)))
+        }
     }
 }
 
