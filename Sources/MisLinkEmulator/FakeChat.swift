@@ -143,6 +143,7 @@ public final class FakeChat: Sendable {
             return Response.empty(.noContent)
         }
         addAgentScreenRoutes(to: router)
+        addFirstContactRoutes(to: router)
         router.get("emulator/sent") { _, _ in
             Response.json(String(decoding: try JSONEncoder().encode(self.sent), as: UTF8.self))
         }

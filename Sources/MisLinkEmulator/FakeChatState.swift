@@ -78,6 +78,8 @@ struct FakeChatState {
     var dropFraction = 0.0
     /// Requests dropped so far.
     var dropped = 0
+    /// Templates to phones without a thread (FakeChat+FirstContact.swift).
+    var firstContact = FakeFirstContactState()
     /// edna's agent screen and its `TRAINING` webhooks (FakeChat+AgentScreen.swift).
     var agentScreen = FakeAgentScreenState()
 }

@@ -1,16 +1,20 @@
 import Firebird
 import Foundation
 import MisLinkExternalAPIs
+import MisLinkSettings
 import MisLinkStore
 
 /// Where one outbox row goes, with its final text in the request.
-enum MessageRoute: Sendable {
+indirect enum MessageRoute: Sendable {
     /// `POST /api/v1/accounts/{account}/conversations/{conversation}/messages`.
     case chatwoot(conversationId: Int, text: String)
     /// `POST /api/v1/messages/outgoing`.
     case edna(EdnaOutgoingMessage)
     /// A signed Mango command (`commands/sms`, or a `pbx_command` row's command).
     case mango(path: MangoPath, json: String)
+    /// The messenger's approved template to a patient without a thread (``FirstContactSender``); when the
+    /// platform refuses it for good, `fallback` (an SMS the patient consented to), if any.
+    case firstContact(FirstContactMessage, fallback: MessageRoute?)
 
     /// For logs: the provider and the object, never the text.
     var summary: String {
@@ -18,8 +22,17 @@ enum MessageRoute: Sendable {
         case .chatwoot(let conversation, _): "chatwoot conversation \(conversation)"
         case .edna(let message): "edna thread \(message.threadId.map(String.init) ?? "-")"
         case .mango(let path, _): "mango \(path)"
+        case .firstContact(let message, let fallback):
+            "\(message.provider) template \(message.template) on \(message.channel)" + (fallback == nil ? "" : ", else SMS")
         }
     }
+}
+
+/// A row's route and the channel it goes out on (`MISLINK_OUTBOX.SENT_CHANNEL` once sent).
+struct PreparedMessage: Sendable {
+    var route: MessageRoute
+    /// The thread's channel, the template's messenger, `sms` or `pbx`.
+    var channel: String
 }
 
 /// A row that cannot be sent as it is (no recipient, no text, …): it is failed, not retried.
@@ -35,9 +48,11 @@ struct MessagePreparation: Sendable {
     let platform: String
     /// The MIS's names and the employee's extension, through the MIS profile.
     let mis: MISReads
+    /// `chat.first_contact`: templates to patients without a thread.
+    var firstContact = MisLinkSettings.FirstContact()
 
-    func route(for row: OutboxRow, in tx: Transaction) throws -> MessageRoute {
-        if row.kind == .pbxCommand { return try PBXCommandRow.route(for: row) }
+    func route(for row: OutboxRow, in tx: Transaction) throws -> PreparedMessage {
+        if row.kind == .pbxCommand { return PreparedMessage(route: try PBXCommandRow.route(for: row), channel: "pbx") }
         // E-mail goes only as a reply into an e-mail thread: the platform mails it from its inbox (Chatwoot's
         // and edna's message APIs take any thread). MisLink has no mail sender of its own for the rest.
         guard row.channel != "email" || row.threadId != nil else {
@@ -54,11 +69,44 @@ struct MessagePreparation: Sendable {
             thread = try ChatThreads.thread(phoneKey: key, provider: platform, in: tx)
         }
         let viaSMS = thread == nil && (row.channel == "sms" || (row.channel == "messenger" && values["consent_sms"] == "1"))
+        if thread == nil, let template = try firstContact(row, values: values, in: tx) {
+            // An SMS that cannot be made (no extension to send from) leaves the template without a fallback.
+            var fallback: MessageRoute?
+            do {
+                fallback = try viaSMS ? sms(row, text: text(for: row, channel: "sms", values: values, in: tx), in: tx) : nil
+            } catch is Unsendable {
+                fallback = nil
+            }
+            return PreparedMessage(route: .firstContact(template, fallback: fallback), channel: template.channel)
+        }
         guard thread != nil || viaSMS else { throw Unsendable("no chat thread for the recipient and no SMS consent") }
 
         let text = try self.text(for: row, channel: viaSMS ? "sms" : thread!.channel, values: values, in: tx)
-        if viaSMS { return try sms(row, text: text, in: tx) }
-        return try chat(thread!, text: text)
+        if viaSMS { return PreparedMessage(route: try sms(row, text: text, in: tx), channel: "sms") }
+        return PreparedMessage(route: try chat(thread!, text: text), channel: thread!.channel)
+    }
+
+    /// The approved template for a row whose patient has no thread, when `chat.first_contact` covers it: a
+    /// row for the patient's messenger (or the template's own channel) whose kind has a template name, a
+    /// phone to send to, and the platform's side configured (Chatwoot's inbox, edna Pulse's cascade and key).
+    private func firstContact(_ row: OutboxRow, values: [String: String], in tx: Transaction) throws -> FirstContactMessage? {
+        let settings = firstContact
+        guard row.channel == "messenger" || row.channel == settings.channel,
+            let name = settings.template(code: row.templateCode, isMailing: row.source == .mailing)
+        else { return nil }
+        switch platform {
+        case "chatwoot": guard settings.chatwootInboxId > 0 else { return nil }
+        case "edna": guard settings.ednaPulse.cascadeId > 0, !settings.ednaPulse.apiKey.isEmpty else { return nil }
+        default: return nil
+        }
+        guard let phone = try row.phoneKey ?? row.recipient.flatMap({ try Lookups.phoneKey($0, in: tx) }) else { return nil }
+        let text = try self.text(for: row, channel: settings.channel, values: values, in: tx)
+        // A mailing's template takes its text as a parameter; a booking message's text is the template's own wording.
+        let parameters = FirstContactMessage.parameters(
+            code: row.templateCode, isMailing: row.source == .mailing, text: text, values: values)
+        return FirstContactMessage(
+            provider: platform, channel: settings.channel, template: name, language: settings.language,
+            category: settings.category, phone: phone, contactName: values["patient_name"], text: text, parameters: parameters)
     }
 
     private func text(for row: OutboxRow, channel: String, values: [String: String], in tx: Transaction) throws -> String {

@@ -16,6 +16,7 @@ extension OutboundDispatcher {
         let started = ContinuousClock.now
         let outcome: SendOutcome
         var chatText: String?
+        var delivery: Outbox.Delivery?
         if row.attempts > retry.maxAttempts {
             // Claimed again and again without a result written (a worker died mid-send, a write-back failed).
             outcome = .failed(resultCode: nil, error: "gave up: claimed \(row.attempts) times without a result (outbound.max_attempts \(retry.maxAttempts))")
@@ -24,7 +25,7 @@ extension OutboundDispatcher {
         } else if let held = await holdBack(row) {
             outcome = held
         } else if let sent = await send(row, log: log) {
-            (outcome, chatText) = sent
+            (outcome, chatText, delivery) = sent
         } else {
             metrics.leaseLost()
             log.notice("not sent: the claim was lost before the send (its lease ran out, or another worker took the row over)")
@@ -39,7 +40,7 @@ extension OutboundDispatcher {
         }
         metrics.record(outcome, givenUp: retryAfter == nil, kind: row.kind.rawValue)
         do {
-            let mine = try await outbox.record(row, outcome, retryAfter: retryAfter, chatText: chatText)
+            let mine = try await outbox.record(row, outcome, retryAfter: retryAfter, chatText: chatText, delivery: delivery)
             if !mine { log.warning("the row was taken over by another worker before its result was written") }
             if mine, case .sent = outcome, let thread = row.threadId, let chatText {
                 await outbox.touchThread(row, thread: thread, text: chatText)
@@ -60,29 +61,53 @@ extension OutboundDispatcher {
     }
 
     /// Prepares the route (thread, template, recipient) and sends it; with the text sent into a chat
-    /// thread, which joins the thread's messages once the platform took it. Nil, and nothing sent, when
-    /// the claim could not be renewed right before the request (see ``Leases``).
-    private func send(_ row: OutboxRow, log: Logger) async -> (SendOutcome, chatText: String?)? {
-        let route: MessageRoute
+    /// thread, which joins the thread's messages once the platform took it, and how it went out. Nil, and
+    /// nothing sent, when the claim could not be renewed right before the request (see ``Leases``).
+    private func send(_ row: OutboxRow, log: Logger) async -> (SendOutcome, chatText: String?, delivery: Outbox.Delivery?)? {
+        let prepared: PreparedMessage
         do {
             let preparation = self.preparation
-            route = try await database.withTransaction(.read) { tx in try preparation.route(for: row, in: tx) }
+            prepared = try await database.withTransaction(.read) { tx in try preparation.route(for: row, in: tx) }
         } catch let problem as Unsendable {
-            return (.failed(resultCode: nil, error: problem.description), nil)
+            return (.failed(resultCode: nil, error: problem.description), nil, nil)
         } catch {
-            return (.retry(resultCode: nil, error: "database: \(error)", after: nil), nil)
+            return (.retry(resultCode: nil, error: "database: \(error)", after: nil), nil, nil)
         }
         guard await holdsLease(row.claim(by: leases.worker), log: log) else { return nil }
-        log.debug("sending", metadata: ["route": "\(route.summary)"])
+        log.debug("sending", metadata: ["route": "\(prepared.route.summary)"])
+        return await send(prepared.route, channel: prepared.channel, row: row, log: log)
+    }
+
+    /// Sends one route; a first-contact template refused for good goes on to its SMS fallback.
+    private func send(_ route: MessageRoute, channel: String, row: OutboxRow, log: Logger) async
+        -> (SendOutcome, chatText: String?, delivery: Outbox.Delivery?)
+    {
         switch route {
         case .chatwoot(let conversation, let text):
-            return (await chat.chatwoot(conversation: conversation, text: text, key: row.idempotencyKey), text)
+            return (await chat.chatwoot(conversation: conversation, text: text, key: row.idempotencyKey), text,
+                    Outbox.Delivery(via: .thread, channel: channel))
         case .edna(let message):
-            return (await chat.edna(message, key: row.idempotencyKey), message.threadId == nil ? nil : message.text)
+            return (await chat.edna(message, key: row.idempotencyKey), message.threadId == nil ? nil : message.text,
+                    Outbox.Delivery(via: .thread, channel: channel))
         case .mango(let path, let json):
             let outcome = await mango.send(path: path, json: json)
-            if case .sent(_, let code) = outcome { return (.sent(providerId: row.idempotencyKey, resultCode: code), nil) }
-            return (outcome, nil)
+            let delivery = Outbox.Delivery(via: path == .sms ? .sms : .pbx, channel: path == .sms ? "sms" : "pbx")
+            if case .sent(_, let code) = outcome { return (.sent(providerId: row.idempotencyKey, resultCode: code), nil, delivery) }
+            return (outcome, nil, delivery)
+        case .firstContact(let message, let fallback):
+            let outcome = await firstContact.send(message, key: row.idempotencyKey)
+            guard case .failed(let code, let error) = outcome, let fallback else {
+                return (outcome, nil, Outbox.Delivery(via: .template, channel: message.channel))
+            }
+            // Refused for good (not approved, not on the messenger): the SMS the patient consented to, as without a template.
+            let reason = "\(message.channel) template \(message.template) refused" + (code.map { " (\($0))" } ?? "") + ": \(error)"
+            log.notice("first contact refused, sending by SMS", metadata: ["result_code": "\(code ?? "-")"])
+            var (smsOutcome, _, delivery) = await send(fallback, channel: "sms", row: row, log: log)
+            delivery?.fallbackReason = reason
+            if case .failed(let smsCode, let smsError) = smsOutcome {
+                smsOutcome = .failed(resultCode: smsCode, error: "\(reason); SMS: \(smsError)")
+            }
+            return (smsOutcome, nil, delivery)
         }
     }
 }

@@ -83,6 +83,8 @@ public final class OutboundDispatcher: Service, Sendable {
     let preparation: MessagePreparation
     let mango: MangoSender
     let chat: ChatSender
+    /// Templates to patients without a thread (`chat.first_contact`).
+    let firstContact: FirstContactSender
     let retry: RetryPolicy
     let metrics = OutboundMetrics()
     let wakeup = Wakeup()
@@ -120,7 +122,7 @@ public final class OutboundDispatcher: Service, Sendable {
         self.outbox = OutboxStore(database: database, leases: leases)
         let mis = MISReads(profile: profile)
         self.commands = CommandStore(database: database, leases: leases, mis: mis)
-        self.preparation = MessagePreparation(platform: settings.chat.platform, mis: mis)
+        self.preparation = MessagePreparation(platform: settings.chat.platform, mis: mis, firstContact: settings.chat.firstContact)
         self.retry = RetryPolicy(
             maxAttempts: outbound.maxAttempts, baseDelay: tuning.retryBaseDelay, maxDelay: tuning.retryMaxDelay)
         let pbx = pbxClient ?? HTTPClient(configuration: .init(
@@ -131,6 +133,8 @@ public final class OutboundDispatcher: Service, Sendable {
         self.chat = ChatSender(
             client: httpClient, chatwoot: settings.chat.chatwoot,
             edna: EdnaSession(settings: settings.chat.edna, client: httpClient, timeout: timeout), timeout: timeout)
+        self.firstContact = FirstContactSender(
+            client: httpClient, chatwoot: settings.chat.chatwoot, settings: settings.chat.firstContact, timeout: timeout)
     }
 
     /// Claims and sends everything due now (new commands, due outbox rows, expired leases), at most

@@ -26,7 +26,10 @@ struct OutboxStore: Sendable {
     ///     up, which turns the retry into `failed`.
     ///   - chatText: the text sent into the row's chat thread: once sent, it joins `MISLINK_CHAT_MESSAGES`
     ///     (keyed by the platform's message id, so the platform's echo of it adds nothing).
-    func record(_ row: OutboxRow, _ outcome: SendOutcome, retryAfter: Duration?, chatText: String? = nil) async throws -> Bool {
+    ///   - delivery: how the row went out (the route and channel), written when it was sent.
+    func record(
+        _ row: OutboxRow, _ outcome: SendOutcome, retryAfter: Duration?, chatText: String? = nil, delivery: Outbox.Delivery? = nil
+    ) async throws -> Bool {
         let claim = row.claim(by: workerName)
         return try await database.withTransaction(.writeBack) { tx in
             let now = try DatabaseClock.now(in: tx)
@@ -53,6 +56,7 @@ struct OutboxStore: Sendable {
                 command = nil
             }
             guard try Outbox.record(result, for: claim, now: now, in: tx) else { return false }
+            if case .sent = outcome, let delivery { try Outbox.recordDelivery(delivery, of: row.id, in: tx) }
             if case .sent(let providerId, _) = outcome, let thread = row.threadId, let chatText {
                 // The message's key: the platform's id, unless it is only our own idempotency key.
                 let external = providerId.flatMap { $0 == row.idempotencyKey ? nil : ProviderMessageID.stored($0) } ?? "outbox:\(row.id)"

@@ -115,14 +115,18 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
         /// (`chatwoot:11=ivanova`). An agent not listed is looked up by its login (edna), else by its
         /// id as the login.
         public var agents: [String]
+        /// Messages to patients without a thread as the messenger's approved templates (see ``FirstContact``).
+        /// Defaults to off.
+        public var firstContact: FirstContact
 
         public init(platform: String = "chatwoot", chatwoot: Chatwoot = Chatwoot(), edna: Edna = Edna(), capacity: Int = 5,
-                    agents: [String] = []) {
+                    agents: [String] = [], firstContact: FirstContact = FirstContact()) {
             self.platform = platform
             self.chatwoot = chatwoot
             self.edna = edna
             self.capacity = capacity
             self.agents = agents
+            self.firstContact = firstContact
         }
 
         /// ``agents`` as a dictionary keyed by `provider:agent_id`.

@@ -37,6 +37,7 @@ extension MisLinkSettings {
     public static let secretPaths: Set<String> = [
         "database.password", "mango.api_salt", "chat.chatwoot.api_token", "chat.chatwoot.webhook_secret",
         "chat.edna.password", "chat.edna.webhook_secret", "api.tokens", "console.embed_secret",
+        "chat.first_contact.edna_pulse.api_key",
     ]
 
     /// Reads the settings: the defaults, then the config file (`file`, else `MISLINK_CONFIG`, else none),
@@ -84,7 +85,7 @@ extension MisLinkSettings {
     /// Every secret value, for scrubbing text that might contain one.
     public var secretValues: [String] {
         ([database.password ?? "", mango.apiSalt, chat.chatwoot.apiToken, chat.chatwoot.webhookSecret, chat.edna.password,
-          chat.edna.webhookSecret, console.embedSecret] + api.tokens).filter { $0.count >= 4 }
+          chat.edna.webhookSecret, console.embedSecret, chat.firstContact.ednaPulse.apiKey] + api.tokens).filter { $0.count >= 4 }
     }
 
     // MARK: - Internals

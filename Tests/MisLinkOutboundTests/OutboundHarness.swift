@@ -108,14 +108,15 @@ final class OutboundHarness: Sendable {
 
     func settings(
         worker: String, sweep: Double = 60, maxAttempts: Int = 8, claimSeconds: Int = 60, salt: String? = nil,
-        platform: String = "chatwoot", concurrency: Int = 8, rates: MisLinkSettings.ChannelRates = .init()
+        platform: String = "chatwoot", concurrency: Int = 8, rates: MisLinkSettings.ChannelRates = .init(),
+        firstContact: MisLinkSettings.FirstContact = .init()
     ) -> MisLinkSettings {
         MisLinkSettings(
             mango: .init(apiKey: Self.credentials.apiKey, apiSalt: salt ?? Self.credentials.apiSalt, baseURL: pbxServer.baseURL + "/vpbx"),
             chat: .init(
                 platform: platform,
                 chatwoot: .init(baseURL: chatServer.baseURL, accountId: 3, apiToken: "chatwoot-token"),
-                edna: .init(baseURL: chatServer.baseURL, login: "integrator", password: "secret")),
+                edna: .init(baseURL: chatServer.baseURL, login: "integrator", password: "secret"), firstContact: firstContact),
             outbound: .init(sweepSeconds: sweep, maxAttempts: maxAttempts, claimSeconds: claimSeconds, timeoutSeconds: 30,
                             concurrency: concurrency, ratePerMinute: rates),
             workerName: worker)
@@ -123,13 +124,16 @@ final class OutboundHarness: Sendable {
 
     func dispatcher(
         worker: String = "worker-a", sweep: Double = 60, maxAttempts: Int = 8, salt: String? = nil, platform: String = "chatwoot",
-        rates: MisLinkSettings.ChannelRates = .init(), profile: MISProfile = OutboundHarness.profile,
+        rates: MisLinkSettings.ChannelRates = .init(), firstContact: MisLinkSettings.FirstContact = .init(),
+        profile: MISProfile = OutboundHarness.profile,
         tuning: OutboundDispatcher.Tuning = OutboundDispatcher.Tuning(retryBaseDelay: .milliseconds(300), commandRetryDelay: .milliseconds(100))
     ) -> OutboundDispatcher {
         var logger = Logger(label: "mislink.outbound.test.\(worker)")
         logger.logLevel = ProcessInfo.processInfo.environment["MISLINK_TEST_LOG"] != nil ? .debug : .error
         return OutboundDispatcher(
-            settings: settings(worker: worker, sweep: sweep, maxAttempts: maxAttempts, salt: salt, platform: platform, rates: rates),
+            settings: settings(
+                worker: worker, sweep: sweep, maxAttempts: maxAttempts, salt: salt, platform: platform, rates: rates,
+                firstContact: firstContact),
             profile: profile, firebird: firebird, httpClient: http, logger: logger, pbxClient: http, tuning: tuning)
     }
 
