@@ -67,15 +67,19 @@
 SELECT CAST(NULLIF(MISLINK_SETTING('clinic.utc_offset_minutes'), '') AS INTEGER)
   FROM RDB$DATABASE;
 
--- name: appeals_by_channel_operator
--- Appeals MisLink made, created in the period, per (channel, operator): how many, and how many by
--- outcome. Columns: CHANNEL, OPERATOR_ID (NULL = none), TOTAL, BOOKED, CANCELLED, COMPLETED, STILL_OPEN.
-SELECT X.CHANNEL, X.OPERATOR_ID, COUNT(*),
-       SUM(IIF(X.OUTCOME = 'booked', 1, 0)),
-       SUM(IIF(X.OUTCOME = 'cancelled', 1, 0)),
-       SUM(IIF(X.OUTCOME = 'completed', 1, 0)),
-       SUM(IIF(X.OUTCOME = 'open', 1, 0))
-  FROM (SELECT M.CHANNEL, M.OPERATOR_ID,
+-- name: appeals_by_hour
+-- Appeals MisLink made, created in the period, per channel, operator (NULL = none), clinic-local date
+-- and hour, counted by outcome: the report's totals by channel and operator, its days and its weekday x
+-- hour heat map are sums of these rows (MisLink adds them up; the weekday is the date's). The clinic's
+-- clock is the fixed :clinic_offset here; appeals_by_hour_in_zone is the same in an IANA zone.
+-- Columns: CHANNEL, OPERATOR_ID, LOCAL_DATE, LOCAL_HOUR, TOTAL, BOOKED, CANCELLED, COMPLETED, STILL_OPEN.
+SELECT X.CHANNEL, X.OPERATOR_ID, CAST(X.LOCAL_AT AS DATE) AS LOCAL_DATE, EXTRACT(HOUR FROM X.LOCAL_AT) AS LOCAL_HOUR,
+       COUNT(*) AS TOTAL,
+       SUM(IIF(X.OUTCOME = 'booked', 1, 0)) AS BOOKED,
+       SUM(IIF(X.OUTCOME = 'cancelled', 1, 0)) AS CANCELLED,
+       SUM(IIF(X.OUTCOME = 'completed', 1, 0)) AS COMPLETED,
+       SUM(IIF(X.OUTCOME = 'open', 1, 0)) AS STILL_OPEN
+  FROM (SELECT M.CHANNEL, M.OPERATOR_ID, DATEADD(MINUTE, CAST(:clinic_offset AS INTEGER), M.CREATED_AT) AS LOCAL_AT,
                CASE WHEN M.BOOKED_SCHEDULE_ID IS NOT NULL
                       OR EXISTS (SELECT 1 FROM MISLINK_APPEAL_EVENTS E
                                   WHERE E.EVENT_TYPE = 'booked' AND E.APPEAL_ID = M.APPEAL_ID) THEN 'booked'
@@ -86,33 +90,34 @@ SELECT X.CHANNEL, X.OPERATOR_ID, COUNT(*),
          WHERE M.CREATED_AT >= :from_utc AND M.CREATED_AT < :to_utc
            AND (CAST(:operator AS BIGINT) IS NULL OR M.OPERATOR_ID = :operator)
            AND (CAST(:channel AS VARCHAR(16)) IS NULL OR M.CHANNEL = :channel)) X
- GROUP BY X.CHANNEL, X.OPERATOR_ID;
+ GROUP BY 1, 2, 3, 4;
 
--- name: appeals_by_local_hour
--- Appeals MisLink made, created in the period, per clinic-local date and hour: the report's days and
--- its weekday x hour heat map. Columns: LOCAL_DATE, WEEKDAY (EXTRACT: 0 = Sunday ... 6), HOUR, TOTAL.
-SELECT CAST(X.LOCAL_AT AS DATE), EXTRACT(WEEKDAY FROM X.LOCAL_AT), EXTRACT(HOUR FROM X.LOCAL_AT), COUNT(*)
-  FROM (SELECT DATEADD(MINUTE, CAST(:clinic_offset AS INTEGER), M.CREATED_AT) AS LOCAL_AT
-          FROM MISLINK_APPEALS M
-         WHERE M.CREATED_AT >= :from_utc AND M.CREATED_AT < :to_utc
-           AND (CAST(:operator AS BIGINT) IS NULL OR M.OPERATOR_ID = :operator)
-           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR M.CHANNEL = :channel)) X
- GROUP BY 1, 2, 3;
-
--- name: appeals_by_local_hour_in_zone
+-- name: appeals_by_hour_in_zone
 -- The same in the clinic's IANA zone (:clinic_zone, e.g. Europe/Moscow), on Firebird 4 and later only:
 -- MisLink sets the session's zone to UTC around it, so `CREATED_AT AT TIME ZONE :clinic_zone` reads the
 -- UTC column as UTC and gives the zone's wall clock at that instant; its offset (TIMEZONE_HOUR and
 -- TIMEZONE_MINUTE, daylight saving included) turns the column into a local TIMESTAMP.
-SELECT CAST(X.LOCAL_AT AS DATE), EXTRACT(WEEKDAY FROM X.LOCAL_AT), EXTRACT(HOUR FROM X.LOCAL_AT), COUNT(*)
-  FROM (SELECT DATEADD(MINUTE, EXTRACT(TIMEZONE_HOUR FROM Z.AT_ZONE) * 60 + EXTRACT(TIMEZONE_MINUTE FROM Z.AT_ZONE),
+SELECT X.CHANNEL, X.OPERATOR_ID, CAST(X.LOCAL_AT AS DATE) AS LOCAL_DATE, EXTRACT(HOUR FROM X.LOCAL_AT) AS LOCAL_HOUR,
+       COUNT(*) AS TOTAL,
+       SUM(IIF(X.OUTCOME = 'booked', 1, 0)) AS BOOKED,
+       SUM(IIF(X.OUTCOME = 'cancelled', 1, 0)) AS CANCELLED,
+       SUM(IIF(X.OUTCOME = 'completed', 1, 0)) AS COMPLETED,
+       SUM(IIF(X.OUTCOME = 'open', 1, 0)) AS STILL_OPEN
+  FROM (SELECT Z.CHANNEL, Z.OPERATOR_ID, Z.OUTCOME,
+               DATEADD(MINUTE, EXTRACT(TIMEZONE_HOUR FROM Z.AT_ZONE) * 60 + EXTRACT(TIMEZONE_MINUTE FROM Z.AT_ZONE),
                        Z.CREATED_AT) AS LOCAL_AT
-          FROM (SELECT M.CREATED_AT, M.CREATED_AT AT TIME ZONE CAST(:clinic_zone AS VARCHAR(63)) AS AT_ZONE
+          FROM (SELECT M.CHANNEL, M.OPERATOR_ID, M.CREATED_AT, M.CREATED_AT AT TIME ZONE CAST(:clinic_zone AS VARCHAR(63)) AS AT_ZONE,
+                       CASE WHEN M.BOOKED_SCHEDULE_ID IS NOT NULL
+                              OR EXISTS (SELECT 1 FROM MISLINK_APPEAL_EVENTS E
+                                          WHERE E.EVENT_TYPE = 'booked' AND E.APPEAL_ID = M.APPEAL_ID) THEN 'booked'
+                            WHEN M.STATUS = 'cancelled' THEN 'cancelled'
+                            WHEN M.STATUS = 'closed' THEN 'completed'
+                            ELSE 'open' END AS OUTCOME
                   FROM MISLINK_APPEALS M
                  WHERE M.CREATED_AT >= :from_utc AND M.CREATED_AT < :to_utc
                    AND (CAST(:operator AS BIGINT) IS NULL OR M.OPERATOR_ID = :operator)
                    AND (CAST(:channel AS VARCHAR(16)) IS NULL OR M.CHANNEL = :channel)) Z) X
- GROUP BY 1, 2, 3;
+ GROUP BY 1, 2, 3, 4;
 
 -- name: appeals_booked
 -- Of the ids from :min_id to :max_id, those whose chain has a 'booked' event: the outcome of the
@@ -145,52 +150,37 @@ SELECT C.OPERATOR_ID, C.DIRECTION, COUNT(*),
    AND (CAST(:channel AS VARCHAR(16)) IS NULL OR CAST(:channel AS VARCHAR(16)) = 'phone')
  GROUP BY C.OPERATOR_ID, C.DIRECTION;
 
--- name: call_percentiles
--- p50 and p90 of three call measures, per operator (GRP; 0 = no operator) and for all calls:
+-- name: call_values
+-- The values behind the calls' percentiles, counted per measure, operator (GRP; 0 = no operator) and
+-- value: a histogram, far fewer rows than calls. MisLink finds p50 and p90 in it, per operator and for
+-- all calls, and adds the histograms of several days up (the per-day figures, below). Measures:
 --   answer    WAIT_SEC of answered inbound calls (time to answer)
 --   talk      TALK_SEC of answered calls, both directions
 --   callback  seconds from a missed call's start to the later call that called it back
--- How: the innermost SELECTs (one per measure: three short range scans measured faster here than
--- one scan joined to the list of measures) give one row per (measure, call); they are counted per
--- (measure, operator, value) -- a histogram, far fewer rows than calls -- and the running sums of
--- those counts in value order (SUM() OVER, per operator and over all operators) find the first
--- value whose running count reaches half (p50) or nine tenths (p90) of the count: exactly the
--- nearest-rank percentile of the sorted values. The "all" columns repeat on every row of a measure.
--- Columns: KIND, GRP, N, P50, P90, N_ALL, P50_ALL, P90_ALL.
-SELECT W.KIND, W.GRP, MAX(W.N),
-       MIN(IIF(W.CUM >= 0.5 * W.N, W.VAL, NULL)),
-       MIN(IIF(W.CUM >= 0.9 * W.N, W.VAL, NULL)),
-       MAX(W.N_ALL),
-       MIN(MIN(IIF(W.CUM_ALL >= 0.5 * W.N_ALL, W.VAL, NULL))) OVER (PARTITION BY W.KIND),
-       MIN(MIN(IIF(W.CUM_ALL >= 0.9 * W.N_ALL, W.VAL, NULL))) OVER (PARTITION BY W.KIND)
-  FROM (SELECT H.KIND, H.GRP, H.VAL,
-               SUM(H.CNT) OVER (PARTITION BY H.KIND, H.GRP ORDER BY H.VAL) AS CUM,
-               SUM(H.CNT) OVER (PARTITION BY H.KIND, H.GRP) AS N,
-               SUM(H.CNT) OVER (PARTITION BY H.KIND ORDER BY H.VAL) AS CUM_ALL,
-               SUM(H.CNT) OVER (PARTITION BY H.KIND) AS N_ALL
-          FROM (SELECT S.KIND, S.GRP, S.VAL, COUNT(*) AS CNT
-                  FROM (SELECT CAST('answer' AS VARCHAR(8)) AS KIND, COALESCE(C.OPERATOR_ID, 0) AS GRP, C.WAIT_SEC AS VAL
-                          FROM MISLINK_CALLS C
-                         WHERE C.STARTED_AT >= :from_utc AND C.STARTED_AT < :to_utc
-                           AND C.RESULT = 'answered' AND C.DIRECTION = 'in' AND C.WAIT_SEC IS NOT NULL
-                           AND (CAST(:operator AS BIGINT) IS NULL OR C.OPERATOR_ID = :operator)
-                           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR CAST(:channel AS VARCHAR(16)) = 'phone')
-                        UNION ALL
-                        SELECT 'talk', COALESCE(C.OPERATOR_ID, 0), C.TALK_SEC
-                          FROM MISLINK_CALLS C
-                         WHERE C.STARTED_AT >= :from_utc AND C.STARTED_AT < :to_utc
-                           AND C.RESULT = 'answered' AND C.DIRECTION IN ('in', 'out') AND C.TALK_SEC IS NOT NULL
-                           AND (CAST(:operator AS BIGINT) IS NULL OR C.OPERATOR_ID = :operator)
-                           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR CAST(:channel AS VARCHAR(16)) = 'phone')
-                        UNION ALL
-                        SELECT 'callback', COALESCE(C.OPERATOR_ID, 0), DATEDIFF(SECOND, C.STARTED_AT, C.CALLED_BACK_AT)
-                          FROM MISLINK_CALLS C
-                         WHERE C.STARTED_AT >= :from_utc AND C.STARTED_AT < :to_utc
-                           AND C.RESULT = 'missed' AND C.CALLED_BACK_AT IS NOT NULL
-                           AND (CAST(:operator AS BIGINT) IS NULL OR C.OPERATOR_ID = :operator)
-                           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR CAST(:channel AS VARCHAR(16)) = 'phone')) S
-                 GROUP BY S.KIND, S.GRP, S.VAL) H) W
- GROUP BY W.KIND, W.GRP;
+-- One short range scan per measure (measured faster here than one scan joined to the list of measures).
+-- Columns: KIND, GRP, VAL, CNT.
+SELECT S.KIND, S.GRP, S.VAL, COUNT(*) AS CNT
+  FROM (SELECT CAST('answer' AS VARCHAR(8)) AS KIND, COALESCE(C.OPERATOR_ID, 0) AS GRP, C.WAIT_SEC AS VAL
+          FROM MISLINK_CALLS C
+         WHERE C.STARTED_AT >= :from_utc AND C.STARTED_AT < :to_utc
+           AND C.RESULT = 'answered' AND C.DIRECTION = 'in' AND C.WAIT_SEC IS NOT NULL
+           AND (CAST(:operator AS BIGINT) IS NULL OR C.OPERATOR_ID = :operator)
+           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR CAST(:channel AS VARCHAR(16)) = 'phone')
+        UNION ALL
+        SELECT 'talk', COALESCE(C.OPERATOR_ID, 0), C.TALK_SEC
+          FROM MISLINK_CALLS C
+         WHERE C.STARTED_AT >= :from_utc AND C.STARTED_AT < :to_utc
+           AND C.RESULT = 'answered' AND C.DIRECTION IN ('in', 'out') AND C.TALK_SEC IS NOT NULL
+           AND (CAST(:operator AS BIGINT) IS NULL OR C.OPERATOR_ID = :operator)
+           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR CAST(:channel AS VARCHAR(16)) = 'phone')
+        UNION ALL
+        SELECT 'callback', COALESCE(C.OPERATOR_ID, 0), DATEDIFF(SECOND, C.STARTED_AT, C.CALLED_BACK_AT)
+          FROM MISLINK_CALLS C
+         WHERE C.STARTED_AT >= :from_utc AND C.STARTED_AT < :to_utc
+           AND C.RESULT = 'missed' AND C.CALLED_BACK_AT IS NOT NULL
+           AND (CAST(:operator AS BIGINT) IS NULL OR C.OPERATOR_ID = :operator)
+           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR CAST(:channel AS VARCHAR(16)) = 'phone')) S
+ GROUP BY S.KIND, S.GRP, S.VAL;
 
 -- name: chats_by_operator
 -- Chat threads opened in the period per operator (NULL = none) and channel.
@@ -219,57 +209,51 @@ SELECT X.OPERATOR_ID, X.CHANNEL, COUNT(*),
            AND (CAST(:channel AS VARCHAR(16)) IS NULL OR T.CHANNEL = :channel)) X
  GROUP BY X.OPERATOR_ID, X.CHANNEL;
 
--- name: chat_percentiles
--- p50 and p90 of two chat measures, per operator (GRP; 0 = none) and for all threads, computed as
--- call_percentiles is (histogram, running sums):
+-- name: chat_values
+-- The values behind the chats' percentiles, counted as call_values counts the calls' (histogram per
+-- measure, channel, operator (GRP; 0 = none) and value):
 --   first_response  seconds from OPENED_AT to FIRST_RESPONSE_AT (threads that got an answer)
 --   resolution      seconds from OPENED_AT to CLOSED_AT (closed threads)
--- Columns: KIND, GRP, N, P50, P90, N_ALL, P50_ALL, P90_ALL.
-SELECT W.KIND, W.GRP, MAX(W.N),
-       MIN(IIF(W.CUM >= 0.5 * W.N, W.VAL, NULL)),
-       MIN(IIF(W.CUM >= 0.9 * W.N, W.VAL, NULL)),
-       MAX(W.N_ALL),
-       MIN(MIN(IIF(W.CUM_ALL >= 0.5 * W.N_ALL, W.VAL, NULL))) OVER (PARTITION BY W.KIND),
-       MIN(MIN(IIF(W.CUM_ALL >= 0.9 * W.N_ALL, W.VAL, NULL))) OVER (PARTITION BY W.KIND)
-  FROM (SELECT H.KIND, H.GRP, H.VAL,
-               SUM(H.CNT) OVER (PARTITION BY H.KIND, H.GRP ORDER BY H.VAL) AS CUM,
-               SUM(H.CNT) OVER (PARTITION BY H.KIND, H.GRP) AS N,
-               SUM(H.CNT) OVER (PARTITION BY H.KIND ORDER BY H.VAL) AS CUM_ALL,
-               SUM(H.CNT) OVER (PARTITION BY H.KIND) AS N_ALL
-          FROM (SELECT S.KIND, S.GRP, S.VAL, COUNT(*) AS CNT
-                  FROM (SELECT K.KIND, COALESCE(T.OPERATOR_ID, (SELECT M.LAST_OPERATOR_ID FROM MISLINK_APPEALS M WHERE M.APPEAL_ID = T.APPEAL_ID), 0) AS GRP,
-                               DATEDIFF(SECOND, T.OPENED_AT, IIF(K.KIND = 'first_response', T.FIRST_RESPONSE_AT, T.CLOSED_AT)) AS VAL
-                          FROM MISLINK_CHAT_THREADS T
-                          LEFT JOIN (SELECT CAST('first_response' AS VARCHAR(16)) AS KIND FROM RDB$DATABASE UNION ALL
-                                     SELECT 'resolution' FROM RDB$DATABASE) K
-                            ON (K.KIND = 'first_response' AND T.FIRST_RESPONSE_AT IS NOT NULL)
-                            OR (K.KIND = 'resolution' AND T.CLOSED_AT IS NOT NULL)
-                         WHERE T.OPENED_AT >= :from_utc AND T.OPENED_AT < :to_utc
-                           AND (CAST(:operator AS BIGINT) IS NULL OR COALESCE(T.OPERATOR_ID, (SELECT M.LAST_OPERATOR_ID FROM MISLINK_APPEALS M WHERE M.APPEAL_ID = T.APPEAL_ID)) = :operator)
-                           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR T.CHANNEL = :channel)) S
-                 WHERE S.KIND IS NOT NULL
-                 GROUP BY S.KIND, S.GRP, S.VAL) H) W
- GROUP BY W.KIND, W.GRP;
+-- Columns: KIND, CHANNEL, GRP, VAL, CNT.
+SELECT S.KIND, S.CHANNEL, S.GRP, S.VAL, COUNT(*) AS CNT
+  FROM (SELECT K.KIND, T.CHANNEL,
+               COALESCE(T.OPERATOR_ID, (SELECT M.LAST_OPERATOR_ID FROM MISLINK_APPEALS M WHERE M.APPEAL_ID = T.APPEAL_ID), 0) AS GRP,
+               DATEDIFF(SECOND, T.OPENED_AT, IIF(K.KIND = 'first_response', T.FIRST_RESPONSE_AT, T.CLOSED_AT)) AS VAL
+          FROM MISLINK_CHAT_THREADS T
+          LEFT JOIN (SELECT CAST('first_response' AS VARCHAR(16)) AS KIND FROM RDB$DATABASE UNION ALL
+                     SELECT 'resolution' FROM RDB$DATABASE) K
+            ON (K.KIND = 'first_response' AND T.FIRST_RESPONSE_AT IS NOT NULL)
+            OR (K.KIND = 'resolution' AND T.CLOSED_AT IS NOT NULL)
+         WHERE T.OPENED_AT >= :from_utc AND T.OPENED_AT < :to_utc
+           AND (CAST(:operator AS BIGINT) IS NULL OR COALESCE(T.OPERATOR_ID, (SELECT M.LAST_OPERATOR_ID FROM MISLINK_APPEALS M WHERE M.APPEAL_ID = T.APPEAL_ID)) = :operator)
+           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR T.CHANNEL = :channel)) S
+ WHERE S.KIND IS NOT NULL
+ GROUP BY S.KIND, S.CHANNEL, S.GRP, S.VAL;
 
--- name: chat_peak_concurrency
--- Per operator, the most threads held at once: every hold starts with +1 ('assigned', 'reopened',
--- 'transferred' to the operator) and ends with -1 ('released', 'transferred' from the operator,
--- 'closed' by the operator); the running sum in time order (an end before a start at the same
--- instant) peaks at the answer. Holds of threads opened in the period. Columns: OPERATOR_ID, PEAK.
-SELECT R.OPERATOR_ID, MAX(R.HELD)
-  FROM (SELECT D.OPERATOR_ID,
-               SUM(D.DELTA) OVER (PARTITION BY D.OPERATOR_ID ORDER BY D.EVENT_AT, D.DELTA, D.ID) AS HELD
-          FROM (SELECT E.ID, E.EVENT_AT, L.SIDE,
-                       IIF(E.EVENT_TYPE = 'closed', E.STAFF_ID, IIF(L.SIDE = 0, E.TO_STAFF_ID, E.FROM_STAFF_ID)) AS OPERATOR_ID,
-                       IIF(L.SIDE = 0, 1, -1) AS DELTA
-                  FROM MISLINK_CHAT_THREADS T
-                  JOIN MISLINK_APPEAL_EVENTS E ON E.THREAD_ID = T.ID
-                  -- a 'transferred' event is both an end (FROM_STAFF_ID) and a start (TO_STAFF_ID)
-                  LEFT JOIN (SELECT 0 AS SIDE FROM RDB$DATABASE UNION ALL SELECT 1 FROM RDB$DATABASE) L
-                    ON (L.SIDE = 0 AND E.EVENT_TYPE IN ('assigned', 'reopened', 'transferred'))
-                    OR (L.SIDE = 1 AND E.EVENT_TYPE IN ('released', 'transferred', 'closed'))
-                 WHERE T.OPENED_AT >= :from_utc AND T.OPENED_AT < :to_utc
-                   AND (CAST(:channel AS VARCHAR(16)) IS NULL OR T.CHANNEL = :channel)) D
-         WHERE D.SIDE IS NOT NULL AND D.OPERATOR_ID IS NOT NULL
-           AND (CAST(:operator AS BIGINT) IS NULL OR D.OPERATOR_ID = :operator)) R
- GROUP BY R.OPERATOR_ID;
+-- name: chat_holds
+-- The holds of the threads opened in the period, for each operator's peak concurrency (the most threads
+-- held at once): every hold starts with +1 ('assigned', 'reopened', 'transferred' to the operator) and
+-- ends with -1 ('released', 'transferred' from the operator, 'closed' by the operator). MisLink sorts
+-- them by time (an end before a start at the same instant) and keeps the highest running sum, per
+-- operator (the channel filters by the thread's channel, the operator by the hold's). Counted per
+-- operator, channel, instant and sign; AT_UNITS is the instant in 1/10000 s (Firebird's precision) from
+-- 00:00 UTC of :from_utc's date. Columns: OPERATOR_ID, CHANNEL, AT_UNITS, DELTA, CNT.
+SELECT D.OPERATOR_ID, D.CHANNEL,
+       DATEDIFF(DAY, CAST(CAST(:from_utc AS TIMESTAMP) AS DATE), CAST(D.EVENT_AT AS DATE)) * CAST(864000000 AS BIGINT)
+         + (EXTRACT(HOUR FROM D.EVENT_AT) * 3600 + EXTRACT(MINUTE FROM D.EVENT_AT) * 60) * CAST(10000 AS BIGINT)
+         + CAST(EXTRACT(SECOND FROM D.EVENT_AT) * 10000 AS BIGINT) AS AT_UNITS,
+       D.DELTA, COUNT(*) AS CNT
+  FROM (SELECT E.EVENT_AT, T.CHANNEL, L.SIDE,
+               IIF(E.EVENT_TYPE = 'closed', E.STAFF_ID, IIF(L.SIDE = 0, E.TO_STAFF_ID, E.FROM_STAFF_ID)) AS OPERATOR_ID,
+               IIF(L.SIDE = 0, 1, -1) AS DELTA
+          FROM MISLINK_CHAT_THREADS T
+          JOIN MISLINK_APPEAL_EVENTS E ON E.THREAD_ID = T.ID
+          -- a 'transferred' event is both an end (FROM_STAFF_ID) and a start (TO_STAFF_ID)
+          LEFT JOIN (SELECT 0 AS SIDE FROM RDB$DATABASE UNION ALL SELECT 1 FROM RDB$DATABASE) L
+            ON (L.SIDE = 0 AND E.EVENT_TYPE IN ('assigned', 'reopened', 'transferred'))
+            OR (L.SIDE = 1 AND E.EVENT_TYPE IN ('released', 'transferred', 'closed'))
+         WHERE T.OPENED_AT >= :from_utc AND T.OPENED_AT < :to_utc
+           AND (CAST(:channel AS VARCHAR(16)) IS NULL OR T.CHANNEL = :channel)) D
+ WHERE D.SIDE IS NOT NULL AND D.OPERATOR_ID IS NOT NULL
+   AND (CAST(:operator AS BIGINT) IS NULL OR D.OPERATOR_ID = :operator)
+ GROUP BY 1, 2, 3, 4;

@@ -6,13 +6,20 @@ import MisLinkProfiles
 /// the profile's optional `report_mis_appeals` and counted here, row by row, by the report's rules.
 struct MISAppeals {
     /// One appeal as the profile returns it (by alias).
-    struct Appeal {
+    struct Appeal: Sendable {
         var id: Int64
         var channel: String
         var operatorId: Int?
         var status: String?
         /// Clinic wall-clock time.
         var createdAt: FirebirdTimestamp
+    }
+
+    /// The MIS's own appeals of a report and which of them are booked.
+    struct Own: Sendable {
+        var appeals: [Appeal] = []
+        /// Ids whose chain has a 'booked' event.
+        var booked: Set<Int64> = []
     }
 
     /// The profile's statement, when the profile has one and the MIS has appeals (`"appeals": true`).

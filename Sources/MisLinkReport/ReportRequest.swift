@@ -101,6 +101,8 @@ public enum ReportError: Error, Equatable, CustomStringConvertible {
     case badOperator(String)
     case periodTooLong(days: Int, limit: Int)
     case sqlNotFound(String)
+    /// A query of the report's SQL does not return what the report reads.
+    case badQuery(String)
 
     public var description: String {
         switch self {
@@ -116,6 +118,8 @@ public enum ReportError: Error, Equatable, CustomStringConvertible {
             "the period has \(days) days; a report covers at most \(limit)"
         case .sqlNotFound(let file):
             "cannot find \(file): install it with MisLink (share/mislink/sql/) or set MISLINK_SQL to the folder holding it"
+        case .badQuery(let detail):
+            "the report's SQL: \(detail)"
         }
     }
 }
