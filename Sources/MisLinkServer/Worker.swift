@@ -135,6 +135,7 @@ public struct Worker: Sendable {
             pool: pool, intake: intake, settings: settings.chat.edna,
             client: HTTPClient(configuration: .init(timeout: .seconds(30))), logger: logger)
         let services: [any Service] = [pool, intake, cards, sweeper, recordings, reconciliation, users, ednaThreads, queueGauges]
+            + [ReportDaysRefresher(pool: pool, profile: profile, clinicZone: try? settings.timeZone, logger: logger)]
             + extraServices(configuration) + [app]
         logger.notice("MisLink worker \(settings.workerName) on \(settings.listen), database \(configuration.dsn)")
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger))
