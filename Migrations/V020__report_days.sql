@@ -42,7 +42,7 @@ CREATE TABLE MISLINK_REPORT_DAYS (
     OPERATOR_ID         BIGINT,
     FIGURES             VARCHAR(4000) CHARACTER SET ASCII NOT NULL,
     CONSTRAINT MISLINK_REPORT_DAYS_SECTION_CK
-        CHECK (SECTION IN ('appeals', 'calls', 'chats', 'call_values', 'chat_values', 'chat_holds'))
+        CHECK (SECTION IN ('appeals', 'mis_appeals', 'calls', 'chats', 'call_values', 'chat_values', 'chat_holds'))
 )^
 
 CREATE INDEX MISLINK_REPORT_DAYS_DAY_IX ON MISLINK_REPORT_DAYS (LOCAL_DAY)^
@@ -50,7 +50,7 @@ CREATE INDEX MISLINK_REPORT_DAYS_DAY_IX ON MISLINK_REPORT_DAYS (LOCAL_DAY)^
 COMMENT ON TABLE MISLINK_REPORT_DAYS IS
 'The appeals report''s figures of one clinic-local day (SQL/report-appeals.sql, per day); written by mislink report rebuild-days and the worker. A histogram longer than FIGURES holds continues in further rows of the same key.'^
 COMMENT ON COLUMN MISLINK_REPORT_DAYS.LOCAL_DAY IS 'The clinic-local day (MISLINK_REPORT_DAY_STATE.CLOCK) the facts were counted in.'^
-COMMENT ON COLUMN MISLINK_REPORT_DAYS.SECTION IS 'appeals (appeals_by_hour), calls (calls_by_operator), chats (chats_by_operator), call_values, chat_values (histograms), chat_holds (chat_holds).'^
+COMMENT ON COLUMN MISLINK_REPORT_DAYS.SECTION IS 'appeals (appeals_by_hour), mis_appeals (the profile''s report_mis_appeals, counted as appeals), calls (calls_by_operator), chats (chats_by_operator), call_values, chat_values (histograms), chat_holds (chat_holds).'^
 COMMENT ON COLUMN MISLINK_REPORT_DAYS.MEASURE IS 'The histogram: answer, talk, callback, first_response, resolution; empty for counts.'^
 COMMENT ON COLUMN MISLINK_REPORT_DAYS.CHANNEL IS 'The channel (appeals, chats, chat_values, chat_holds) or the direction in/out (calls); empty for call_values.'^
 COMMENT ON COLUMN MISLINK_REPORT_DAYS.OPERATOR_ID IS 'The MIS employee id; NULL = none.'^

@@ -102,7 +102,7 @@ public struct AppealsReportBuilder: Sendable {
         if let plan {
             async let live = second.withTransaction(options) { try self.liveFigures(plan, context: context, in: $0) }
             (figures, own) = try await connection.withTransaction(options) { tx in
-                (try self.storedFigures(plan, in: tx), try self.misAppeals(request, in: tx))
+                (try self.storedFigures(plan, in: tx), try self.misAppeals(plan.ownLive, request: request, in: tx))
             }
             figures.add(try await live)
         } else {
@@ -122,7 +122,7 @@ public struct AppealsReportBuilder: Sendable {
             (figures, own) = try await connection.withTransaction(options) { tx in
                 var figures = ReportFigures()
                 try figures.readAppeals(try runner.appealsByHour(context.values, zoned: zoned, in: tx))
-                return (figures, try self.misAppeals(request, in: tx))
+                return (figures, try self.misAppeals([request.from...request.to], request: request, in: tx))
             }
             figures.add(try await calls)
             figures.add(try await chats)
@@ -138,22 +138,27 @@ public struct AppealsReportBuilder: Sendable {
     public func build(_ request: ReportRequest, in transaction: Transaction, now: Date = Date()) throws -> AppealsReport {
         let context = try self.context(request, in: transaction)
         var figures: ReportFigures
+        let own: MISAppeals.Own
         if let plan = try plan(request, context: context, in: transaction) {
             figures = try storedFigures(plan, in: transaction)
             figures.add(try liveFigures(plan, context: context, in: transaction))
+            own = try misAppeals(plan.ownLive, request: request, in: transaction)
         } else {
             figures = try ReportFigures.read(context.values, zoned: context.zonedOnServer, queries: NamedQueriesRunner(queries: queries),
                                              in: transaction)
+            own = try misAppeals([request.from...request.to], request: request, in: transaction)
         }
-        let report = assemble(figures, own: try misAppeals(request, in: transaction), request: request, context: context, now: now)
+        let report = assemble(figures, own: own, request: request, context: context, now: now)
         return report.named(try OperatorNames.read(report.operatorIds, profile: profile, in: transaction))
     }
 
     private func assemble(_ figures: ReportFigures, own: MISAppeals.Own, request: ReportRequest, context: Context,
                           now: Date) -> AppealsReport {
-        let assembly = ReportAssembly(figures: figures.filtered(operatorId: request.operatorId, channel: request.channel),
+        var all = figures
+        all.addOwn(own)
+        let assembly = ReportAssembly(figures: all.filtered(operatorId: request.operatorId, channel: request.channel),
                                       from: request.from, to: request.to)
-        return AppealsReport(parameters: context.parameters, generatedAt: now, appeals: assembly.appeals(own: own.appeals, booked: own.booked),
+        return AppealsReport(parameters: context.parameters, generatedAt: now, appeals: assembly.appeals(),
                              calls: assembly.calls(), chats: assembly.chats())
     }
 
@@ -196,6 +201,10 @@ public struct AppealsReportBuilder: Sendable {
         var to: LocalDay
         var stored: Set<LocalDay>
         var live: [ClosedRange<LocalDay>]
+        /// Stored days whose MIS's own appeals are read stored too (older than ``ReportDays/misHorizonDays``).
+        var ownStored: Set<LocalDay>
+        /// Runs of days whose MIS's own appeals are read through the profile.
+        var ownLive: [ClosedRange<LocalDay>]
         var clock: ReportClock
     }
 
@@ -213,13 +222,21 @@ public struct AppealsReportBuilder: Sendable {
                                      clock: clock)
         let stored = Set(built.keys).subtracting(marked)
         guard !stored.isEmpty else { return nil }
-        var live: [ClosedRange<LocalDay>] = []
+        let horizon = LocalDay(number: clock.day(of: Date()).number - ReportDays.misHorizonDays)
+        let ownStored = stored.filter { $0 < horizon }
+        return DayPlan(from: request.from, to: request.to, stored: stored, live: Self.runs(request.from...request.to, except: stored),
+                       ownStored: ownStored, ownLive: Self.runs(request.from...request.to, except: ownStored), clock: clock)
+    }
+
+    /// The runs of consecutive days of `period` not in `days`.
+    static func runs(_ period: ClosedRange<LocalDay>, except days: Set<LocalDay>) -> [ClosedRange<LocalDay>] {
+        var runs: [ClosedRange<LocalDay>] = []
         var runStart: LocalDay?
-        var day = request.from
+        var day = period.lowerBound
         var previous = day
-        while day <= request.to {
-            if stored.contains(day) {
-                if let start = runStart { live.append(start...previous) }
+        while day <= period.upperBound {
+            if days.contains(day) {
+                if let start = runStart { runs.append(start...previous) }
                 runStart = nil
             } else if runStart == nil {
                 runStart = day
@@ -227,8 +244,8 @@ public struct AppealsReportBuilder: Sendable {
             previous = day
             day = day.next
         }
-        if let start = runStart { live.append(start...request.to) }
-        return DayPlan(from: request.from, to: request.to, stored: stored, live: live, clock: clock)
+        if let start = runStart { runs.append(start...period.upperBound) }
+        return runs
     }
 
     /// Which days of `request` would be read stored, and which from the facts (nil: the facts alone).
@@ -240,6 +257,7 @@ public struct AppealsReportBuilder: Sendable {
     func storedFigures(_ plan: DayPlan, in transaction: Transaction) throws -> ReportFigures {
         var figures = ReportFigures()
         try ReportDaysStore(transaction: transaction).forEachRow(from: plan.from, to: plan.to, keep: { plan.stored.contains($0) }) { day, row in
+            guard row.section != "mis_appeals" || plan.ownStored.contains(day) else { return }
             ReportDayCodec.add(row, day: day, dayStart: plan.clock.start(day), into: &figures)
         }
         return figures
@@ -258,11 +276,15 @@ public struct AppealsReportBuilder: Sendable {
         return figures
     }
 
-    /// The appeals the MIS made on its own (the profile's `report_mis_appeals`, when it has one) and which
-    /// of them have a 'booked' event.
-    private func misAppeals(_ request: ReportRequest, in transaction: Transaction) throws -> MISAppeals.Own {
+    /// The appeals the MIS made on its own (the profile's `report_mis_appeals`, when it has one) in the runs
+    /// of days given, with `request`'s filters, and which of them have a 'booked' event.
+    func misAppeals(_ runs: [ClosedRange<LocalDay>], request: ReportRequest?, in transaction: Transaction) throws -> MISAppeals.Own {
         guard let statement = MISAppeals.statement(in: profile) else { return MISAppeals.Own() }
-        let own = try MISAppeals.read(statement, request: request, in: transaction)
+        var own: [MISAppeals.Appeal] = []
+        for run in runs {
+            let part = try ReportRequest(from: run.lowerBound, to: run.upperBound, operatorId: request?.operatorId, channel: request?.channel)
+            own += try MISAppeals.read(statement, request: part, in: transaction)
+        }
         var booked: Set<Int64> = []
         if let low = own.map(\.id).min(), let high = own.map(\.id).max() {
             let rows = try NamedQueriesRunner(queries: queries).run("appeals_booked", ["min_id": .bigint(low), "max_id": .bigint(high)],

@@ -11,32 +11,23 @@ struct ReportAssembly {
 
     private func label(_ id: Int?) -> String { OperatorNames().label(id) }
 
-    /// The appeals section: the appeals MisLink made (the figures) and those the MIS made on its own.
-    func appeals(own: [MISAppeals.Appeal], booked: Set<Int64>) -> AppealSection {
+    /// The appeals section: the appeals MisLink made and those the MIS made on its own (both in the figures).
+    func appeals() -> AppealSection {
         var section = AppealSection()
         var channels: [String: OutcomeCounts] = [:]
         var operators: [Int?: OutcomeCounts] = [:]
         var perDay: [String: Int] = [:]
-        for (key, counts) in figures.appeals {
+        for (key, counts) in [figures.appeals, figures.ownAppeals].joined() {
             channels[key.channel] = (channels[key.channel] ?? OutcomeCounts()) + counts
             operators[key.operatorId] = (operators[key.operatorId] ?? OutcomeCounts()) + counts
             section.total = section.total + counts
-        }
-        for appeal in own {
-            let counts = MISAppeals.outcome(appeal, booked: booked.contains(appeal.id))
-            channels[appeal.channel] = (channels[appeal.channel] ?? OutcomeCounts()) + counts
-            operators[appeal.operatorId] = (operators[appeal.operatorId] ?? OutcomeCounts()) + counts
-            section.total = section.total + counts
-            let date = appeal.createdAt.date
-            perDay[LocalDay(year: date.year, month: date.month, day: date.day).text, default: 0] += 1
-            section.heatmap[(MISAppeals.weekday(date) + 6) % 7][appeal.createdAt.time.hour] += 1
         }
         let order = ReportRequest.channels
         section.byChannel = channels.map { AppealSection.ByChannel(channel: $0.key, outcomes: $0.value) }
             .sorted { (order.firstIndex(of: $0.channel) ?? 99, $0.channel) < (order.firstIndex(of: $1.channel) ?? 99, $1.channel) }
         section.byOperator = operators.map { AppealSection.ByOperator(operatorId: $0.key, operatorName: label($0.key), outcomes: $0.value) }
             .sorted { ($1.outcomes.total, $0.operatorId ?? Int.max) < ($0.outcomes.total, $1.operatorId ?? Int.max) }
-        for (key, count) in figures.appealHours {
+        for (key, count) in [figures.appealHours, figures.ownAppealHours].joined() {
             perDay[key.date.text, default: 0] += count
             let weekday = MISAppeals.weekday(.init(year: key.date.year, month: key.date.month, day: key.date.day))
             section.heatmap[(weekday + 6) % 7][key.hour] += count

@@ -25,16 +25,19 @@ enum ReportDayCodec {
     /// date's 00:00 UTC).
     static func rows(of figures: ReportFigures, day: LocalDay, dayStart: Date) -> [ReportDayRow] {
         var rows: [ReportDayRow] = []
-        var hours: [ReportFigures.AppealKey: [(Int, Int)]] = [:]
         let dayNumber = day.number
-        for (key, count) in figures.appealHours {
-            let index = (key.date.number - dayNumber) * 24 + key.hour
-            hours[.init(channel: key.channel, operatorId: key.operatorId), default: []].append((index, count))
-        }
-        for (key, counts) in figures.appeals {
-            let pairs = (hours[key] ?? []).sorted { $0.0 < $1.0 }
-            rows.append(ReportDayRow(section: "appeals", measure: "", channel: key.channel, operatorId: key.operatorId,
-                                     figures: text(counts.list, pairs)))
+        for (section, appeals, appealHours) in [("appeals", figures.appeals, figures.appealHours),
+                                                ("mis_appeals", figures.ownAppeals, figures.ownAppealHours)] {
+            var hours: [ReportFigures.AppealKey: [(Int, Int)]] = [:]
+            for (key, count) in appealHours {
+                let index = (key.date.number - dayNumber) * 24 + key.hour
+                hours[.init(channel: key.channel, operatorId: key.operatorId), default: []].append((index, count))
+            }
+            for (key, counts) in appeals {
+                let pairs = (hours[key] ?? []).sorted { $0.0 < $1.0 }
+                rows.append(ReportDayRow(section: section, measure: "", channel: key.channel, operatorId: key.operatorId,
+                                         figures: text(counts.list, pairs)))
+            }
         }
         for (key, counts) in figures.calls {
             rows.append(ReportDayRow(section: "calls", measure: "", channel: key.direction, operatorId: key.operatorId,
@@ -88,16 +91,22 @@ enum ReportDayCodec {
     static func add(_ row: ReportDayRow, day: LocalDay, dayStart: Date, into figures: inout ReportFigures) {
         var counts: [Int] = []
         switch row.section {
-        case "appeals":
+        case "appeals", "mis_appeals":
             let key = ReportFigures.AppealKey(channel: row.channel, operatorId: row.operatorId)
             let dayNumber = day.number
+            let own = row.section == "mis_appeals"
             parse(row.figures, count: { counts.append($0) }, pair: { index, count in
                 let offset = index >= 0 ? index / 24 : -((-index + 23) / 24)
                 let hour = ReportFigures.AppealHourKey(channel: row.channel, operatorId: row.operatorId,
                                                        date: LocalDay(number: dayNumber + offset), hour: index - offset * 24)
-                figures.appealHours[hour, default: 0] += count
+                if own { figures.ownAppealHours[hour, default: 0] += count } else { figures.appealHours[hour, default: 0] += count }
             })
-            if counts.count == 5 { figures.appeals[key] = (figures.appeals[key] ?? OutcomeCounts()) + OutcomeCounts(list: counts) }
+            guard counts.count == 5 else { return }
+            if own {
+                figures.ownAppeals[key] = (figures.ownAppeals[key] ?? OutcomeCounts()) + OutcomeCounts(list: counts)
+            } else {
+                figures.appeals[key] = (figures.appeals[key] ?? OutcomeCounts()) + OutcomeCounts(list: counts)
+            }
         case "calls":
             parse(row.figures, count: { counts.append($0) }, pair: { _, _ in })
             let key = ReportFigures.CallKey(operatorId: row.operatorId, direction: row.channel)

@@ -18,6 +18,13 @@ public struct ReportDays: Sendable {
     /// Days counted per transaction by ``rebuild(from:to:on:progress:)``.
     public static let daysPerTransaction = 7
 
+    /// The MIS's own appeals (the profile's `report_mis_appeals`) change in the MIS's tables, where no
+    /// trigger of MisLink's marks them: a report reads those of the last this many days (today included)
+    /// through the profile, and the stored ones only for older days; the refresh counts a day again as it
+    /// passes out of this window. A change the MIS makes to its own appeal later than that shows after
+    /// `rebuild-days` (and `check-days` names the day).
+    public static let misHorizonDays = 7
+
     public init(builder: AppealsReportBuilder) {
         self.builder = builder
     }
@@ -71,9 +78,17 @@ public struct ReportDays: Sendable {
             let store = ReportDaysStore(transaction: tx)
             guard try store.exists() else { return [] }
             let clock = try self.builder.clock(in: tx)
-            let days = Array(Self.days(ofHours: try store.markedHours(), clock: clock).sorted(by: >).prefix(maxDays))
-            _ = try self.count(days, clock: clock, in: tx)
-            return days
+            let today = clock.day(of: Date())
+            var days = Self.days(ofHours: try store.markedHours(), clock: clock)
+            // Days passing out of the MIS appeals' window, counted last while they were in it.
+            let leaving = LocalDay(number: today.number - Self.misHorizonDays - 30)...LocalDay(number: today.number - Self.misHorizonDays - 1)
+            for (day, builtAt) in try store.builtTimes(from: leaving.lowerBound, to: leaving.upperBound)
+            where builtAt < clock.start(LocalDay(number: day.number + Self.misHorizonDays)) {
+                days.insert(day)
+            }
+            let chosen = Array(days.sorted(by: >).prefix(maxDays))
+            _ = try self.count(chosen, clock: clock, in: tx)
+            return chosen
         }
     }
 
@@ -122,8 +137,9 @@ public struct ReportDays: Sendable {
                     .contains(day)
                 {
                     result.checked += 1
-                    let facts = try ReportFigures.read(clock.values(from: day, to: day), zoned: clock.zonedOnServer,
+                    var facts = try ReportFigures.read(clock.values(from: day, to: day), zoned: clock.zonedOnServer,
                                                        queries: NamedQueriesRunner(queries: self.builder.queries), in: tx)
+                    facts.addOwn(try self.builder.misAppeals([day...day], request: nil, in: tx))
                     let mine = stored[day] ?? ReportFigures()
                     if mine != facts { result.differences.append(Difference(day: day, detail: Self.describe(mine, facts))) }
                 } else {
@@ -140,14 +156,37 @@ public struct ReportDays: Sendable {
         let queries = NamedQueriesRunner(queries: builder.queries)
         let now = Date()
         var written = 0
+        var own: [LocalDay: MISAppeals.Own] = [:]
+        for run in Self.runs(of: days) {
+            let read = try builder.misAppeals([run], request: nil, in: tx)
+            for appeal in read.appeals {
+                let date = appeal.createdAt.date
+                own[LocalDay(year: date.year, month: date.month, day: date.day), default: MISAppeals.Own(booked: read.booked)]
+                    .appeals.append(appeal)
+            }
+        }
         for day in days {
-            let figures = try ReportFigures.read(clock.values(from: day, to: day), zoned: clock.zonedOnServer, queries: queries, in: tx)
+            var figures = try ReportFigures.read(clock.values(from: day, to: day), zoned: clock.zonedOnServer, queries: queries, in: tx)
+            if let mine = own[day] { figures.addOwn(mine) }
             let rows = ReportDayCodec.rows(of: figures, day: day, dayStart: clock.start(day))
             try store.replace(day, rows: rows, clock: clock.id, builtAt: now)
             try store.deleteMarks(from: clock.start(day), to: clock.start(day.next))
             written += rows.count
         }
         return written
+    }
+
+    /// `days` as runs of consecutive days.
+    static func runs(of days: [LocalDay]) -> [ClosedRange<LocalDay>] {
+        var runs: [ClosedRange<LocalDay>] = []
+        for day in days.sorted() {
+            if let last = runs.last, last.upperBound.next == day {
+                runs[runs.count - 1] = last.lowerBound...day
+            } else {
+                runs.append(day...day)
+            }
+        }
+        return runs
     }
 
     /// The days the marked hours touch (an hour may straddle two days where the offset is not whole hours).

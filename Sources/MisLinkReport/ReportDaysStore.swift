@@ -29,6 +29,22 @@ struct ReportDaysStore {
         return days
     }
 
+    /// When each built day from `from` to `to` was counted.
+    func builtTimes(from: LocalDay, to: LocalDay) throws -> [LocalDay: Date] {
+        let rows = try attachment.query(
+            """
+            SELECT S.LOCAL_DAY, S.BUILT_AT FROM MISLINK_REPORT_DAY_STATE S
+             WHERE S.LOCAL_DAY >= \(from.firebirdDate) AND S.LOCAL_DAY <= \(to.firebirdDate)
+            """, in: transaction)
+        var days: [LocalDay: Date] = [:]
+        let utc = TimeZone(identifier: "UTC")!
+        for row in rows {
+            let date = try row.decode(FirebirdDate.self, column: "LOCAL_DAY")
+            days[LocalDay(year: date.year, month: date.month, day: date.day)] = try row.decode(FirebirdTimestamp.self, column: "BUILT_AT").date(in: utc)
+        }
+        return days
+    }
+
     /// The hours (UTC, as instants) that hold a change mark in [`from`, `to`), or all of them.
     func markedHours(from: Date? = nil, to: Date? = nil) throws -> [Date] {
         let epoch = FirebirdTimestamp(year: 2000, month: 1, day: 1)

@@ -53,6 +53,10 @@ struct ReportFigures: Sendable, Equatable {
     var appeals: [AppealKey: OutcomeCounts] = [:]
     /// Appeals MisLink made per channel, operator, local date and hour.
     var appealHours: [AppealHourKey: Int] = [:]
+    /// The appeals the MIS made on its own (the profile's `report_mis_appeals`), as ``appeals`` and
+    /// ``appealHours`` count MisLink's; their hours are the profile's clinic time.
+    var ownAppeals: [AppealKey: OutcomeCounts] = [:]
+    var ownAppealHours: [AppealHourKey: Int] = [:]
     /// Calls per operator and direction: the nine counts of `calls_by_operator`, in its order.
     var calls: [CallKey: [Int]] = [:]
     /// Threads per operator and channel: the eleven counts of `chats_by_operator`, in its order.
@@ -65,12 +69,14 @@ struct ReportFigures: Sendable, Equatable {
     static let callCounts = 9
     static let chatCounts = 11
 
-    var isEmpty: Bool { appeals.isEmpty && appealHours.isEmpty && calls.isEmpty && chats.isEmpty && values.isEmpty && holds.isEmpty }
+    var isEmpty: Bool { appeals.isEmpty && appealHours.isEmpty && ownAppeals.isEmpty && calls.isEmpty && chats.isEmpty && values.isEmpty && holds.isEmpty }
 
     /// Adds `other` in.
     mutating func add(_ other: ReportFigures) {
         for (key, counts) in other.appeals { appeals[key] = (appeals[key] ?? OutcomeCounts()) + counts }
         for (key, count) in other.appealHours { appealHours[key, default: 0] += count }
+        for (key, counts) in other.ownAppeals { ownAppeals[key] = (ownAppeals[key] ?? OutcomeCounts()) + counts }
+        for (key, count) in other.ownAppealHours { ownAppealHours[key, default: 0] += count }
         for (key, counts) in other.calls { calls[key] = Self.sum(calls[key], counts) }
         for (key, counts) in other.chats { chats[key] = Self.sum(chats[key], counts) }
         for (key, histogram) in other.values {
@@ -98,6 +104,8 @@ struct ReportFigures: Sendable, Equatable {
         var result = ReportFigures()
         result.appeals = appeals.filter { keeps($0.key.operatorId) && (channel == nil || $0.key.channel == channel) }
         result.appealHours = appealHours.filter { keeps($0.key.operatorId) && (channel == nil || $0.key.channel == channel) }
+        result.ownAppeals = ownAppeals.filter { keeps($0.key.operatorId) && (channel == nil || $0.key.channel == channel) }
+        result.ownAppealHours = ownAppealHours.filter { keeps($0.key.operatorId) && (channel == nil || $0.key.channel == channel) }
         result.calls = callsPass ? calls.filter { keeps($0.key.operatorId) } : [:]
         result.chats = chats.filter { keeps($0.key.operatorId) && (channel == nil || $0.key.channel == channel) }
         result.values = values.filter { entry in
@@ -108,6 +116,18 @@ struct ReportFigures: Sendable, Equatable {
         }
         result.holds = holds.filter { keeps($0.key.operatorId) && (channel == nil || $0.key.channel == channel) }
         return result
+    }
+
+    /// Counts the MIS's own appeals in (outcomes by the report's rule, hours by their clinic time).
+    mutating func addOwn(_ own: MISAppeals.Own) {
+        for appeal in own.appeals {
+            let key = AppealKey(channel: appeal.channel, operatorId: appeal.operatorId)
+            ownAppeals[key] = (ownAppeals[key] ?? OutcomeCounts()) + MISAppeals.outcome(appeal, booked: own.booked.contains(appeal.id))
+            let date = appeal.createdAt.date
+            let hour = AppealHourKey(channel: appeal.channel, operatorId: appeal.operatorId,
+                                     date: LocalDay(year: date.year, month: date.month, day: date.day), hour: appeal.createdAt.time.hour)
+            ownAppealHours[hour, default: 0] += 1
+        }
     }
 
     static func sum(_ a: [Int]?, _ b: [Int]) -> [Int] {
