@@ -152,17 +152,15 @@ struct EveryProfileTests {
         #expect(try await f.harness.count(
             "SELECT COUNT(*) FROM MISLINK_OUTBOX WHERE SCHEDULE_ID = ? AND TEMPLATE_CODE = 'booking_confirmed'", [.bigint(visitID)]) == 1)
 
-        // Another caller's appeal asks for the same slot: МедБаза's procedure refuses it, and its own
-        // words reach the operator as a 409 (the reference books by INSERT and does not check slots).
-        if world.profile == "medbase" {
-            let second = try await f.harness.playMango("inbound-answered", run: "c2")
-            let other = try #require(try await f.harness.query(
-                "SELECT APPEAL_ID FROM MISLINK_CALLS WHERE PBX_CALL_ID = ?", [.text(second)]).first?.decode(Int64?.self, at: 0))
-            let taken = try await f.book(other, at: slot)
-            #expect(taken.status == 409 && taken.text.contains("занято"), "\(taken.text)")
-            expectDocumented("POST", "/api/v1/appeals/\(other)/booking", taken)
-            #expect(try await f.appeal(other).status == "open")
-        }
+        // Another caller's appeal asks for the same slot: the MIS's procedure refuses it (МедБаза's
+        // ZAPIS_NA_PRIEM, the reference's MISLINK_SCHEDULE_BOOK), and its own words reach the operator as a 409.
+        let second = try await f.harness.playMango("inbound-answered", run: "c2")
+        let other = try #require(try await f.harness.query(
+            "SELECT APPEAL_ID FROM MISLINK_CALLS WHERE PBX_CALL_ID = ?", [.text(second)]).first?.decode(Int64?.self, at: 0))
+        let taken = try await f.book(other, at: slot)
+        #expect(taken.status == 409 && taken.text.contains("занято"), "\(taken.text)")
+        expectDocumented("POST", "/api/v1/appeals/\(other)/booking", taken)
+        #expect(try await f.appeal(other).status == "open")
     }
 
     @Test(arguments: ProfileWorld.all)
