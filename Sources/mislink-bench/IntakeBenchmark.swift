@@ -49,8 +49,8 @@ struct IntakeBenchmark: AsyncParsableCommand {
         let demo = MisLinkSettings.demoSecrets
         let sender = WebhookSender(
             client: client, credentials: MangoCredentials(apiKey: demo.mangoKey, apiSalt: demo.mangoSalt),
-            targets: WebhookTargets(target: running.baseURL, ednaPath: "/edna/\(demo.webhookSecret)",
-                                    chatwootPath: "/chatwoot/\(demo.webhookSecret)"))
+            targets: WebhookTargets(target: running.baseURL, ednaPath: "/edna/webhook/\(demo.webhookSecret)",
+                                    chatwootPath: "/chatwoot/webhook/\(demo.webhookSecret)"))
         let report = try await LoadGenerator(
             sender: sender,
             options: LoadOptions(rate: rate, duration: duration, concurrent: callsConcurrent, duplicates: duplicates, reorder: reorder)
@@ -63,6 +63,7 @@ struct IntakeBenchmark: AsyncParsableCommand {
         print("failed \(report.failed)")
         print(String(format: "events_per_s %.0f", report.throughput))
         print("ack_latency \(report.latencyLine)")
+        for line in report.kindLines { print(line) }
         print("outcomes \(status.outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
         print("objects \(report.expected.count)")
         print("lost \(check.lost)")
