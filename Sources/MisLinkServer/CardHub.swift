@@ -224,8 +224,8 @@ final class CardHub: Service, Sendable {
     /// Keeps the open cards and sends every change to its subscribers.
     private func publish(_ changed: [(ConsoleCardRecord?, ConsoleCard)]) {
         guard !changed.isEmpty else { return }
-        let firstShown = state.withLock { state in changed.filter { state.open[$0.1.id] == nil }.map(\.1.shownAt) }
-        defer { metrics.pushed(shownAt: firstShown) }
+        let firstWritten = state.withLock { state in changed.filter { state.open[$0.1.id] == nil }.map(\.1.updatedAt) }
+        defer { metrics.pushed(writtenAt: firstWritten) }
         state.withLock { state in
             for (record, card) in changed {
                 if let record, record.isOpen { state.open[card.id] = (record, card) } else { state.open[card.id] = nil }

@@ -63,7 +63,7 @@ final class HTTPRequestMetrics: Sendable {
 
 /// Calls to the PBX's and the chat platforms' APIs, from every ``HTTPClient`` of the process: their
 /// outcome (`2xx` … `5xx`, or a transport failure: `connect`, `timeout` …) and time on the connection,
-/// by API (`mango`, `chatwoot`, `edna`, named from the settings' base URLs).
+/// by API (`mango`, `chatwoot`, `edna`, `edna_pulse`, named from the settings' base URLs).
 final class ExternalAPIMetrics: Sendable {
     /// The process's; the first use sets ``HTTPClientObservation``'s observer.
     static let shared: ExternalAPIMetrics = {
@@ -83,6 +83,8 @@ final class ExternalAPIMetrics: Sendable {
     /// chat platform in use is named last: when both platforms' base URLs are one (the emulator), it wins.
     func name(_ settings: MisLinkSettings) {
         HTTPClientObservation.name(settings.mango.baseURL, as: "mango")
+        // First contact's edna Pulse; named before the chat platforms, which win on a base URL they share.
+        HTTPClientObservation.name(settings.chat.firstContact.ednaPulse.baseURL, as: "edna_pulse")
         let chat = [(settings.chat.chatwoot.baseURL, "chatwoot"), (settings.chat.edna.baseURL, "edna")]
         for (baseURL, platform) in chat.filter({ $0.1 != settings.chat.platform }) + chat.filter({ $0.1 == settings.chat.platform }) {
             HTTPClientObservation.name(baseURL, as: platform)

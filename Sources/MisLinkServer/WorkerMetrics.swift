@@ -47,7 +47,7 @@ struct WorkerMetrics: Sendable {
         text.gauge("mislink_card_subscribers", help: "Console streams (operators and supervisors) receiving live cards.",
                    [("", Double(cards.subscriberCount))])
         text.family("mislink_card_push_latency_seconds", "histogram",
-                    help: "From a card's creation (its SHOWN_AT) to its first push to the console streams.")
+                    help: "From a card's creation (its UPDATED_AT when first read) to its first push to the console streams.")
         text.histogram("mislink_card_push_latency_seconds", "", cards.metrics.latency)
 
         queues.emit(into: &text)
@@ -63,12 +63,14 @@ final class CardMetrics: Sendable {
     /// When the hub was made: cards created before (open when the worker started) are not new.
     private let started = Date()
 
-    /// Cards pushed for the first time, created at `shownAt` (the database's clock, which is assumed to
-    /// agree with this machine's). Cards created before the hub was made are not counted.
-    func pushed(shownAt: [Date]) {
+    /// Cards pushed for the first time, written at `writtenAt` (`UPDATED_AT`: a new card's creation, unless
+    /// it changed again before the hub read it; `SHOWN_AT` is the PBX's event time, in whole seconds). The
+    /// writing worker's clock is assumed to agree with this one's. Cards written before the hub was made are
+    /// not counted.
+    func pushed(writtenAt: [Date]) {
         let now = Date()
-        for shown in shownAt where shown >= started {
-            latency.record(.milliseconds(Int64(max(0, now.timeIntervalSince(shown)) * 1000)))
+        for written in writtenAt where written >= started {
+            latency.record(.milliseconds(Int64(max(0, now.timeIntervalSince(written)) * 1000)))
         }
     }
 }
