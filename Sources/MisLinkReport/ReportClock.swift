@@ -40,7 +40,7 @@ struct ReportClock: Sendable, Equatable {
         var values: [String: FirebirdValue] = [
             "from_utc": .timestamp(FirebirdTimestamp(start(from), in: utc)),
             "to_utc": .timestamp(FirebirdTimestamp(start(to.next), in: utc)),
-            "clinic_offset": .integer(Int32(offsetMinutes)),
+            "clinic_offset": .integer(Int32(clamping: offsetMinutes)),  // minutes east of UTC: within ±14 h
             "operator": .null,
             "channel": .null,
         ]
@@ -55,7 +55,7 @@ extension LocalDay {
 
     /// The day `number` days from 17 Nov 1858.
     init(number: Int) {
-        let date = FirebirdDate(iscDate: Int32(number))
+        let date = FirebirdDate(iscDate: Int32(clamping: number))  // a day of the report's period: within 0001–9999
         self.init(year: date.year, month: date.month, day: date.day)
     }
 }
