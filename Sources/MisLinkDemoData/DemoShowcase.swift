@@ -13,10 +13,15 @@ import Foundation
 /// get the MIS logins `operator1` and `operator2`, and the system administrator `admin` (a supervisor in
 /// the console); all three get the password ``password`` as the reference MIS keeps passwords
 /// (`STAFF.PASSWORD_HASH`, `sha256:<salt>:<hex>`). MisLink itself stores no password: it checks these
-/// through the MIS profile's `operator_sign_in`.
+/// through the MIS profile's `operator_sign_in`. The two operators' chat login is their MIS login, with the
+/// chat password ``chatPassword``, so the console signs them in to the emulator's chat center.
 public enum DemoShowcase {
     /// The demo operators' password.
     public static let password = "demo"
+
+    /// The demo operators' chat-center password (`STAFF.CHAT_PASSWORD`; their chat login is their MIS login),
+    /// which the emulator's chat center accepts (`FakeChatConfiguration.demoAgents`).
+    public static let chatPassword = "demo-chat"
 
     /// The number the scenarios call from, shared by the family.
     public static let familyNumber = "79161234567"
@@ -80,8 +85,11 @@ public enum DemoShowcase {
             for login in logins {
                 if let number = login.extensionNumber {
                     _ = try attachment.execute(
-                        "UPDATE STAFF SET MIS_LOGIN = \(login.login), PASSWORD_HASH = \(login.passwordHash) WHERE SIP_EXTENSION = \(number)",
-                        in: transaction)
+                        """
+                        UPDATE STAFF SET MIS_LOGIN = \(login.login), PASSWORD_HASH = \(login.passwordHash),
+                                         CHAT_LOGIN = \(login.login), CHAT_PASSWORD = \(chatPassword)
+                        WHERE SIP_EXTENSION = \(number)
+                        """, in: transaction)
                 } else {
                     _ = try attachment.execute(
                         """

@@ -88,12 +88,18 @@ public final class FakeChat: Sendable {
         router.add(middleware: ConnectionDropper(chat: self))
         router.post("api/auth/login") { request, context in
             let body = try await request.bodyText(context: context)
-            guard let login = try? JSONDecoder().decode(EdnaLoginRequest.self, from: Data(body.utf8)),
-                login.login == self.configuration.ednaLogin, login.password == self.configuration.ednaPassword
-            else { return Response.json(#"{"error":"invalid credentials"}"#, status: .unauthorized) }
+            guard let login = try? JSONDecoder().decode(EdnaLoginRequest.self, from: Data(body.utf8)) else {
+                return Response.json(#"{"error":"invalid credentials"}"#, status: .unauthorized)
+            }
+            let isIntegrator = login.login == self.configuration.ednaLogin && login.password == self.configuration.ednaPassword
+            guard isIntegrator || self.agentAccepted(login.login, login.password) else {
+                return Response.json(#"{"error":"invalid credentials"}"#, status: .unauthorized)
+            }
             let token = UUID().uuidString.lowercased()
             self.state.withLock { $0.tokens[token] = ContinuousClock.now + self.configuration.ednaTokenLifetime }
-            let answer = EdnaLoginResponse(userId: 1, login: login.login, token: "Bearer " + token, role: "INTEGRATOR")
+            if !isIntegrator { self.ednaAgentSignedIn(login.login, token: token) }
+            let answer = EdnaLoginResponse(userId: isIntegrator ? 1 : 2 + login.login.utf8.reduce(0) { ($0 &* 31 &+ Int($1)) % 100_000 }, login: login.login,
+                                           token: "Bearer " + token, role: isIntegrator ? "INTEGRATOR" : "OPERATOR")
             return Response.json(String(decoding: try JSONEncoder().encode(answer), as: UTF8.self))
         }
         router.get("api/v1/threads/:id") { request, context in
@@ -144,6 +150,7 @@ public final class FakeChat: Sendable {
         }
         addAgentScreenRoutes(to: router)
         addFirstContactRoutes(to: router)
+        addAgentRoutes(to: router)
         router.get("emulator/sent") { _, _ in
             Response.json(String(decoding: try JSONEncoder().encode(self.sent), as: UTF8.self))
         }

@@ -39,12 +39,19 @@ public struct FakeChatConfiguration: Sendable {
     public var ednaTokenLifetime: Duration
     /// The Chatwoot `api_access_token`. Defaults to `chatwoot-token`.
     public var chatwootToken: String
+    /// The operators who may sign in with their own credentials: edna login or Chatwoot e-mail → password.
+    /// Defaults to ``demoAgents``.
+    public var agents: [String: String]
+
+    /// The demo's operators (`DemoShowcase` gives `operator1` and `operator2` these chat logins and passwords).
+    public static let demoAgents = ["operator1": "demo-chat", "operator2": "demo-chat"]
 
     /// Makes a configuration; see each field for its default.
     public init(
         ednaLogin: String = "integrator", ednaPassword: String = "secret", ednaTokenLifetime: Duration = .seconds(600),
-        chatwootToken: String = "chatwoot-token"
+        chatwootToken: String = "chatwoot-token", agents: [String: String] = FakeChatConfiguration.demoAgents
     ) {
+        self.agents = agents
         self.ednaLogin = ednaLogin
         self.ednaPassword = ednaPassword
         self.ednaTokenLifetime = ednaTokenLifetime
@@ -82,4 +89,6 @@ struct FakeChatState {
     var firstContact = FakeFirstContactState()
     /// edna's agent screen and its `TRAINING` webhooks (FakeChat+AgentScreen.swift).
     var agentScreen = FakeAgentScreenState()
+    /// Operators signed in with their own credentials (FakeChat+Agents.swift).
+    var agents = FakeAgentsState()
 }

@@ -108,6 +108,11 @@ extension ProfileContract {
                       Column("IS_ACTIVE", .integer), Column("PASSWORD_HASH", .text, nullable: true)],
             optional: true,
             duty: "the employee whose MIS login is :login, compared as the MIS compares logins; no row for an unknown login"),
+        Statement(
+            "staff_chat_credentials", .staff, parameters: [Parameter("staff_id")],
+            columns: [Column("CHAT_LOGIN", .text), Column("CHAT_PASSWORD", .text, nullable: true)],
+            optional: true,
+            duty: "the chat-platform login and password the MIS keeps for employee :staff_id; no row when it keeps none"),
     ]
 
     /// What the operator console shows beside the cards (CONTRACT.md, "Console"): names, the call log's

@@ -184,5 +184,20 @@ enum APIMessages {
         // The PBX's statistics (PBXStatsRoutes).
         (#"the PBX's report was not ready within (\d+) s: try again later"#, "АТС не подготовила отчёт за $1 с: попробуйте позже"),
         (#"the PBX's statistics could not be read: (.+)"#, "статистику АТС получить не удалось: $1"),
+        (#"the MIS profile has no staff_chat_credentials statement: MisLink cannot sign operators in to the chat center"#,
+         "в профиле МИС нет запроса staff_chat_credentials: MisLink не может входить в чат-центр за операторов"),
+        (#"the MIS keeps no chat login and password for this employee"#, "в МИС нет логина и пароля чата этого сотрудника"),
+        (#"the chat center refused the chat login (.+) and its password \(HTTP (\d+)\)"#,
+         "чат-центр не принял логин чата $1 и его пароль (HTTP $2)"),
+        (#"the chat center answered the sign-in with HTTP (\d+)"#, "чат-центр ответил на вход кодом HTTP $1"),
+        (#"the chat center signed the agent in but refused the status online \(HTTP (\d+)\)"#,
+         "чат-центр впустил сотрудника, но не принял статус «в сети» (HTTP $1)"),
+        (#"the chat center cannot be reached: (.+)"#, "чат-центр недоступен: $1"),
+        (#"the chat center's sign-in answer is unreadable: (.+)"#, "ответ чат-центра на вход не разобрать: $1"),
+        (#"an operator sees only their own chat status"#, "оператор видит только свой статус в чате"),
+        (#"operator is required for a bearer token \(\?operator=<staff id>\)"#,
+         "для токена нужен operator (?operator=<id сотрудника>)"),
+        (#"signing in to the chat center is for a console session, not a bearer token"#,
+         "вход в чат-центр — для сессии консоли, не для токена"),
     ]
 }

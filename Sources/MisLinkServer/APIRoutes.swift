@@ -2,6 +2,7 @@ import Firebird
 import Foundation
 import Hummingbird
 import MisLinkExternalAPIs
+import MisLinkHTTP
 import MisLinkIntake
 import MisLinkProfiles
 import MisLinkSettings
@@ -31,9 +32,11 @@ struct APIRoutes {
             Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
                      body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.data)))
         }
+        let chat = ChatCenterSignIn(settings: settings.chat, profile: profile, pool: pool,
+                                    client: HTTPClient(configuration: .init(timeout: .seconds(15))), presence: ChatPresence())
         let sessions = SessionRoutes(
             signIn: OperatorSignIn(pool: pool, profile: profile, console: settings.console, databaseDSN: settings.database.dsn),
-            pool: pool, console: settings.console)
+            pool: pool, console: settings.console, chat: settings.chat.signInOperators ? chat : nil, chatSignOut: chat)
         sessions.addOpen(to: api)
         let secured = api.group().add(middleware: OperatorAuthMiddleware(
             tokens: settings.api.tokens, sessions: ConsoleSessions(pool: pool, idleMinutes: settings.console.idleMinutes)))
@@ -50,6 +53,7 @@ struct APIRoutes {
         CallRoutes(pool: pool, timeZone: (try? settings.timeZone) ?? .utc, phoneKeys: PhoneKeys(pool: pool),
                    recordingsDirectory: settings.recordings.directory, names: hub.directory).add(to: secured)
         CommandRoutes(pool: pool, profile: profile).add(to: secured)
+        ChatSessionRoutes(chat: chat).add(to: secured)
         ThreadRoutes(pool: pool, capacity: settings.chat.capacity, profile: profile).add(to: secured)
         TemplateRoutes(pool: pool).add(to: secured)
         MailingRoutes(pool: pool, profile: profile, timeZone: (try? settings.timeZone) ?? .utc).add(to: supervised)

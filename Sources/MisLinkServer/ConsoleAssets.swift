@@ -23,6 +23,7 @@ enum ConsoleAssets {
         "calls.js": PackageResources.calls_js,
         "card.css": PackageResources.card_css,
         "chats.js": PackageResources.chats_js,
+        "chatstatus.js": PackageResources.chatstatus_js,
         "console.css": PackageResources.console_css,
         "embed.js": PackageResources.embed_js,
         "format.js": PackageResources.format_js,

@@ -18,6 +18,10 @@ struct SessionRoutes {
     let signIn: OperatorSignIn
     let pool: FirebirdPool
     let console: MisLinkSettings.Console
+    /// Signs an employee in to the chat center as they sign in to the console (`chat.sign_in_operators`); nil: not then.
+    var chat: ChatCenterSignIn?
+    /// Signs them out of the chat center as they sign out of the console.
+    var chatSignOut: ChatCenterSignIn?
 
     struct Credentials: Codable {
         var login: String?
@@ -56,13 +60,16 @@ struct SessionRoutes {
             guard login.unicodeScalars.count <= 63, password.utf8.count <= 1024 else {
                 return Response.error(.unauthorized, "wrong login or password")
             }
-            return try await answer(try await signIn.signIn(login: login, password: password, client: context.remoteIP),
-                                    cookie: true)
+            let outcome = try await signIn.signIn(login: login, password: password, client: context.remoteIP)
+            signInToChat(outcome, client: context.remoteIP)
+            return try await answer(outcome, cookie: true)
         }
         api.post("session/embed") { request, context in
             let body = try RequestInput.decode(EmbedRequest.self, from: try await request.body(limit: 16 * 1024))
             guard let token = body.token, !token.isEmpty else { throw HTTPError(.badRequest, message: "token is required") }
-            return try await answer(try await signIn.embed(token: token, client: context.remoteIP), cookie: false)
+            let outcome = try await signIn.embed(token: token, client: context.remoteIP)
+            signInToChat(outcome, client: context.remoteIP)
+            return try await answer(outcome, cookie: false)
         }
     }
 
@@ -83,9 +90,23 @@ struct SessionRoutes {
                 try Audit.record(AuditEntry(staffId: principal.staffId, login: principal.login, action: .signOut,
                                             objectKind: "session", clientAddress: context.remoteIP), in: tx)
             }
+            if let chat = chatSignOut, let staff = principal.staffId {
+                try? await chat.signOut(staffId: staff, login: principal.login, client: context.remoteIP)
+            }
             var response = Response(status: .noContent)
             response.headers[.setCookie] = cookie(value: "", maxAge: 0)
             return response
+        }
+    }
+
+    /// After a console sign-in, signs the employee in to the chat center in the background (the console's
+    /// answer does not wait for the platform); only when the MIS keeps their chat credentials.
+    private func signInToChat(_ outcome: OperatorSignIn.Outcome, client: String?) {
+        guard let chat, chat.isAvailable, case .opened(let opened) = outcome, let staff = opened.principal.staffId else { return }
+        let login = opened.principal.login
+        Task {
+            guard (try? await chat.credentials(staff)) != nil else { return }
+            _ = try? await chat.signIn(staffId: staff, login: login, client: client)
         }
     }
 

@@ -118,9 +118,14 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
         /// Messages to patients without a thread as the messenger's approved templates (see ``FirstContact``).
         /// Defaults to off.
         public var firstContact: FirstContact
+        /// Whether an employee signing in to the operator console is signed in to the chat center too, with
+        /// the chat login and password the MIS keeps (the profile's `staff_chat_credentials`). The console's
+        /// button does it either way. Defaults to true.
+        public var signInOperators: Bool
 
         public init(platform: String = "chatwoot", chatwoot: Chatwoot = Chatwoot(), edna: Edna = Edna(), capacity: Int = 5,
-                    agents: [String] = [], firstContact: FirstContact = FirstContact()) {
+                    agents: [String] = [], firstContact: FirstContact = FirstContact(), signInOperators: Bool = true) {
+            self.signInOperators = signInOperators
             self.platform = platform
             self.chatwoot = chatwoot
             self.edna = edna

@@ -28,6 +28,9 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Expres
     public static let templateDelete: Self = "template_delete"
     public static let mailingCreate: Self = "mailing_create"
     public static let mailingCancel: Self = "mailing_cancel"
+    public static let chatSignIn: Self = "chat_sign_in"
+    public static let chatSignInFailed: Self = "chat_sign_in_failed"
+    public static let chatSignOut: Self = "chat_sign_out"
 }
 
 /// One line of the audit trail as it is written.

@@ -111,14 +111,24 @@ extension Emulate {
         @Option(help: "Seconds an edna token lives.") var ednaTokenLifetime = 600.0
         @Option(help: "The Chatwoot api_access_token (defaults to chat.chatwoot.api_token, else chatwoot-token).")
         var chatwootToken: String?
+        @Option(name: .customLong("agent"),
+                help: "An operator who may sign in with their own chat credentials, login=password (repeatable; the demo's operator1 and operator2 always may).")
+        var agents: [String] = []
 
         func run() async throws {
             let settings = try self.settings.load()
+            var known = FakeChatConfiguration.demoAgents
+            for agent in agents {
+                guard let equals = agent.firstIndex(of: "="), equals != agent.startIndex else {
+                    throw ValidationError("--agent takes login=password, got \"\(agent)\"")
+                }
+                known[String(agent[..<equals])] = String(agent[agent.index(after: equals)...])
+            }
             let chat = FakeChat(configuration: FakeChatConfiguration(
                 ednaLogin: ednaLogin ?? settings.ednaLogin ?? "integrator",
                 ednaPassword: ednaPassword ?? settings.ednaPassword ?? "secret",
                 ednaTokenLifetime: .milliseconds(Int(ednaTokenLifetime * 1000)),
-                chatwootToken: chatwootToken ?? settings.chatwootToken ?? "chatwoot-token"))
+                chatwootToken: chatwootToken ?? settings.chatwootToken ?? "chatwoot-token", agents: known))
             try await RunningServer.serve(router: chat.router(), host: host, port: port, name: "fake edna + Chatwoot API")
         }
     }

@@ -54,3 +54,24 @@ def test_signing_out_ends_the_session(page):
     page.get_by_test_id("sign-out").click()
     expect(page.get_by_test_id("login-form")).to_be_visible()
     assert page.context.request.get("/api/v1/session").status == 401
+
+
+def test_the_console_signs_the_operator_in_to_the_chat_center(page, stack):
+    """The MIS keeps operator1's chat login and password: signing in to the console signs in to the chat center
+    (the emulator's Chatwoot), the header shows «Чат: готов» (or «активен» with threads), and the button signs
+    out of the chat center and back in without leaving the console."""
+    sign_in_ui(page, "operator1")
+    status = page.get_by_test_id("chat-status")
+    expect(status).to_have_text(re.compile(r"Чат: (готов|активен)"), timeout=20000)
+    assert status.get_attribute("data-state") in ("ready", "active")
+    agents = ms.request(stack.chat_base, "GET", "/emulator/agents").json()
+    assert agents["operator1"]["signedIn"] and agents["operator1"]["availability"] == "online", agents
+    shot(page, "chat-status-ready")
+    status.click()
+    expect(status).to_have_text("Чат: не в сети")
+    expect(status).to_have_attribute("data-state", "offline")
+    agents = ms.request(stack.chat_base, "GET", "/emulator/agents").json()
+    assert not agents["operator1"]["signedIn"] and agents["operator1"]["availability"] == "offline", agents
+    status.click()
+    expect(status).to_have_text(re.compile(r"Чат: (готов|активен)"))
+    expect(page.get_by_test_id("chat-status-note")).to_have_text("")

@@ -18,8 +18,10 @@ struct ChatFixture {
     let poller: EdnaThreadPoller
 
     /// - Parameter profile: the MIS profile (`mis.profile`); nil for the worker's default, the reference.
-    static func start(_ label: String, capacity: Int = 5, profile: String? = nil) async throws -> ChatFixture {
-        let chat = FakeChat()
+    static func start(_ label: String, capacity: Int = 5, profile: String? = nil,
+                      chat chatConfiguration: FakeChatConfiguration = FakeChatConfiguration(),
+                      configure: (inout MisLinkSettings) -> Void = { _ in }) async throws -> ChatFixture {
+        let chat = FakeChat(configuration: chatConfiguration)
         let chatServer = try await RunningServer.start(router: chat.router())
         let harness = try await WorkerHarness.start(label: label, configure: { settings in
             settings.chat.edna.baseURL = chatServer.baseURL
@@ -31,6 +33,7 @@ struct ChatFixture {
             settings.chat.agents = ["chatwoot:11=ivanova", "chatwoot:12=petrov", "chatwoot:13=sidorova"]
             settings.chat.capacity = capacity
             if let profile { settings.mis.profile = profile }
+            configure(&settings)
         })
         try await harness.execute([
             "INSERT INTO STAFF (ID, FULL_NAME, ROLE, CHAT_LOGIN) VALUES (901, 'Иванова Анна Сергеевна', 'operator', 'ivanova')",

@@ -216,6 +216,14 @@ SELECT FIRST 1 S.ID AS STAFF_ID, S.FULL_NAME AS FULL_NAME, TRIM(S.ROLE) AS MIS_R
  WHERE UPPER(S.MIS_LOGIN) = UPPER(CAST(:login AS VARCHAR(63)))
  ORDER BY IIF(S.MIS_LOGIN = CAST(:login AS VARCHAR(63)), 0, 1), S.ID;
 
+-- name: staff_chat_credentials
+-- The chat-platform login and password the MIS keeps for employee :staff_id (STAFF.CHAT_LOGIN and
+-- STAFF.CHAT_PASSWORD), with which the operator console signs the employee in to the chat center. No row
+-- for an employee without a chat login.
+SELECT C.CHAT_LOGIN, C.CHAT_PASSWORD
+  FROM STAFF C
+ WHERE C.ID = :staff_id AND C.CHAT_LOGIN IS NOT NULL;
+
 -- ===================================================================== Console (optional)
 
 -- name: patient_get

@@ -6,6 +6,7 @@ import { api, onUnauthorized, setCSRFToken } from "./api.js";
 import { mountCalls } from "./calls.js";
 import { mountPBXStats } from "./pbx.js";
 import { mountChats } from "./chats.js";
+import { mountChatStatus } from "./chatstatus.js";
 import { h, setTimeZone, shortName, timeZone } from "./format.js";
 import { lang, setLang, t, useDefault } from "./i18n.js";
 import { mountReport } from "./report.js";
@@ -29,6 +30,7 @@ function route() {
 function showSignIn(notice) {
     if (signed) {
         signed.stream.close();
+        signed.chatStatus?.stop();
         signed.view?.unmount?.();
     }
     signed = null;
@@ -102,6 +104,8 @@ function drawShell() {
         streamState.lastChild.textContent = text;
     };
     const main = h("main", { id: "view", class: "view", tabindex: "-1" });
+    signed.chatStatus?.stop();
+    signed.chatStatus = mountChatStatus(api);
     app.replaceChildren(
         h("header", { class: "topbar" },
             h("span", { class: "brand" }, "MisLink"),
@@ -109,6 +113,7 @@ function drawShell() {
                 isSupervisor() ? link("report", "nav-report") : null, isSupervisor() ? link("pbx", "nav-pbx") : null),
             h("span", { class: "spacer" }),
             streamState,
+            signed.chatStatus.element,
             h("span", { class: "who" },
                 h("span", { class: "who-name" }, h("span", { class: "full" }, person), h("span", { class: "short", "aria-hidden": "true" }, shortName(person))),
                 h("span", { class: "who-role" }, t(`role.${session.operator.role}`))),
