@@ -67,8 +67,31 @@ public struct Reconciler: Sendable {
         self.pollInterval = pollInterval
     }
 
-    /// Reconciles calls that started in `[from, to)`.
+    /// The longest period one `stats/request` may ask for: "at most a month", read as 31 days (the fake PBX
+    /// answers a longer window with 3100, which counts towards the PBX's lockout).
+    public static let maxWindow: TimeInterval = 31 * 86_400
+
+    /// Reconciles calls that started in `[from, to)`: a period longer than ``maxWindow`` is asked for in
+    /// consecutive windows of at most that, oldest first, each applied in its own transaction (a failure
+    /// keeps what the earlier windows did), and the report adds them up.
     public func run(from: Date, to: Date, timeout: Duration = .seconds(300)) async throws -> Report {
+        var total = Report(from: from, to: to, reported: 0, inserted: 0, completed: 0, known: 0, insertedEntries: [])
+        var start = from
+        repeat {
+            let end = min(to, start.addingTimeInterval(Self.maxWindow))
+            let part = try await runWindow(from: start, to: end, timeout: timeout)
+            total.reported += part.reported
+            total.inserted += part.inserted
+            total.completed += part.completed
+            total.known += part.known
+            total.insertedEntries = Array((total.insertedEntries + part.insertedEntries).prefix(50))
+            start = end
+        } while start < to
+        return total
+    }
+
+    /// One window of at most ``maxWindow``.
+    private func runWindow(from: Date, to: Date, timeout: Duration) async throws -> Report {
         let rows = try await report(from: from, to: to, timeout: timeout)
         let connection = try await FirebirdConnection.connect(configuration)
         defer { Task { try? await connection.close() } }

@@ -11,8 +11,9 @@ struct Reconcile: AsyncParsableCommand {
         abstract: "Insert the calls the PBX's webhooks never delivered, from stats/request for a period, and close calls left open.",
         discussion: """
             Reads the same settings as `mislink serve` (--config, MISLINK_*). Times are ISO 8601 \
-            (2026-11-27T00:00:00Z) or YYYY-MM-DD (midnight UTC). With an embedded database, stop the worker \
-            first (only one process can open the file).
+            (2026-11-27T00:00:00Z) or YYYY-MM-DD (midnight UTC). A period longer than 31 days is asked for in \
+            windows of 31 days (the PBX reports at most a month at a time). With an embedded database, stop the \
+            worker first (only one process can open the file).
             """)
 
     @Option(help: "The JSON config file (defaults to MISLINK_CONFIG).") var config: String?
@@ -24,6 +25,7 @@ struct Reconcile: AsyncParsableCommand {
         let settings = try MisLinkSettings.load(file: config)
         guard let start = Self.date(from) else { throw ValidationError("--from: not a date: \(from)") }
         guard let end = to.map(Self.date) ?? Date() else { throw ValidationError("--to: not a date: \(to ?? "")") }
+        guard start < end else { throw ValidationError("--from must be before --to (the period is [from, to))") }
         // The worker's MIS profile: the calls inserted are identified and credited as the worker's intake would.
         let worker = Worker(settings: settings)
         let reconciler = Reconciler(

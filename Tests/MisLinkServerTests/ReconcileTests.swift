@@ -103,6 +103,32 @@ import Testing
         #expect(((try JSONSerialization.jsonObject(with: byPhone.body) as? [String: Any])?["items"] as? [Any])?.count == 2)
     }
 
+    /// A period longer than the PBX's month is asked for in windows of at most 31 days: a call 40 days ago
+    /// and one today both come in, and the fake PBX (which refuses a longer window with 3100) saw two
+    /// requests, each within a month.
+    @Test func aLongPeriodIsReconciledAMonthAtATime() async throws {
+        let (pbx, pbxServer, harness) = try await Self.start("reconcile-long")
+        defer { Task { await harness.stop(); await pbxServer.stop() } }
+        let now = Int(Date().timeIntervalSince1970)
+        for (entry, at) in [("rc-old", now - 40 * 86_400), ("rc-new", now - 600)] {
+            try await Self.pbxOnlyCall(pbx, server: pbxServer, client: harness.client, entry: entry, legs: [
+                callEvent(entry: entry, call: "\(entry)-1", seq: 1, state: "Appeared", timestamp: at, from: "79035550000", toExtension: "103"),
+            ])
+        }
+        let report = try await Self.reconcile(harness, pbxServer: pbxServer, from: now - 45 * 86_400)
+        #expect(report.reported == 2 && report.inserted == 2, "\(report)")
+        #expect(Set(report.insertedEntries) == ["rc-old", "rc-new"])
+        let requests = pbx.receivedCommands.filter { $0.path == "stats/request" }
+        #expect(requests.count == 2)
+        for request in requests {
+            let window = try JSONValue.parse(request.json)
+            let from = try #require(window["date_from"]?.intValue ?? Int(window["date_from"]?.stringValue ?? ""))
+            let to = try #require(window["date_to"]?.intValue ?? Int(window["date_to"]?.stringValue ?? ""))
+            #expect(to - from <= 31 * 86_400, "\(request.json)")
+        }
+        #expect(try await harness.count("SELECT COUNT(*) FROM MISLINK_CALLS WHERE SOURCE = 'reconcile'") == 2)
+    }
+
     /// A late missed call whose caller was already called back by a later call in the log is called back,
     /// not left on the list; a later missed call is not taken as called back by an earlier answered one.
     @Test func aLateMissedCallIsMatchedWithTheCallThatCameAfterIt() async throws {
