@@ -57,6 +57,10 @@ struct FakeFirstContactState {
     var sends: [FirstContactSend] = []
     /// Chatwoot contacts: id → (name, phone digits).
     var contacts: [Int: (name: String, phone: String)] = [:]
+    /// Conversations opened with a template, by contact: id and `additional_attributes` (compact JSON).
+    var conversations: [Int: [(id: Int, attributes: String)]] = [:]
+    /// Template conversations still to open and then lose the answer to (the connection cut after the work).
+    var answersToLose = 0
     var nextId = 700
     /// edna Pulse: requestIds and phone + text, with when they were taken (refused again for 20 minutes).
     var pulseSeen: [String: Date] = [:]
@@ -86,6 +90,10 @@ extension FakeChat {
     }
 
     /// edna Pulse's API key (`X-API-KEY`). Defaults to `pulse-key`.
+    /// Opens the next `count` template conversations and then cuts the connection instead of answering, as
+    /// a platform behind a flaky balancer does: the work is done, the answer is lost.
+    public func loseNextFirstContactAnswers(_ count: Int) { state.withLock { $0.firstContact.answersToLose = count } }
+
     public func setPulseKey(_ key: String) { state.withLock { $0.firstContact.pulseKey = key } }
 
     /// The template messages taken, in order.
@@ -126,7 +134,25 @@ extension FakeChat {
             guard self.chatwootAuthorized(request) else { return Response.empty(.unauthorized) }
             let body = try await request.bodyText(context: context)
             let key = request.headers[HTTPField.Name("Idempotency-Key")!]
-            return self.takeChatwootTemplate(body, key: key)
+            let answer = self.takeChatwootTemplate(body, key: key)
+            let lose = self.state.withLock { state -> Bool in
+                guard answer.status == .ok, state.firstContact.answersToLose > 0 else { return false }
+                state.firstContact.answersToLose -= 1
+                return true
+            }
+            guard lose else { return answer }
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: ResponseBody { _ in throw ConnectionDropper.Dropped() })
+        }
+        router.get("api/v1/accounts/:account/contacts/:id/conversations") { request, context in
+            guard self.chatwootAuthorized(request) else { return Response.empty(.unauthorized) }
+            let contact = try context.parameters.require("id", as: Int.self)
+            let found = self.state.withLock { state -> [(id: Int, attributes: String)]? in
+                state.firstContact.contacts[contact] == nil ? nil : state.firstContact.conversations[contact] ?? []
+            }
+            guard let found else { return Response.json(#"{"error":"Resource could not be found"}"#, status: .notFound) }
+            let payload = found.map { #"{"id":\#($0.id),"status":"open","additional_attributes":\#($0.attributes)}"# }
+            return Response.json(#"{"payload":[\#(payload.joined(separator: ","))]}"#)
         }
         router.post("api/cascade/schedule") { request, context in
             let body = try await request.bodyText(context: context)
@@ -175,6 +201,8 @@ extension FakeChat {
                 platform: "chatwoot", channel: template.channel, template: name, phone: contact.phone, parameters: parameters,
                 text: content, key: key))
             state.firstContact.nextId += 1
+            state.firstContact.conversations[contactId, default: []].append(
+                (state.firstContact.nextId, object["additional_attributes"]?.compactText ?? "{}"))
             let inbox = object["inbox_id"]?.intValue ?? 0
             return answer(200, #"{"id":\#(state.firstContact.nextId),"inbox_id":\#(inbox),"status":"open","contact_inbox":{"source_id":"\#(contact.phone)"}}"#)
         }

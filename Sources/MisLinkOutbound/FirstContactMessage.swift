@@ -42,6 +42,9 @@ struct FirstContactMessage: Sendable, Hashable {
 /// The body of Chatwoot's `POST /api/v1/accounts/{account_id}/conversations` that opens a conversation
 /// with a template message.
 struct ChatwootNewConversation: Encodable {
+    /// The conversation attribute that carries the outbox row's key.
+    static let keyAttribute = "mislink_key"
+
     struct Message: Encodable {
         var content: String
         var templateParams: TemplateParams
@@ -62,12 +65,17 @@ struct ChatwootNewConversation: Encodable {
     var inboxId: Int
     var contactId: Int
     var message: Message
+    /// `{"mislink_key": <the outbox row's key>}`: how a retry finds the conversation an earlier attempt opened.
+    var additionalAttributes: [String: String]
 
-    enum CodingKeys: String, CodingKey { case inboxId = "inbox_id", contactId = "contact_id", message }
+    enum CodingKeys: String, CodingKey {
+        case inboxId = "inbox_id", contactId = "contact_id", message, additionalAttributes = "additional_attributes"
+    }
 
-    init(inboxId: Int, contactId: Int, message first: FirstContactMessage) {
+    init(inboxId: Int, contactId: Int, message first: FirstContactMessage, key: String) {
         self.inboxId = inboxId
         self.contactId = contactId
+        additionalAttributes = [ChatwootNewConversation.keyAttribute: key]
         let numbered = Dictionary(uniqueKeysWithValues: first.parameters.enumerated().map { (String($0.offset + 1), $0.element) })
         self.message = Message(
             content: first.text,

@@ -6,7 +6,8 @@ import MisLinkSettings
 ///
 /// - Chatwoot: the contact is found by phone (`GET …/contacts/search?q=`) or created (`POST …/contacts`),
 ///   then a conversation is opened in `chat.first_contact.chatwoot_inbox_id` with the template
-///   (`POST …/conversations`, `message.template_params`).
+///   (`POST …/conversations`, `message.template_params`, the row's key in `additional_attributes`), unless
+///   the contact's conversations (`GET …/contacts/{id}/conversations`) show an earlier attempt opened it.
 /// - edna: edna Pulse schedules it to the phone (`POST /api/cascade/schedule`, `X-API-KEY`). edna refuses a
 ///   repeat of a `requestId` for 20 minutes; that refusal (409) means our earlier attempt got through
 ///   (its answer was lost), so it counts as sent.
@@ -32,9 +33,15 @@ struct FirstContactSender: Sendable {
         case .success(let id): contact = id
         case .failure(let refusal): return refusal.outcome
         }
+        switch await earlierConversation(contact: contact, key: key) {
+        case .success(let id?): return .sent(providerId: "conversation:\(id)", resultCode: "200")
+        case .success(nil): break
+        case .failure(let refusal): return refusal.outcome
+        }
         let body: Data
         do {
-            body = try JSONEncoder().encode(ChatwootNewConversation(inboxId: settings.chatwootInboxId, contactId: contact, message: message))
+            body = try JSONEncoder().encode(ChatwootNewConversation(inboxId: settings.chatwootInboxId, contactId: contact,
+                                                                   message: message, key: key))
         } catch {
             return .failed(resultCode: nil, error: "cannot encode the conversation: \(error)")
         }
@@ -50,6 +57,29 @@ struct FirstContactSender: Sendable {
     }
 
     private struct Refusal: Error { var outcome: SendOutcome }
+
+    /// The conversation an earlier attempt of this row opened with the contact (its `additional_attributes`
+    /// carry the row's key), if any: Chatwoot has no idempotency key, so a retry after a lost answer looks
+    /// before it opens a second conversation and sends the template twice.
+    private func earlierConversation(contact: Int, key: String) async -> Result<Int?, Refusal> {
+        var request = HTTPClientRequest.get(
+            HTTPClientRequest.url(chatwoot.baseURL, "api/v1/accounts/\(chatwoot.accountId)/contacts/\(contact)/conversations"),
+            headers: [("api_access_token", chatwoot.apiToken)])
+        request.timeout = timeout
+        do {
+            let found = try await client.execute(request)
+            guard (200..<300).contains(found.status) else {
+                return .failure(Refusal(outcome: .httpFailure(found, provider: "Chatwoot contact conversations")))
+            }
+            let conversations = found.jsonObject?["payload"] as? [[String: Any]] ?? []
+            let earlier = conversations.first {
+                ($0["additional_attributes"] as? [String: Any])?[ChatwootNewConversation.keyAttribute] as? String == key
+            }
+            return .success(earlier.flatMap { Self.number($0["id"]) })
+        } catch {
+            return .failure(Refusal(outcome: .transportFailure(error)))
+        }
+    }
 
     /// The contact with the message's phone: the first whose `phone_number` is that phone, else a new one.
     private func chatwootContact(_ message: FirstContactMessage) async -> Result<Int, Refusal> {

@@ -196,6 +196,27 @@ import Testing
         }
     }
 
+    /// Chatwoot opens the conversation but the answer is lost on the way back: the retry finds the conversation
+    /// by the row's key in its attributes and does not open a second one (the patient gets the template once).
+    @Test func aLostAnswerDoesNotSendTheTemplateTwice() async throws {
+        try await OutboundHarness.with("fc-lost") { h in
+            h.chat.approveTemplate(Self.confirmation, text: "{{1}}, вы записаны на {{2}} к врачу {{3}}.")
+            h.chat.loseNextFirstContactAnswers(1)
+            try await Self.bookPatientWithoutThread(h)
+            let dispatcher = h.dispatcher(firstContact: Self.settings())
+            let sent = try await h.eventually(within: 15) {
+                _ = try await dispatcher.drainOnce()
+                return try await Self.confirmationRow(h).text("STATUS") == "sent"
+            }
+            #expect(sent)
+            let row = try await Self.confirmationRow(h)
+            #expect(try row.int("ATTEMPTS") == 2, "the lost answer was retried")
+            #expect(h.chat.firstContactAttempts.map(\.status) == [200], "the retry opened no second conversation")
+            #expect(h.chat.firstContactSends.count == 1)
+            #expect(try row.text("PROVIDER_MESSAGE_ID")?.hasPrefix("conversation:") == true)
+        }
+    }
+
     /// A mailing to patients with and without threads: the one with a WhatsApp thread gets it there, the ones
     /// without through the mailing template, the one with SMS only by SMS.
     @Test func aMailingToPatientsWithoutThreadsUsesTheTemplate() async throws {
