@@ -10,24 +10,53 @@ public final class RowColumns: Sendable {
         self.descriptions = descriptions
         names = descriptions.map(\.name)
         var indexes: [String: Int] = [:]
-        for (index, name) in names.enumerated() where indexes[name.uppercased()] == nil {
-            indexes[name.uppercased()] = index
+        for (index, name) in names.enumerated() {
+            let key = Self.uppercased(name)
+            if indexes[key] == nil { indexes[key] = index }
         }
         self.indexes = indexes
     }
 
     /// The index of `name` (case-insensitive); a camelCase Swift name also finds its SNAKE_CASE column.
+    ///
+    /// Rows are read by name on every hot path (the intake decodes each row it reads this way), so the
+    /// usual cases cost one dictionary lookup: a name already written as the column is (`STAFF_ID`), then
+    /// an ASCII name upper-cased byte by byte; Unicode case mapping only for a name that is not ASCII.
     public func index(of name: String) -> Int? {
-        indexes[name.uppercased()] ?? indexes[Self.snakeCase(name)]
+        if let found = indexes[name] { return found }
+        let upper = Self.uppercased(name)
+        if upper != name, let found = indexes[upper] { return found }
+        return indexes[Self.snakeCase(name)]
     }
 
-    static func snakeCase(_ name: String) -> String {
-        var result = ""
-        for character in name {
-            if character.isUppercase, !result.isEmpty { result.append("_") }
-            result.append(character)
+    /// `name` in upper case: ASCII letters by their bytes, anything else by Unicode's rules.
+    static func uppercased(_ name: String) -> String {
+        var hasLower = false
+        for byte in name.utf8 {
+            if byte >= 0x80 { return name.uppercased() }
+            if byte >= 0x61 && byte <= 0x7A { hasLower = true }
         }
-        return result.uppercased()
+        guard hasLower else { return name }
+        return String(decoding: name.utf8.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }, as: UTF8.self)
+    }
+
+    /// `appealId` → `APPEAL_ID`: an underscore before every upper-case letter but the first, then upper case.
+    static func snakeCase(_ name: String) -> String {
+        guard name.utf8.allSatisfy({ $0 < 0x80 }) else {
+            var result = ""
+            for character in name {
+                if character.isUppercase, !result.isEmpty { result.append("_") }
+                result.append(character)
+            }
+            return result.uppercased()
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(name.utf8.count + 4)
+        for byte in name.utf8 {
+            if byte >= 0x41 && byte <= 0x5A, !bytes.isEmpty { bytes.append(0x5F) }
+            bytes.append(byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -85,8 +85,9 @@ public final class Statement {
     public var parameters: [ColumnDescription] { input.columns }
     private lazy var columnIndexes: [String: Int] = {
         var map: [String: Int] = [:]
-        for (index, column) in columns.enumerated() where map[column.name.uppercased()] == nil {
-            map[column.name.uppercased()] = index
+        for (index, column) in columns.enumerated() {
+            let key = RowColumns.uppercased(column.name)
+            if map[key] == nil { map[key] = index }
         }
         return map
     }()
@@ -127,7 +128,7 @@ public final class Statement {
     }
 
     /// The index of the column named `name` (case-insensitive), if any.
-    public func columnIndex(named name: String) -> Int? { columnIndexes[name.uppercased()] }
+    public func columnIndex(named name: String) -> Int? { columnIndexes[name] ?? columnIndexes[RowColumns.uppercased(name)] }
 
     /// Executes with the given parameter values. A SELECT opens a cursor to read with ``fetch()``;
     /// EXECUTE PROCEDURE and `… RETURNING` make their one row available to ``fetch()``.
