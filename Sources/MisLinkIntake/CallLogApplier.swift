@@ -57,7 +57,7 @@ public struct CallLogApplier: EventApplier {
             at: at.timestampValue, connected: event.callState == .connected,
             takenFromLegId: Self.ascii(event.from?.takenFromCallId ?? event.to?.takenFromCallId, 128),
             leftByTransfer: event.from?.wasTransferred == true || event.to?.wasTransferred == true)
-        let callID = try ensureCall(for: event, at: at, in: context)
+        let (callID, created) = try ensureCall(for: event, at: at, in: context)
         let legKey = "leg:" + event.callId
         let staff = try operatorOfLeg(event, callID: callID, in: context)
 
@@ -65,38 +65,40 @@ public struct CallLogApplier: EventApplier {
             let newLeg = try CallLegs.insert(leg, call: callID, staff: staff, command: Self.commandRow(event.commandId),
                                              now: context.nowStamp, in: context)
             if let newLeg { context.ids.remember(legKey, newLeg) }
-            try updateCall(callID, from: event, at: at, in: context)
-            try followCards(callID: callID, legID: newLeg, staff: staff, event: event, at: at, in: context)
+            try followCards(callID: callID, legID: newLeg, staff: staff, event: event, at: at,
+                            call: Self.callChange(from: event, at: at, created: created), in: context)
             return .applied
         }
         context.ids.remember(legKey, legID)
         // Newer than what is applied: the state moves on.
         if try CallLegs.advance(legID, with: leg, now: context.nowStamp, in: context) {
-            try updateCall(callID, from: event, at: at, in: context)
-            try followCards(callID: callID, legID: legID, staff: staff, event: event, at: at, in: context)
+            try followCards(callID: callID, legID: legID, staff: staff, event: event, at: at,
+                            call: Self.callChange(from: event, at: at, created: created), in: context)
             return .applied
         }
         // Older than what is applied: keep the state, fill in the facts only this event carries
         // (the answer time of a Connected that arrived after the Disconnected).
+        var change = CallChange()
         if event.callState == .connected {
             try CallLegs.answeredLate(legID, at: leg.at, now: context.nowStamp, in: context)
-            try Calls.answeredEarlier(callID, at: leg.at, now: context.nowStamp, in: context)
+            change.answeredAt = leg.at
         } else if event.callState == .disconnected {
             try CallLegs.endedEarlier(legID, at: leg.at, leftByTransfer: leg.leftByTransfer, now: context.nowStamp, in: context)
         }
         // Cards and operators are decided from the events' times, so a late event still counts.
-        try followCards(callID: callID, legID: legID, staff: staff, event: event, at: at, in: context)
+        try followCards(callID: callID, legID: legID, staff: staff, event: event, at: at, call: change, in: context)
         return .skipped
     }
 
-    /// The call row of the event's `entry_id`, created at its first event.
-    private func ensureCall(for event: MangoCallEvent, at: FirebirdValue, in context: ApplyContext) throws -> Int64 {
+    /// The call row of the event's `entry_id`, created at its first event; `created` tells whether this
+    /// event created it.
+    private func ensureCall(for event: MangoCallEvent, at: FirebirdValue, in context: ApplyContext) throws -> (id: Int64, created: Bool) {
         let key = "call:" + event.entryId
-        if let id = context.ids[key] { return id }
+        if let id = context.ids[key] { return (id, false) }
         let entry = Self.ascii(event.entryId, 128)
         if let id = try Calls.id(pbxCallId: entry, in: context) {
             context.ids.remember(key, id)
-            return id
+            return (id, false)
         }
         let direction: CallDirection
         if event.from?.extensionNumber != nil, event.to?.extensionNumber != nil, event.to?.number == nil {
@@ -132,7 +134,7 @@ public struct CallLogApplier: EventApplier {
         context.ids.remember(key, id)
         context.lookups.remember(
             id, .init(direction: direction.rawValue, phoneKey: who?.phoneKey, phoneNumber: client, identification: who))
-        return id
+        return (id, true)
     }
 
     /// The MISLINK_COMMANDS row behind a leg or call: our `command_id` is `mislink-cmd-<ID>` (set by the
@@ -151,12 +153,13 @@ public struct CallLogApplier: EventApplier {
                            patientOthers: Int16(clamping: who.others), patientMatch: ascii(who.matchedColumn, 63))
     }
 
-    /// The call follows its newest leg until the summary ends it.
-    private func updateCall(_ callID: Int64, from event: MangoCallEvent, at: FirebirdValue, in context: ApplyContext) throws {
-        try Calls.follow(
-            callID, state: Self.callState(event), answeredAt: event.callState == .connected ? at.timestampValue : nil,
-            acdGroup: Self.ascii(event.to?.acdGroup, 16), transferred: event.transfer != nil && event.callState == .appeared,
-            now: context.nowStamp, in: context)
+    /// What a leg's newer event changes on its call, which follows its newest leg until the summary ends
+    /// it: the state, the earliest answer, the ACD group, one more transfer. A call this event `created`
+    /// has its state and ACD group from it already.
+    static func callChange(from event: MangoCallEvent, at: FirebirdValue, created: Bool) -> CallChange {
+        CallChange(
+            state: created ? nil : callState(event), answeredAt: event.callState == .connected ? at.timestampValue : nil,
+            acdGroup: created ? nil : ascii(event.to?.acdGroup, 16), transferred: event.transfer != nil && event.callState == .appeared)
     }
 
     // MARK: - Summary
@@ -165,8 +168,11 @@ public struct CallLogApplier: EventApplier {
         let result = Self.result(of: summary)
         let ended = try Self.callSummary(of: summary, in: context)
         let entry = Self.ascii(summary.entryId, 128)
-        if let callID = try Calls.end(pbxCallId: entry, with: ended, now: context.nowStamp, in: context) {
-            try closeCall(callID, summary: summary, result: result, in: context)
+        // A missed call waits on the operators' list, written with its end (see closeCall).
+        let missedBy = result == .missed ? try context.lookups.staffID(party: summary.to, in: context) : nil
+        if let callID = try Calls.end(pbxCallId: entry, with: ended, awaitingCallback: result == .missed, missedBy: missedBy,
+                                      now: context.nowStamp, in: context) {
+            try closeCall(callID, summary: summary, result: result, callbackAwaited: true, in: context)
             return .applied
         }
         // The summary came before any leg (or the legs were never delivered): the call starts from it.

@@ -98,16 +98,30 @@ public enum CallCards {
     /// The operator's card reached `moment` at `at`; the earliest time stays (a later time writes nothing).
     /// The state it takes is written in the same statement (answered here; closed while still shown), so
     /// that ``recompute(call:now:in:)`` after it usually has nothing left to write: a row written twice in
-    /// one transaction costs Firebird several times a first write.
-    public static func record(_ moment: Moment, call: Int64, staff: Int64, at: FirebirdTimestamp?, now: FirebirdTimestamp,
-                              in tx: some StoreTransaction) throws {
+    /// one transaction costs Firebird several times a first write. For the same reason `appeal`, the
+    /// appeal just created for the answer, is written in it too (the row is then written even when the
+    /// time stays, unless it shows that appeal already). Defaults to nil: `APPEAL_ID` stays.
+    public static func record(_ moment: Moment, call: Int64, staff: Int64, at: FirebirdTimestamp?, appeal: Int64? = nil,
+                              now: FirebirdTimestamp, in tx: some StoreTransaction) throws {
         let column = moment.rawValue
         let state = moment == .answered ? "'answered_here'" : "CASE WHEN STATE = 'shown' AND ANSWERED_AT IS NULL THEN 'closed' ELSE STATE END"
+        let earlier: FirebirdQuery =
+            "CAST(\(at) AS TIMESTAMP) IS NOT NULL AND (\(unescaped: column) IS NULL OR \(unescaped: column) > \(at))"
+        guard let appeal else {
+            try tx.execute(
+                """
+                UPDATE MISLINK_CALL_CARDS SET \(unescaped: column) = \(at), STATE = \(unescaped: state), UPDATED_AT = \(now)
+                WHERE CALL_ID = \(call) AND STAFF_ID = \(staff) AND \(earlier)
+                """)
+            return
+        }
         try tx.execute(
             """
-            UPDATE MISLINK_CALL_CARDS SET \(unescaped: column) = \(at), STATE = \(unescaped: state), UPDATED_AT = \(now)
-            WHERE CALL_ID = \(call) AND STAFF_ID = \(staff) AND CAST(\(at) AS TIMESTAMP) IS NOT NULL
-              AND (\(unescaped: column) IS NULL OR \(unescaped: column) > \(at))
+            UPDATE MISLINK_CALL_CARDS SET
+                \(unescaped: column) = CASE WHEN \(earlier) THEN \(at) ELSE \(unescaped: column) END,
+                STATE = CASE WHEN \(earlier) THEN \(unescaped: state) ELSE STATE END,
+                APPEAL_ID = \(appeal), UPDATED_AT = \(now)
+            WHERE CALL_ID = \(call) AND STAFF_ID = \(staff) AND ((\(earlier)) OR APPEAL_ID IS DISTINCT FROM \(appeal))
             """)
     }
 

@@ -15,6 +15,7 @@ extension Calls {
         _ call: Int64, phoneKey: String, startedAt: FirebirdTimestamp, connectedAt: FirebirdTimestamp?, missed: Bool,
         now: FirebirdTimestamp, in tx: some StoreTransaction
     ) throws {
+        // `STARTED_AT + 0`: the number's calls by its index alone, as in ``Calls/markCallback(_:phoneKey:at:now:in:)``.
         if let connectedAt {
             let marked = try tx.execute(
                 """
@@ -22,7 +23,7 @@ extension Calls {
                     STATUS = CASE WHEN STATUS IS NULL OR STATUS = 'to_call_back' THEN 'called_back' ELSE STATUS END,
                     UPDATED_AT = \(now)
                 WHERE PHONE_KEY = \(phoneKey) AND RESULT = \(CallResult.missed) AND CALLED_BACK_AT IS NULL
-                  AND ID <> \(call) AND STARTED_AT < \(startedAt)
+                  AND ID <> \(call) AND STARTED_AT + 0 < \(startedAt)
                 """)
             if marked > 0 { try pointAtLatestCalledBack(call, phoneKey: phoneKey, in: tx) }
         }
@@ -31,9 +32,9 @@ extension Calls {
         guard let later = try tx.rows(
             """
             SELECT FIRST 1 ID, ANSWERED_AT FROM MISLINK_CALLS
-             WHERE PHONE_KEY = \(phoneKey) AND ID <> \(call) AND STARTED_AT > \(startedAt)
+             WHERE PHONE_KEY = \(phoneKey) AND ID <> \(call) AND STARTED_AT + 0 > \(startedAt)
                AND ANSWERED_AT IS NOT NULL AND COALESCE(RESULT, \(CallResult.answered)) = \(CallResult.answered)
-             ORDER BY STARTED_AT, ID
+             ORDER BY STARTED_AT + 0, ID
             """).first
         else { return }
         let laterID = try later.decode(Int64.self, column: "ID")

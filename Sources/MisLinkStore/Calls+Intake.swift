@@ -105,41 +105,33 @@ extension Calls {
 
     /// The call follows a leg's newer event: its state (unless ended), the earliest answer, the ACD group,
     /// one more transfer. A row none of these changes is not written (no new version, no MISLINK_CALL).
+    /// The intake gathers these with the rest of what the event changes (``CallChange``).
     public static func follow(_ id: Int64, state: CallState, answeredAt: FirebirdTimestamp?, acdGroup: String?,
                               transferred: Bool, now: FirebirdTimestamp, in tx: some StoreTransaction) throws {
-        try tx.execute(
-            """
-            UPDATE MISLINK_CALLS SET
-                STATE = CASE WHEN STATE = 'ended' THEN STATE ELSE \(state) END,
-                ANSWERED_AT = CASE WHEN CAST(\(answeredAt) AS TIMESTAMP) IS NOT NULL
-                    AND (ANSWERED_AT IS NULL OR ANSWERED_AT > \(answeredAt)) THEN \(answeredAt) ELSE ANSWERED_AT END,
-                ACD_GROUP = COALESCE(ACD_GROUP, \(acdGroup)),
-                TRANSFER_COUNT = TRANSFER_COUNT + CAST(\((transferred ? 1 : 0) as Int32) AS INTEGER),
-                UPDATED_AT = \(now)
-            WHERE ID = \(id) AND (
-                (STATE <> 'ended' AND STATE <> \(state))
-                OR (CAST(\(answeredAt) AS TIMESTAMP) IS NOT NULL AND (ANSWERED_AT IS NULL OR ANSWERED_AT > \(answeredAt)))
-                OR (ACD_GROUP IS NULL AND CAST(\(acdGroup) AS VARCHAR(16)) IS NOT NULL)
-                OR \(transferred ? 1 : 0 as Int32) = 1)
-            """)
-    }
-
-    /// A late `Connected`: the call's answer time moves earlier if it is.
-    public static func answeredEarlier(_ id: Int64, at: FirebirdTimestamp?, now: FirebirdTimestamp,
-                                       in tx: some StoreTransaction) throws {
-        try tx.execute(
-            "UPDATE MISLINK_CALLS SET ANSWERED_AT = \(at), UPDATED_AT = \(now) WHERE ID = \(id) AND (ANSWERED_AT IS NULL OR ANSWERED_AT > \(at))")
+        try write(CallChange(state: state, answeredAt: answeredAt, acdGroup: acdGroup, transferred: transferred),
+                  call: id, now: now, in: tx)
     }
 
     /// Ends the call with the PBX's summary; returns its id, nil when there is no such call yet.
-    public static func end(pbxCallId: String?, with summary: CallSummary, now: FirebirdTimestamp,
-                           in tx: some StoreTransaction) throws -> Int64? {
-        try tx.returnedID(
+    ///
+    /// A missed call (`awaitingCallback`) is put on the operators' list in the same write, as
+    /// ``awaitCallback(_:staff:now:in:)`` would after it, with `missedBy` (the first operator who missed
+    /// it) answering for it unless one is set: a row written twice in one transaction costs Firebird
+    /// several times a first write. Both default to none.
+    public static func end(pbxCallId: String?, with summary: CallSummary, awaitingCallback: Bool = false,
+                           missedBy staff: Int64? = nil, now: FirebirdTimestamp, in tx: some StoreTransaction) throws -> Int64? {
+        let callback: FirebirdQuery = awaitingCallback
+            ? """
+              , OPERATOR_ID = COALESCE(OPERATOR_ID, \(staff)),
+                STATUS = CASE WHEN STATUS IS NULL AND CALLED_BACK_AT IS NULL THEN 'to_call_back' ELSE STATUS END
+              """
+            : ""
+        return try tx.returnedID(
             """
             UPDATE MISLINK_CALLS SET DIRECTION = \(summary.direction), STATE = 'ended', RESULT = \(summary.result),
                 ENDED_AT = \(summary.endedAt), ANSWERED_AT = COALESCE(ANSWERED_AT, \(summary.answeredAt)),
                 WAIT_SEC = \(summary.waitSec), TALK_SEC = \(summary.talkSec), DURATION_SEC = \(summary.durationSec),
-                DISCONNECT_REASON = \(summary.disconnectReason), CLOSED_BY = 'summary', UPDATED_AT = \(now)
+                DISCONNECT_REASON = \(summary.disconnectReason), CLOSED_BY = 'summary', UPDATED_AT = \(now)\(callback)
             WHERE PBX_CALL_ID = \(pbxCallId)
             RETURNING ID
             """)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import Firebird
 import Foundation
 import MisLinkIntake
 import Logging
@@ -29,6 +30,9 @@ struct IntakeBenchmark: AsyncParsableCommand {
     @Flag(help: "Skip HTTP: submit call events straight to the intake (the database side alone).") var direct = false
     @Flag(help: "Time every statement the intake runs and print where the time went (adds a lock per statement).")
     var profileStatements = false
+    @Option(name: .customLong("inactive-trigger"),
+            help: "A trigger made inactive in the new database before the load (ALTER TRIGGER … INACTIVE), to measure what it costs; repeatable.")
+    var inactiveTriggers: [String] = []
 
     func run() async throws {
         let bench = try await BenchWorker.prepare("intake", directory: directory, patients: patients) { settings in
@@ -36,6 +40,11 @@ struct IntakeBenchmark: AsyncParsableCommand {
             settings.intake.writers = writers
         }
         defer { bench.cleanUp() }
+        if !inactiveTriggers.isEmpty {
+            let attachment = try FirebirdAttachment.open(bench.worker.databaseConfiguration)
+            for trigger in inactiveTriggers { try attachment.execute("ALTER TRIGGER \(identifier: trigger.uppercased()) INACTIVE") }
+            try attachment.close()
+        }
         let running = try await bench.worker.start()
         defer { Task { await running.stop() } }
         StatementProfile.set(enabled: profileStatements)

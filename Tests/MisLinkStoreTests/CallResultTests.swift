@@ -111,4 +111,53 @@ import Testing
             #expect(row?.resultCode == "3100" && row?.doneAt != nil)
         }
     }
+
+    @Test func anEventWritesItsCallOnceAndOnlyWhenItChangesIt() async throws {
+        try await StoreFixture.with("store-call-change") { f in
+            @Sendable func at(_ seconds: Int) -> FirebirdTimestamp {
+                FirebirdTimestamp(Date(timeIntervalSince1970: TimeInterval(1_790_000_000 + seconds)), in: DatabaseClock.utc)
+            }
+            let call = NewCall(
+                pbxCallId: "entry-change", direction: .inbound, state: .ringing, fromNumber: "79171234567", fromExtension: nil,
+                toNumber: nil, toExtension: "101", lineNumber: nil, acdGroup: nil, startedAt: at(0), caller: .none, commandId: nil)
+            let leg = CallLegEvent(
+                pbxLegId: "leg-change", seq: 1, state: .talking, fromNumber: "79171234567", fromExtension: nil, toNumber: nil,
+                toExtension: "102", location: "abonent", acdGroup: nil, transferType: nil, disconnectReason: nil, at: at(30),
+                connected: true)
+            let (id, unchanged, credit) = try await f.db.withTransaction(.default) { tx in
+                let id = try #require(try Calls.insert(call, now: at(1), in: tx))
+                // Nothing new: the row keeps its version and UPDATED_AT.
+                try Calls.write(CallChange(state: .ringing), call: id, now: at(2), in: tx)
+                try Calls.write(CallChange(), call: id, now: at(2), in: tx)
+                let unchanged = try tx.attachment.query("SELECT UPDATED_AT FROM MISLINK_CALLS WHERE ID = \(id)", in: tx)[0]
+                    .decode(FirebirdTimestamp.self, column: "UPDATED_AT")
+                // A colleague (12) connected at 30 s: 11, connecting at 10 s, answered first but is not the latest.
+                _ = try CallLegs.insert(leg, call: id, staff: 12, command: nil, now: at(30), in: tx)
+                let credit = try #require(try Calls.answerCredit(id, staff: 11, answeredAt: at(10), in: tx))
+                var change = CallChange(state: .talking, answeredAt: at(10))
+                change.credit = AnswerCredit(staff: 11, operatorExtension: "101", latest: credit.latest, first: credit.first)
+                try Calls.write(change, call: id, now: at(11), in: tx)
+                return (id, unchanged, credit)
+            }
+            #expect(unchanged == at(1), "a change that changes nothing does not write the row")
+            #expect(!credit.latest && credit.first)
+            let summary = CallSummary(direction: .inbound, result: .missed, endedAt: at(60), answeredAt: nil, waitSec: 60,
+                                      talkSec: 0, durationSec: 60, disconnectReason: nil)
+            _ = try await f.db.withTransaction(.default) { tx in
+                try Calls.end(pbxCallId: "entry-change", with: summary, awaitingCallback: true, missedBy: 13, now: at(61), in: tx)
+            }
+            let row = try await f.db.withTransaction(.read) { tx in
+                try tx.attachment.query(
+                    """
+                    SELECT STATE, STATUS, ANSWERED_AT, OPERATOR_ID, OPERATOR_EXTENSION, ANSWERED_BY_ID, UPDATED_AT
+                      FROM MISLINK_CALLS WHERE ID = \(id)
+                    """, in: tx)[0]
+            }
+            #expect(try row.decode(String.self, column: "STATE") == "ended" && row.decode(String.self, column: "STATUS") == "to_call_back")
+            #expect(try row.decode(FirebirdTimestamp.self, column: "ANSWERED_AT") == at(10))
+            #expect(try row.decode(Int64?.self, column: "OPERATOR_ID") == 13, "not the latest: 11 is not credited as the operator")
+            #expect(try row.decode(Int64?.self, column: "ANSWERED_BY_ID") == 11)
+            #expect(try row.decode(FirebirdTimestamp.self, column: "UPDATED_AT") == at(61))
+        }
+    }
 }
