@@ -23,8 +23,10 @@ struct PBXStatsTests {
                   telephony: .init(extension: "104")),
     ]
 
-    /// The fake PBX (reports ready after `statsDelay`, kept `statsKeep`) and a worker that asks it.
-    static func start(_ label: String, statsDelay: Duration = .seconds(1), statsKeep: Duration = .seconds(600)) async throws
+    /// The fake PBX (reports ready after `statsDelay`, kept `statsKeep`) and a worker that asks it. 3 s: the first
+    /// poll comes right after `stats/request`, so it is answered 204 even on a machine so loaded that the two
+    /// requests are a second apart.
+    static func start(_ label: String, statsDelay: Duration = .seconds(3), statsKeep: Duration = .seconds(600)) async throws
         -> (FakePBX, RunningServer, WorkerHarness)
     {
         let pbx = FakePBX(configuration: FakePBXConfiguration(
