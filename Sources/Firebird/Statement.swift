@@ -83,14 +83,6 @@ public final class Statement {
     public var columns: [ColumnDescription] { output.columns }
     /// Input parameters (`?`), in order.
     public var parameters: [ColumnDescription] { input.columns }
-    private lazy var columnIndexes: [String: Int] = {
-        var map: [String: Int] = [:]
-        for (index, column) in columns.enumerated() {
-            let key = RowColumns.uppercased(column.name)
-            if map[key] == nil { map[key] = index }
-        }
-        return map
-    }()
 
     init(attachment: FirebirdAttachment, sql: String, transaction: Transaction) throws {
         self.attachment = attachment
@@ -128,7 +120,7 @@ public final class Statement {
     }
 
     /// The index of the column named `name` (case-insensitive), if any.
-    public func columnIndex(named name: String) -> Int? { columnIndexes[name] ?? columnIndexes[RowColumns.uppercased(name)] }
+    public func columnIndex(named name: String) -> Int? { rowColumns.index(of: name) }
 
     /// Executes with the given parameter values. A SELECT opens a cursor to read with ``fetch()``;
     /// EXECUTE PROCEDURE and `… RETURNING` make their one row available to ``fetch()``.

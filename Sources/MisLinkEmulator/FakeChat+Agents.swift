@@ -60,6 +60,9 @@ extension FakeChat {
         }
     }
 
+    /// The platform's numeric id of agent `login`: the same for a login every time (the integrator is 1).
+    static func agentId(_ login: String) -> Int { 2 + login.utf8.reduce(0) { ($0 &* 31 &+ Int($1)) % 100_000 } }
+
     /// An edna agent signed in with `token`.
     func ednaAgentSignedIn(_ login: String, token: String) {
         state.withLock { state in
@@ -89,9 +92,7 @@ extension FakeChat {
                 status.signedIn = true
                 status.signIns += 1
                 state.agents.statuses[credentials.email] = status
-                let id = (state.agents.passwords.keys.sorted() + self.configuration.agents.keys.sorted())
-                    .firstIndex(of: credentials.email).map { 100 + $0 } ?? 99
-                return (id, status.availability ?? "offline")
+                return (Self.agentId(credentials.email), status.availability ?? "offline")
             }
             let answer = ChatwootSignInResponse(data: .init(id: id, email: credentials.email, name: credentials.email,
                                                             availabilityStatus: availability))

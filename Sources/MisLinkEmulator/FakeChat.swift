@@ -98,7 +98,7 @@ public final class FakeChat: Sendable {
             let token = UUID().uuidString.lowercased()
             self.state.withLock { $0.tokens[token] = ContinuousClock.now + self.configuration.ednaTokenLifetime }
             if !isIntegrator { self.ednaAgentSignedIn(login.login, token: token) }
-            let answer = EdnaLoginResponse(userId: isIntegrator ? 1 : 2 + login.login.utf8.reduce(0) { ($0 &* 31 &+ Int($1)) % 100_000 }, login: login.login,
+            let answer = EdnaLoginResponse(userId: isIntegrator ? 1 : Self.agentId(login.login), login: login.login,
                                            token: "Bearer " + token, role: isIntegrator ? "INTEGRATOR" : "OPERATOR")
             return Response.json(String(decoding: try JSONEncoder().encode(answer), as: UTF8.self))
         }

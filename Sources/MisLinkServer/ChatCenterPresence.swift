@@ -125,10 +125,12 @@ struct ChatCenterSignIn: Sendable {
     }
 
     /// Signs the operator in (again: a new platform session replaces the old one) and audits it.
-    func signIn(staffId: Int64, login misLogin: String?, client address: String?) async throws -> Outcome {
+    /// - Parameter automatic: Signing in because the employee signed in to the console: an employee the
+    ///   MIS keeps no chat credentials for is left alone, with no failure to show.
+    func signIn(staffId: Int64, login misLogin: String?, client address: String?, automatic: Bool = false) async throws -> Outcome {
         guard isAvailable else { return .unavailable(Self.offMessage) }
         guard let (login, password) = try await credentials(staffId) else {
-            await presence.failed(staffId, Self.noCredentialsMessage)
+            if !automatic { await presence.failed(staffId, Self.noCredentialsMessage) }
             return .refused(Self.noCredentialsMessage)
         }
         let outcome: Result<ChatPresence.Signed, SignInError>
@@ -174,25 +176,36 @@ struct ChatCenterSignIn: Sendable {
         var message: String
         /// The platform said no to the credentials (as opposed to failing or not answering).
         var refused: Bool
+
+        /// The sign-in's answer as a failure: 401/403 refuse the credentials, any other status but 200 fails;
+        /// nil for a 200.
+        static func of(_ answer: HTTPClientResponse, login: String) -> SignInError? {
+            switch answer.status {
+            case 200: return nil
+            case 401, 403:
+                return SignInError(message: "the chat center refused the chat login \(login) and its password (HTTP \(answer.status))",
+                                   refused: true)
+            default: return SignInError(message: "the chat center answered the sign-in with HTTP \(answer.status)", refused: false)
+            }
+        }
+
+        /// A transport failure, or an answer that does not decode.
+        static func of(_ error: any Error) -> SignInError {
+            error is HTTPClientError
+                ? SignInError(message: "the chat center cannot be reached: \(error)", refused: false)
+                : SignInError(message: "the chat center's sign-in answer is unreadable: \(error)", refused: false)
+        }
     }
 
     private func edna(login: String, password: String) async -> Result<ChatPresence.Signed, SignInError> {
         do {
             let body = try JSONEncoder().encode(EdnaLoginRequest(login: login, password: password))
             let answer = try await client.execute(.json(HTTPClientRequest.url(settings.edna.baseURL, "api/auth/login"), body: body))
-            if answer.status == 401 || answer.status == 403 {
-                return .failure(SignInError(message: "the chat center refused the chat login \(login) and its password (HTTP \(answer.status))",
-                                            refused: true))
-            }
-            guard answer.status == 200 else {
-                return .failure(SignInError(message: "the chat center answered the sign-in with HTTP \(answer.status)", refused: false))
-            }
+            if let refusal = SignInError.of(answer, login: login) { return .failure(refusal) }
             let session = try JSONDecoder().decode(EdnaLoginResponse.self, from: answer.body)
             return .success(ChatPresence.Signed(platform: "edna", login: login, at: Date(), credential: .edna(session.authorization)))
-        } catch let error as HTTPClientError {
-            return .failure(SignInError(message: "the chat center cannot be reached: \(error)", refused: false))
         } catch {
-            return .failure(SignInError(message: "the chat center's sign-in answer is unreadable: \(error)", refused: false))
+            return .failure(SignInError.of(error))
         }
     }
 
@@ -201,11 +214,8 @@ struct ChatCenterSignIn: Sendable {
         do {
             let body = try JSONEncoder().encode(ChatwootSignInRequest(email: login, password: password))
             let answer = try await client.execute(.json(HTTPClientRequest.url(base, "auth/sign_in"), body: body))
-            if answer.status == 401 || answer.status == 403 {
-                return .failure(SignInError(message: "the chat center refused the chat login \(login) and its password (HTTP \(answer.status))",
-                                            refused: true))
-            }
-            guard answer.status == 200, let token = answer.header("access-token"), let clientId = answer.header("client") else {
+            if let refusal = SignInError.of(answer, login: login) { return .failure(refusal) }
+            guard let token = answer.header("access-token"), let clientId = answer.header("client") else {
                 return .failure(SignInError(message: "the chat center answered the sign-in with HTTP \(answer.status)", refused: false))
             }
             let session = ChatwootAgentSession(accessToken: token, client: clientId, uid: answer.header("uid") ?? login)
@@ -218,10 +228,8 @@ struct ChatCenterSignIn: Sendable {
             }
             return .success(ChatPresence.Signed(platform: "chatwoot", login: login, at: Date(), credential: .chatwoot(session),
                                                 availability: "online"))
-        } catch let error as HTTPClientError {
-            return .failure(SignInError(message: "the chat center cannot be reached: \(error)", refused: false))
         } catch {
-            return .failure(SignInError(message: "the chat center's sign-in answer is unreadable: \(error)", refused: false))
+            return .failure(SignInError.of(error))
         }
     }
 

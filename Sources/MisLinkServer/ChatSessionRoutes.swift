@@ -31,10 +31,7 @@ struct ChatSessionRoutes {
             return try await chat.status(staff)
         }
         group.post("operator/chat-session") { _, context in
-            let principal = try context.currentPrincipal()
-            guard let staff = principal.staffId else {
-                throw HTTPError(.forbidden, message: "signing in to the chat center is for a console session, not a bearer token")
-            }
+            let (principal, staff) = try Self.sessionEmployee(context)
             switch try await chat.signIn(staffId: staff, login: principal.login, client: context.remoteIP) {
             case .signedIn(let status): return try Response.json(status)
             case .unavailable(let reason): return .error(.serviceUnavailable, reason)
@@ -43,12 +40,18 @@ struct ChatSessionRoutes {
             }
         }
         group.delete("operator/chat-session") { _, context in
-            let principal = try context.currentPrincipal()
-            guard let staff = principal.staffId else {
-                throw HTTPError(.forbidden, message: "signing in to the chat center is for a console session, not a bearer token")
-            }
+            let (principal, staff) = try Self.sessionEmployee(context)
             try await chat.signOut(staffId: staff, login: principal.login, client: context.remoteIP)
             return try Response.json(try await chat.status(staff))
         }
+    }
+
+    /// The session's employee; a bearer token has none and is refused (403).
+    static func sessionEmployee(_ context: WorkerRequestContext) throws -> (Principal, Int64) {
+        let principal = try context.currentPrincipal()
+        guard let staff = principal.staffId else {
+            throw HTTPError(.forbidden, message: "signing in to the chat center is for a console session, not a bearer token")
+        }
+        return (principal, staff)
     }
 }

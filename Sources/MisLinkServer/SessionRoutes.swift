@@ -104,10 +104,7 @@ struct SessionRoutes {
     private func signInToChat(_ outcome: OperatorSignIn.Outcome, client: String?) {
         guard let chat, chat.isAvailable, case .opened(let opened) = outcome, let staff = opened.principal.staffId else { return }
         let login = opened.principal.login
-        Task {
-            guard (try? await chat.credentials(staff)) != nil else { return }
-            _ = try? await chat.signIn(staffId: staff, login: login, client: client)
-        }
+        Task { _ = try? await chat.signIn(staffId: staff, login: login, client: client, automatic: true) }
     }
 
     private func answer(_ outcome: OperatorSignIn.Outcome, cookie withCookie: Bool) async throws -> Response {
