@@ -25,7 +25,9 @@ import Testing
                     }
                 }
             }
-            let allSent = try await h.eventually(within: 90) {
+            // 240 s: room for the 60 s safety sweep twice, should a wake-up event be late under a full parallel
+            // run (two runs of every suite at once left 13 and 26 rows for a sweep after 90 s; alone it takes 6-8 s).
+            let allSent = try await h.eventually(within: 240) {
                 try await h.db.query("SELECT COUNT(*) FROM MISLINK_OUTBOX WHERE STATUS = 'sent'")[0].decode(Int.self, at: 0) == total
             }
             try await Task.sleep(for: .milliseconds(500))  // anything sent twice would have arrived by now
