@@ -13,13 +13,17 @@ struct PoolStatisticsTests {
         #expect(await pool.statistics.waits.acquisitions == 0)
 
         // One lease holds the only connection; a second waits for it.
-        let holder = await Self.hold(pool, for: .milliseconds(400))
+        // The holder lets go only when told, so a loaded machine that starts the waiter late cannot
+        // see the lease end before the waiter queues.
+        let holder = await Self.hold(pool)
         let waiter = Task { try await pool.withConnection { try await $0.query("SELECT 1 FROM RDB$DATABASE").count } }
-        let deadline = ContinuousClock.now + .seconds(3)
+        let deadline = ContinuousClock.now + .seconds(30)
         while await pool.statistics.waiters == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         let busy = await pool.statistics
         #expect(busy.inUse == 1 && busy.idle == 0 && busy.waiters == 1 && busy.maxConnections == 1)
-        try await holder.value
+        try await Task.sleep(for: .milliseconds(150))
+        holder.release()
+        try await holder.task.value
         #expect(try await waiter.value == 1)
 
         let after = await pool.statistics
@@ -36,26 +40,35 @@ struct PoolStatisticsTests {
         // A lease that finds no free connection in time is counted as a timeout.
         let short = FirebirdPool(
             configuration: configuration, options: .init(maxConnections: 1, acquireTimeout: .milliseconds(100), pingAfterIdle: .seconds(60)))
-        let shortHolder = await Self.hold(short, for: .milliseconds(500))
+        let shortHolder = await Self.hold(short)
         await #expect(throws: FirebirdError.self) { try await short.withConnection { _ in 1 } }
-        try await shortHolder.value
+        shortHolder.release()
+        try await shortHolder.task.value
         let timedOut = await short.statistics.waits
         #expect(timedOut.timeouts == 1 && timedOut.waited == 1 && timedOut.acquisitions == 2)
         await pool.shutdown()
         await short.shutdown()
     }
 
-    /// Leases a connection of `pool` for `duration` in a task; returns once the lease holds it.
-    static func hold(_ pool: FirebirdPool, for duration: Duration) async -> Task<Void, any Error> {
+    /// A lease held in a task until ``release()``.
+    struct Holder {
+        let task: Task<Void, any Error>
+        let releasing: AsyncStream<Void>.Continuation
+        func release() { releasing.finish() }
+    }
+
+    /// Leases a connection of `pool` in a task; returns once the lease holds it. The lease ends at ``Holder/release()``.
+    static func hold(_ pool: FirebirdPool) async -> Holder {
         let (held, holding) = AsyncStream<Void>.makeStream()
-        let holder = Task {
+        let (released, releasing) = AsyncStream<Void>.makeStream()
+        let task = Task {
             try await pool.withConnection { _ in
                 holding.yield()
-                try await Task.sleep(for: duration)
+                for await _ in released {}
             }
         }
         var iterator = held.makeAsyncIterator()
         await iterator.next()
-        return holder
+        return Holder(task: task, releasing: releasing)
     }
 }
