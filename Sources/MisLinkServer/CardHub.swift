@@ -12,11 +12,17 @@ import Synchronization
 /// One attachment of its own listens for the Firebird event `MISLINK_CARD`, which the
 /// `MISLINK_CALL_CARDS_EVENT` trigger (V004) posts when any worker on the database commits a card; each
 /// event (and a safety re-read every ``Options/rereadSeconds``, should an event be missed or the listener
-/// be down) makes the hub read the **open** cards (``Cards/open(staff:in:)``) and, by id, those it knew
-/// open that have left that set. A card that is new, or whose row differs from the one the hub last had,
-/// is enriched (``present(_:in:)``) and sent to the subscribers of its employee and to the "everyone"
-/// subscribers (supervisors). Nothing depends on clocks agreeing: the open set is read whole, and a card
-/// that leaves it is read once more for its last state.
+/// be down) makes the hub read the **open** cards and, by id, those it knew open that have left that set.
+/// A card that is new, or whose row differs from the one the hub last had, is enriched
+/// (``present(_:in:)``) and sent to the subscribers of its employee and to the "everyone" subscribers
+/// (supervisors). Nothing depends on clocks agreeing: the open set is read whole, and a card that leaves
+/// it is read once more for its last state.
+///
+/// An event's read takes the open set's versions (``Cards/openVersions(in:)``: id, `UPDATED_AT`, the
+/// call's state and appeal) and reads whole only the cards whose version moved; the safety re-read reads
+/// every open card whole (``Cards/open(staff:in:)``), so a change written without `UPDATED_AT` (by hand,
+/// by a MIS) shows within ``Options/rereadSeconds``. With nobody subscribed the events are not read at all
+/// (only the safety re-read keeps the open set): a subscriber's first read brings the set up to date.
 ///
 /// Events also arrive on an embedded database, from every attachment of this process (the worker's
 /// intake, a second worker in the same process). Over a server they need the server's auxiliary port.
@@ -63,6 +69,8 @@ final class CardHub: Service, Sendable {
         /// The open cards as last read and sent.
         var open: [Int64: (record: ConsoleCardRecord, card: ConsoleCard)] = [:]
         var stopped = false
+        /// Since when someone has been subscribed without a break (nil: nobody is).
+        var subscribedSince: Date?
     }
 
     let pool: FirebirdPool
@@ -105,6 +113,7 @@ final class CardHub: Service, Sendable {
                 continuation.finish()
                 return (id, [])
             }
+            if state.subscribers.isEmpty { state.subscribedSince = Date() }
             state.subscribers[id] = Subscriber(staff: staff, continuation: continuation)
             let cards = state.open.values.map(\.card).filter { staff == nil || $0.staffId == staff }
             return (id, cards.sorted { ($0.shownAt, $0.id) < ($1.shownAt, $1.id) })
@@ -115,7 +124,10 @@ final class CardHub: Service, Sendable {
 
     /// Ends a subscription: its stream finishes.
     func unsubscribe(_ id: UInt64) {
-        state.withLock { $0.subscribers.removeValue(forKey: id) }?.continuation.finish()
+        state.withLock { state in
+            defer { if state.subscribers.isEmpty { state.subscribedSince = nil } }
+            return state.subscribers.removeValue(forKey: id)
+        }?.continuation.finish()
     }
 
     /// Subscribers now.
@@ -175,6 +187,7 @@ final class CardHub: Service, Sendable {
         wake()
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(options.rereadSeconds))
+            wholeReadDue.withLock { $0 = true }
             wake()
             if clock.now - lastPing >= .seconds(options.pingSeconds) {
                 lastPing = clock.now
@@ -185,11 +198,20 @@ final class CardHub: Service, Sendable {
 
     private let failedAt = Mutex<ContinuousClock.Instant?>(nil)
 
+    /// The safety re-read is due: every open card is read whole.
+    private let wholeReadDue = Mutex(true)
+
     /// Reads what changed and sends it.
     private func refresh() async {
+        let whole = wholeReadDue.withLock { due in
+            defer { due = false }
+            return due
+        }
+        // Nobody to send to: the safety re-read keeps the open set for the next subscriber.
+        guard whole || subscriberCount > 0 else { return }
         let known = state.withLock { $0.open.mapValues(\.record) }
         do {
-            let changed = try await pool.withTransaction(.readOnly) { tx in try self.changes(since: known, in: tx) }
+            let changed = try await pool.withTransaction(.readOnly) { tx in try self.changes(since: known, whole: whole, in: tx) }
             failedAt.withLock { $0 = nil }
             publish(changed)
         } catch {
@@ -205,14 +227,28 @@ final class CardHub: Service, Sendable {
 
     /// The cards to send: open ones that are new or changed, and those that left the open set (a
     /// card deleted with its call is sent closed).
-    private func changes(since known: [Int64: ConsoleCardRecord], in tx: Transaction) throws -> [(ConsoleCardRecord?, ConsoleCard)] {
-        let open = try Cards.open(staff: nil, in: tx)
-        let openIds = Set(open.map(\.id))
-        let goneIds = known.keys.filter { !openIds.contains($0) }
-        let left = try Cards.cards(ids: goneIds, in: tx)
-        let changed = (open + left).filter { known[$0.id] != $0 }
+    /// `whole`: every open card is read whole; else only those whose ``OpenCardVersion`` moved.
+    private func changes(since known: [Int64: ConsoleCardRecord], whole: Bool, in tx: Transaction) throws
+        -> [(ConsoleCardRecord?, ConsoleCard)]
+    {
+        var read: [ConsoleCardRecord]
+        var asked: Set<Int64>
+        if whole {
+            read = try Cards.open(staff: nil, in: tx)
+            let openIds = Set(read.map(\.id))
+            asked = openIds.union(known.keys)
+            read += try Cards.cards(ids: known.keys.filter { !openIds.contains($0) }, in: tx)
+        } else {
+            let versions = try Cards.openVersions(in: tx)
+            let openIds = Set(versions.map(\.id))
+            // New or moved, and those that left the open set: read whole (a moved card may have left it since).
+            asked = Set(versions.filter { version in known[version.id].map(OpenCardVersion.init) != version }.map(\.id))
+                .union(known.keys.filter { !openIds.contains($0) })
+            read = try Cards.cards(ids: Array(asked), in: tx)
+        }
+        let changed = read.filter { known[$0.id] != $0 }
         var result = zip(changed, try present(changed, in: tx)).map { ($0 as ConsoleCardRecord?, $1) }
-        let deleted = Set(goneIds).subtracting(left.map(\.id))
+        let deleted = asked.subtracting(read.map(\.id))
         let lastSent = state.withLock { state in deleted.compactMap { state.open[$0]?.card } }
         for var card in lastSent {
             card.state = "closed"
@@ -222,9 +258,14 @@ final class CardHub: Service, Sendable {
     }
 
     /// Keeps the open cards and sends every change to its subscribers.
+    /// A card's push latency is recorded when it is new to the hub and was written while someone was
+    /// subscribed (one found by a first subscriber's read was not waited for).
     private func publish(_ changed: [(ConsoleCardRecord?, ConsoleCard)]) {
         guard !changed.isEmpty else { return }
-        let firstWritten = state.withLock { state in changed.filter { state.open[$0.1.id] == nil }.map(\.1.updatedAt) }
+        let firstWritten = state.withLock { state -> [Date] in
+            guard let since = state.subscribedSince else { return [] }
+            return changed.filter { state.open[$0.1.id] == nil && $0.1.updatedAt >= since }.map(\.1.updatedAt)
+        }
         defer { metrics.pushed(writtenAt: firstWritten) }
         state.withLock { state in
             for (record, card) in changed {

@@ -40,6 +40,23 @@ public struct ConsoleCardRecord: Sendable, Hashable, Decodable {
     }
 }
 
+/// What tells that an open card changed: every write of a card sets its `UPDATED_AT`, and the rest of
+/// what the console shows of it comes from its call's `STATE` and `APPEAL_ID`.
+public struct OpenCardVersion: Sendable, Hashable, Decodable {
+    public var id: Int64
+    public var updatedAt: Date
+    public var callState: String
+    public var callAppealId: Int64?
+
+    /// The version of a card as read whole.
+    public init(_ record: ConsoleCardRecord) {
+        id = record.id
+        updatedAt = record.updatedAt
+        callState = record.callState
+        callAppealId = record.callAppealId
+    }
+}
+
 /// The operator console's SQL of `MISLINK_CALL_CARDS` (the intake writes the cards: `CallCards`).
 ///
 /// A card is **open** (on the operator's screen) while it is shown or answered here, its `CLOSED_AT` is
@@ -55,16 +72,31 @@ public enum Cards {
         C.STATE AS CALL_STATE, C.ENDED_AT AS CALL_ENDED_AT, C.APPEAL_ID AS CALL_APPEAL_ID
         """
 
+    /// An open card `K` of call `C`.
+    private static let openCard: FirebirdQuery = "K.CLOSED_AT IS NULL AND K.STATE IN ('shown', 'answered_here') AND C.STATE <> 'ended'"
+
     /// The open cards of employee `staff` (nil: of everyone), oldest first.
     public static func open(staff: Int64?, in tx: some StoreTransaction) throws -> [ConsoleCardRecord] {
         let whose: FirebirdQuery = staff.map { "AND K.STAFF_ID = \($0)" } ?? ""
         return try tx.rows(
             """
             SELECT \(columns) FROM MISLINK_CALL_CARDS K JOIN MISLINK_CALLS C ON C.ID = K.CALL_ID
-             WHERE K.CLOSED_AT IS NULL AND K.STATE IN ('shown', 'answered_here') AND C.STATE <> 'ended' \(whose)
+             WHERE \(openCard) \(whose)
              ORDER BY K.SHOWN_AT, K.ID
             """
         ).map { try $0.decode(ConsoleCardRecord.self) }
+    }
+
+    /// The version of every open card (``OpenCardVersion``): four columns a card, so that a reader that
+    /// keeps the open set reads whole only the cards that changed.
+    public static func openVersions(in tx: some StoreTransaction) throws -> [OpenCardVersion] {
+        try tx.rows(
+            """
+            SELECT K.ID, K.UPDATED_AT, C.STATE AS CALL_STATE, C.APPEAL_ID AS CALL_APPEAL_ID
+              FROM MISLINK_CALL_CARDS K JOIN MISLINK_CALLS C ON C.ID = K.CALL_ID
+             WHERE \(openCard)
+            """
+        ).map { try $0.decode(OpenCardVersion.self) }
     }
 
     /// The cards with these ids (at most 1000; those that no longer exist are missing).
