@@ -253,14 +253,23 @@ public struct AppealsReportBuilder: Sendable {
         try plan(request, context: try context(request, in: transaction), in: transaction)
     }
 
-    /// The stored days' figures.
+    /// The stored days' figures. Fetching the rows (the engine's work, on this thread) and adding them up
+    /// (``StoredDaysAdder``, on a queue of its own) overlap: a year is about 180,000 rows, and each side
+    /// takes about half the time.
     func storedFigures(_ plan: DayPlan, in transaction: Transaction) throws -> ReportFigures {
-        var figures = ReportFigures()
+        let adder = StoredDaysAdder(clock: plan.clock)
+        var batch: [(LocalDay, ReportDayRow)] = []
+        batch.reserveCapacity(StoredDaysAdder.batchSize)
         try ReportDaysStore(transaction: transaction).forEachRow(from: plan.from, to: plan.to, keep: { plan.stored.contains($0) }) { day, row in
             guard row.section != "mis_appeals" || plan.ownStored.contains(day) else { return }
-            ReportDayCodec.add(row, day: day, dayStart: plan.clock.start(day), into: &figures)
+            batch.append((day, row))
+            if batch.count == StoredDaysAdder.batchSize {
+                adder.add(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
         }
-        return figures
+        adder.add(batch)
+        return adder.figures()
     }
 
     /// The facts of the days not stored, with the report's filters.
@@ -298,4 +307,36 @@ public struct AppealsReportBuilder: Sendable {
     static func zoneText(_ minutes: Int) -> String {
         String(format: "UTC%@%02d:%02d", minutes < 0 ? "-" : "+", abs(minutes) / 60, abs(minutes) % 60)
     }
+}
+
+/// Adds stored day rows up into ``ReportFigures`` on a serial queue of its own, while the caller fetches
+/// the next rows; ``add(_:)`` blocks when a few batches already wait (the caller is a thread that runs
+/// Firebird's calls, never the cooperative pool).
+final class StoredDaysAdder: @unchecked Sendable {
+    // @unchecked: `sum` and `dayStarts` are touched only on `queue`.
+    static let batchSize = 2048
+    private let clock: ReportClock
+    private let queue = DispatchQueue(label: "mislink.report.stored-days")
+    private let free = DispatchSemaphore(value: 4)
+    private var sum = ReportFigures()
+    private var dayStarts: [LocalDay: Date] = [:]
+
+    init(clock: ReportClock) { self.clock = clock }
+
+    /// Adds `rows` in, soon.
+    func add(_ rows: [(LocalDay, ReportDayRow)]) {
+        guard !rows.isEmpty else { return }
+        free.wait()
+        queue.async {
+            for (day, row) in rows {
+                let start = self.dayStarts[day] ?? self.clock.start(day)
+                self.dayStarts[day] = start
+                ReportDayCodec.add(row, day: day, dayStart: start, into: &self.sum)
+            }
+            self.free.signal()
+        }
+    }
+
+    /// Every row added, once the queue has added them.
+    func figures() -> ReportFigures { queue.sync { sum } }
 }

@@ -132,13 +132,17 @@ struct ReportAssembly {
     /// Per operator, the highest running sum of their holds' starts and ends in time order (an end before a
     /// start at the same instant), channels merged.
     func peaks() -> [(Int, Int)] {
-        var points: [Int: [ReportFigures.HoldPoint: Int]] = [:]
-        for (key, counts) in figures.holds { points[key.operatorId, default: [:]].merge(counts, uniquingKeysWith: +) }
-        return points.map { id, counts in
+        // The points of an operator's channels side by side, not merged: the same point twice adds the same
+        // as once with both counts, and the peak is reached after both (ends sort before starts).
+        var points: [Int: [(at: Int64, delta: Int, count: Int)]] = [:]
+        for (key, counts) in figures.holds {
+            points[key.operatorId, default: []].append(contentsOf: counts.lazy.map { ($0.key.at, $0.key.delta, $0.value) })
+        }
+        return points.map { id, points in
             var held = 0
             var peak = Int.min
-            for (point, count) in counts.sorted(by: { ($0.key.at, $0.key.delta) < ($1.key.at, $1.key.delta) }) {
-                held += point.delta * count
+            for point in points.sorted(by: { ($0.at, $0.delta) < ($1.at, $1.delta) }) {
+                held += point.delta * point.count
                 peak = max(peak, held)
             }
             return (id, peak)
