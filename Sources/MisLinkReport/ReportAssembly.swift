@@ -16,7 +16,7 @@ struct ReportAssembly {
         var section = AppealSection()
         var channels: [String: OutcomeCounts] = [:]
         var operators: [Int?: OutcomeCounts] = [:]
-        var perDay: [String: Int] = [:]
+        var perDay: [LocalDay: Int] = [:]
         for (key, counts) in [figures.appeals, figures.ownAppeals].joined() {
             channels[key.channel] = (channels[key.channel] ?? OutcomeCounts()) + counts
             operators[key.operatorId] = (operators[key.operatorId] ?? OutcomeCounts()) + counts
@@ -27,14 +27,20 @@ struct ReportAssembly {
             .sorted { (order.firstIndex(of: $0.channel) ?? 99, $0.channel) < (order.firstIndex(of: $1.channel) ?? 99, $1.channel) }
         section.byOperator = operators.map { AppealSection.ByOperator(operatorId: $0.key, operatorName: label($0.key), outcomes: $0.value) }
             .sorted { ($1.outcomes.total, $0.operatorId ?? Int.max) < ($0.outcomes.total, $1.operatorId ?? Int.max) }
+        // Summed by day and hour first: a year has hundreds of thousands of (channel, operator, hour) entries
+        // and a few hundred days, each named and given its weekday once.
+        var perDayHour: [LocalDay: [Int]] = [:]
         for (key, count) in [figures.appealHours, figures.ownAppealHours].joined() {
-            perDay[key.date.text, default: 0] += count
-            let weekday = MISAppeals.weekday(.init(year: key.date.year, month: key.date.month, day: key.date.day))
-            section.heatmap[(weekday + 6) % 7][key.hour] += count
+            perDayHour[key.date, default: Array(repeating: 0, count: 24)][key.hour] += count
+        }
+        for (date, hours) in perDayHour {
+            perDay[date] = hours.reduce(0, +)
+            let weekday = MISAppeals.weekday(.init(year: date.year, month: date.month, day: date.day))
+            for (hour, count) in hours.enumerated() { section.heatmap[(weekday + 6) % 7][hour] += count }
         }
         var day = from
         while day <= to {
-            section.byDay.append(.init(date: day.text, appeals: perDay[day.text] ?? 0))
+            section.byDay.append(.init(date: day.text, appeals: perDay[day] ?? 0))
             day = day.next
         }
         return section
