@@ -21,8 +21,8 @@ import Synchronization
 /// An event's read takes the open set's versions (``Cards/openVersions(in:)``: id, `UPDATED_AT`, the
 /// call's state and appeal) and reads whole only the cards whose version moved; the safety re-read reads
 /// every open card whole (``Cards/open(staff:in:)``), so a change written without `UPDATED_AT` (by hand,
-/// by a MIS) shows within ``Options/rereadSeconds``. With nobody subscribed the events are not read at all
-/// (only the safety re-read keeps the open set): a subscriber's first read brings the set up to date.
+/// by a MIS) shows within ``Options/rereadSeconds``. With nobody subscribed nothing is read: the open set
+/// is dropped with the last subscriber, and the next one gets every open card from its first read.
 ///
 /// Events also arrive on an embedded database, from every attachment of this process (the worker's
 /// intake, a second worker in the same process). Over a server they need the server's auxiliary port.
@@ -125,7 +125,12 @@ final class CardHub: Service, Sendable {
     /// Ends a subscription: its stream finishes.
     func unsubscribe(_ id: UInt64) {
         state.withLock { state in
-            defer { if state.subscribers.isEmpty { state.subscribedSince = nil } }
+            defer {
+                if state.subscribers.isEmpty {
+                    state.subscribedSince = nil
+                    state.open = [:]
+                }
+            }
             return state.subscribers.removeValue(forKey: id)
         }?.continuation.finish()
     }
@@ -203,12 +208,12 @@ final class CardHub: Service, Sendable {
 
     /// Reads what changed and sends it.
     private func refresh() async {
+        // Nobody to send to: nothing to read (the next subscriber's first read finds every open card).
+        guard subscriberCount > 0 else { return }
         let whole = wholeReadDue.withLock { due in
             defer { due = false }
             return due
         }
-        // Nobody to send to: the safety re-read keeps the open set for the next subscriber.
-        guard whole || subscriberCount > 0 else { return }
         let known = state.withLock { $0.open.mapValues(\.record) }
         do {
             let changed = try await pool.withTransaction(.readOnly) { tx in try self.changes(since: known, whole: whole, in: tx) }

@@ -14,14 +14,16 @@ final class EventStreamClient: @unchecked Sendable {
     }
 
     /// The status line's code (0 until it is read).
-    private(set) var status = 0
+    var status: Int { lock.withLock { statusCode } }
+    private var statusCode = 0
+    /// The status line was read, or the connection ended without one.
+    private var statusRead = false
     private let lock = NSLock()
     private var received: [Event] = []
     private var finished = false
     /// Where ``next(_:within:matching:)`` goes on from.
     private var cursor = 0
     private let socket: Int32
-    private let statusKnown = DispatchSemaphore(value: 0)
 
     /// Connects to `127.0.0.1:port` and asks for `path` with `headers`.
     init(port: Int, path: String, headers: [(String, String)] = []) throws {
@@ -47,9 +49,15 @@ final class EventStreamClient: @unchecked Sendable {
         thread.start()
     }
 
-    /// Waits (up to `seconds`) for the status line and returns the status.
-    func waitForStatus(seconds: Double = 10) -> Int {
-        _ = statusKnown.wait(timeout: .now() + seconds)
+    /// Waits (up to `seconds`) for the status line and returns the status. It sleeps between looks rather
+    /// than blocking: a blocked thread of the cooperative pool (two on this machine) can starve the worker
+    /// the tests run in the same process, which then cannot answer (a 10 s wait saw no status once).
+    func waitForStatus(seconds: Double = 10) async -> Int {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if let code = lock.withLock({ statusRead ? statusCode : nil }) { return code }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
         return status
     }
 
@@ -99,14 +107,19 @@ final class EventStreamClient: @unchecked Sendable {
 
     private func readLoop() {
         defer {
-            lock.withLock { finished = true }
+            lock.withLock {
+                finished = true
+                statusRead = true
+            }
             close(socket)
-            statusKnown.signal()
         }
         guard let head = readUntil([13, 10, 13, 10]) else { return }
         let text = String(decoding: head, as: UTF8.self)
-        status = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
-        statusKnown.signal()
+        let code = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
+        lock.withLock {
+            statusCode = code
+            statusRead = true
+        }
         let chunked = text.lowercased().contains("transfer-encoding: chunked")
         var body: [UInt8] = []
         while true {

@@ -41,7 +41,7 @@ struct OperatorConsoleTests {
     static func stream(_ harness: WorkerHarness, _ session: ConsoleClient.Session, query: String = "",
                        sourceLocation: SourceLocation = #_sourceLocation) async throws -> EventStreamClient {
         let client = try EventStreamClient(port: harness.worker.port, path: "/api/v1/operator/stream?session=\(session.token)\(query)")
-        #expect(client.waitForStatus() == 200, sourceLocation: sourceLocation)
+        #expect(await client.waitForStatus() == 200, sourceLocation: sourceLocation)
         #expect(await client.next("retry") != nil, "no retry: line", sourceLocation: sourceLocation)
         return client
     }
@@ -260,11 +260,11 @@ struct OperatorConsoleTests {
                                            headers: [("Authorization", "Bearer \(WorkerHarness.token)")])
         // A 403, not a stream's 200: the status is the property. How long it takes is the machine's load, not
         // the server's doing (3.8 s once, and over 10 s in a CI-like run with every suite at once).
-        #expect(bearer.waitForStatus(seconds: 60) == 403)
+        #expect(await bearer.waitForStatus(seconds: 60) == 403)
         let other = try EventStreamClient(port: harness.worker.port, path: "/api/v1/operator/stream?session=\(ivanova.token)&operator=902")
-        #expect(other.waitForStatus() == 403)
+        #expect(await other.waitForStatus() == 403)
         let unsigned = try EventStreamClient(port: harness.worker.port, path: "/api/v1/operator/stream")
-        #expect(unsigned.waitForStatus() == 401)
+        #expect(await unsigned.waitForStatus() == 401)
     }
 
     @Test func anOpenStreamEndsOnDisconnectAndDoesNotHoldUpTheWorkersStop() async throws {
