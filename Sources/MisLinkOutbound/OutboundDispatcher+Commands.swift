@@ -91,7 +91,7 @@ extension OutboundDispatcher {
                 return .answered(.failed, code: code, text: "Ошибка АТС: \(error)")
             case .cancelled(let error):
                 return .answered(.cancelled, code: nil, text: error)
-            case .deferred(_, let after):
+            case .deferred(_, let after, _):
                 if after == .zero { return .notAttempted }
                 return .answered(.failed, code: nil, text: "АТС временно не принимает команды после ошибки ключа или подписи; повторите позже")
             case .retry(let code, let error, let hint):

@@ -27,7 +27,7 @@ extension OutboundDispatcher {
             let opening = window.nextOpening(atOrAfter: pace.now, in: clinicZone)
             if opening > pace.now {
                 let wait = Duration.milliseconds(Int64(opening.timeIntervalSince(pace.now) * 1000))
-                return .deferred(error: "waiting for the send window \(window)", after: wait)
+                return .deferred(error: "waiting for the send window \(window)", after: wait, until: opening)
             }
         }
         let channelLimit = RateLimiter.Limit(

@@ -56,7 +56,7 @@ extension OutboundDispatcher {
             log.warning("failed after \(row.attempts) attempts: \(error)", metadata: ["result_code": "\(code ?? "-")"])
         case .failed(let code, let error): log.warning("failed: \(error)", metadata: ["result_code": "\(code ?? "-")"])
         case .cancelled(let reason): log.info("cancelled: \(reason)")
-        case .deferred(let reason, _): log.notice("put back: \(reason)")
+        case .deferred(let reason, _, _): log.notice("put back: \(reason)")
         }
     }
 

@@ -51,8 +51,9 @@ struct OutboxStore: Sendable {
             case .cancelled(let error):
                 result = .cancelled(error: error)
                 command = (.cancelled, nil, "Отменено: \(error)")
-            case .deferred(let error, let after):
-                result = .putBack(at: DatabaseClock.adding(after, to: now), error: error)
+            case .deferred(let error, let after, let until):
+                result = .putBack(at: until.map { FirebirdTimestamp($0, in: DatabaseClock.utc) } ?? DatabaseClock.adding(after, to: now),
+                                  error: error)
                 command = nil
             }
             guard try Outbox.record(result, for: claim, now: now, in: tx) else { return false }

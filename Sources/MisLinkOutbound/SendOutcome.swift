@@ -12,9 +12,10 @@ public enum SendOutcome: Sendable {
     case failed(resultCode: String?, error: String)
     /// Not sent on purpose (expired, too old).
     case cancelled(error: String)
-    /// Not attempted (shutting down, PBX paused after a lockout): back to `pending` at `after`
-    /// without counting the attempt.
-    case deferred(error: String, after: Duration)
+    /// Not attempted (shutting down, PBX paused after a lockout, a rate limit's slot): back to `pending`
+    /// `after` from when it is written back, or at `until` when given (a mailing's send window opens then,
+    /// however long the write-back takes), without counting the attempt.
+    case deferred(error: String, after: Duration, until: Date? = nil)
 
     /// The label used in metrics and logs.
     var label: String {
