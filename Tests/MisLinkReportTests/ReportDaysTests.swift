@@ -200,10 +200,13 @@ struct ReportDaysTests {
                 UPDATE MISLINK_CALLS SET CALLED_BACK_AT = DATEADD(SECOND, 777, STARTED_AT) WHERE ID = (SELECT MIN(ID) FROM MISLINK_CALLS
                  WHERE RESULT = 'missed' AND CALLED_BACK_AT IS NULL AND STARTED_AT >= TIMESTAMP '2026-10-13 21:00' AND STARTED_AT < TIMESTAMP '2026-10-14 21:00')
                 """, in: tx)
-            // A new appeal today.
+            // A new appeal today, stamped with this machine's UTC time: MISLINK_UTC_NOW() reads the demo
+            // database's db.utc_offset_minutes (180, which only a worker's start corrects), so from 21:00 to
+            // 24:00 UTC it put the appeal on the day before the test's `today`.
+            let now = FirebirdTimestamp(Date(), in: TimeZone(identifier: "UTC")!)
             _ = try tx.attachment.execute("""
                 INSERT INTO MISLINK_APPEALS (APPEAL_ID, CHANNEL, SOURCE, STATUS, OPERATOR_ID, CREATED_AT, UPDATED_AT)
-                VALUES (990001, 'vk', 'chat', 'open', 704, MISLINK_UTC_NOW(), MISLINK_UTC_NOW())
+                VALUES (990001, 'vk', 'chat', 'open', 704, \(now), \(now))
                 """, in: tx)
         }
         let changed = try await DaysHistory.both(request, on: connection)
