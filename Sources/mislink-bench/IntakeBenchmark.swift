@@ -51,10 +51,12 @@ struct IntakeBenchmark: AsyncParsableCommand {
         }
         let running = try await bench.worker.start()
         defer { Task { await running.stop() } }
+        let writes = try DatabaseWrites(bench.worker.databaseConfiguration)
+        defer { writes.close() }
         StatementProfile.set(enabled: profileStatements)
         defer { if profileStatements { printProfile(events: running.intake.status.outcomes.values.reduce(0, +)) } }
         if direct {
-            try await runDirect(running)
+            try await runDirect(running, writes: writes)
             return
         }
 
@@ -73,10 +75,12 @@ struct IntakeBenchmark: AsyncParsableCommand {
             warmupObjects = warm.expected
             print("warmup \(warmup) s, \(warm.acknowledged) events, ack_latency \(warm.latencyLine) (not counted below)")
         }
+        let writesBefore = try writes.snapshot()
         let report = try await LoadGenerator(
             sender: sender,
             options: LoadOptions(rate: rate, duration: duration, concurrent: callsConcurrent, duplicates: duplicates, reorder: reorder)
         ).run { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        let writesAfter = try writes.snapshot()
         let check = try await RESTLoadVerifier(baseURL: running.baseURL, token: demo.apiToken, client: client)
             .verify(warmupObjects + report.expected)
         let status = running.intake.status
@@ -87,6 +91,7 @@ struct IntakeBenchmark: AsyncParsableCommand {
         print(String(format: "events_per_s %.0f", report.throughput))
         print("ack_latency \(report.latencyLine)")
         for line in report.kindLines { print(line) }
+        print(DatabaseWrites.line(from: writesBefore, to: writesAfter, events: report.acknowledged))
         print("outcomes \(status.outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
         print("objects \(report.expected.count)")
         print("lost \(check.lost)")
@@ -110,11 +115,12 @@ struct IntakeBenchmark: AsyncParsableCommand {
 
     /// Calls of four events each (Appeared, Connected, Disconnected, summary), parsed by the Mango
     /// adapter from signed bodies and submitted from `callsConcurrent` tasks: no HTTP on either side.
-    private func runDirect(_ running: RunningWorker) async throws {
+    private func runDirect(_ running: RunningWorker, writes: DatabaseWrites) async throws {
         let demo = MisLinkSettings.demoSecrets
         let credentials = MangoCredentials(apiKey: demo.mangoKey, apiSalt: demo.mangoSalt)
         let adapter = MangoWebhookAdapter(settings: .init(apiKey: demo.mangoKey, apiSalt: demo.mangoSalt))
         let calls = Int(rate * duration / 4)
+        let writesBefore = try writes.snapshot()
         let start = ContinuousClock.now
         let latencies = await withTaskGroup(of: [UInt64].self) { group in
             for lane in 0..<callsConcurrent {
@@ -150,12 +156,14 @@ struct IntakeBenchmark: AsyncParsableCommand {
             return all.sorted()
         }
         let elapsed = ContinuousClock.now - start
+        let writesAfter = try writes.snapshot()
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         func percentile(_ p: Double) -> String {
             latencies.isEmpty ? "-" : String(format: "%.2f ms", Double(latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]) / 1000)
         }
         print("events \(latencies.count)")
         print(String(format: "events_per_s %.0f", Double(latencies.count) / seconds))
+        print(DatabaseWrites.line(from: writesBefore, to: writesAfter, events: latencies.count))
         print("commit_latency p50 \(percentile(0.5)), p99 \(percentile(0.99)), max \(percentile(0.999999))")
         print("outcomes \(running.intake.status.outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
     }

@@ -61,13 +61,13 @@ import Testing
         let profile = try ClinicDatabase.profileMigrator(path, profile: "medbase")
         #expect(try profile.down(to: MigrationVersion("0")!).count == 3)
         #expect(try profile.status().pending == ["001", "002", "003"])
-        #expect(try core.down(to: MigrationVersion("0")!).count == 20)
+        #expect(try core.down(to: MigrationVersion("0")!).count == 21)
         try [core, profile].forEach { try $0.attachment.close() }
         #expect(try ClinicDatabase.extract(path) == before, "the chain undone restores medbase as it was")
 
         // And up again.
         let again = try ClinicDatabase.profileMigrator(path, profile: "medbase")
-        #expect(try again.up().count == 23)
+        #expect(try again.up().count == 24)
         try again.attachment.close()
         #expect(try ClinicDatabase.extract(path) == migrated)
     }
@@ -132,11 +132,12 @@ import Testing
         #expect(try upgrade.validate() == [], "the edited V002, V007, V008 and V009 validate through superseded-checksums")
         let core = try #require(try upgrade.requiredStatus())
         #expect(core.lines.filter { $0.checksum == .superseded }.map(\.version) == ["002", "007", "008", "009"])
-        #expect(core.pending == ["014", "015", "016", "017", "018", "019", "020"])
+        #expect(core.pending == ["014", "015", "016", "017", "018", "019", "020", "021"])
         #expect(
             try upgrade.up() == [
                 "V014__own_appeals.sql", "V015__bigint_mis_ids.sql", "V016__appeal_created_index.sql", "V017__console.sql",
                 "V018__console_cards_index.sql", "V019__outbox_delivery.sql", "V020__report_days.sql",
+                "V021__inbox_status_index.sql",
                 "reference/V001__patient_phones.sql",
                 "reference/V002__booking_messages.sql", "reference/V003__worker_grants.sql",
                 "reference/V004__appeal_outcomes.sql", "reference/V005__booking_rules.sql",
