@@ -12,12 +12,14 @@ import Synchronization
 /// The durable intake: every accepted webhook is committed to the inbox (and applied) or, while the
 /// database is unavailable, appended to the local spool, before ``submit(_:)`` returns.
 ///
-/// **Lanes and group commit.** Events are spread over `intake.writers` lanes by the object they are
-/// about (the call's `entry_id`, the thread), so one call's events always meet in one lane, in the
-/// order they came, and lanes never contend for the same rows. Each lane writes batches on its own
-/// attachment: events submitted while its commit runs wait for its next batch, so under load many
-/// events share a transaction (up to `intake.max_batch`) and each is acknowledged after its own batch
-/// commits; with little traffic a batch holds one event and nothing waits.
+/// **Lanes and group commit.** `intake.writers` lanes write from one ``IntakeQueue``: a lane that is
+/// free takes the oldest events whose object (the call's `entry_id`, the thread) no other lane is
+/// writing, and holds those objects until its batch is committed, so one call's events are written in
+/// the order they came, one lane at a time, and an event never waits for a busy lane while another is
+/// idle. Each lane writes batches on its own attachment: events submitted while the commits run wait
+/// for the next batch, so under load many events share a transaction (up to `intake.max_batch`) and
+/// each is acknowledged after its own batch commits; with little traffic a batch holds one event and
+/// nothing waits.
 /// `intake.max_delay_milliseconds` (default 0) can make a small batch linger for company.
 ///
 /// **The database unavailable.** A batch the database cannot take (connection lost, server down,
@@ -53,6 +55,7 @@ public final class IntakePipeline: Service, Sendable {
 
     private let shared = Mutex(Shared())
     private let lanes: [Lane]
+    private let queue = IntakeQueue()
     private let spool: SpoolBox
     private let configuration: FirebirdConfiguration
     private let settings: MisLinkSettings.Intake
@@ -103,34 +106,25 @@ public final class IntakePipeline: Service, Sendable {
     /// - Throws: ``IntakeUnavailable`` when shutting down, or when neither the database nor the spool can
     ///   take the event (answer 503: the sender retries, nothing was acknowledged).
     public func submit(_ event: InboundEvent) async throws -> IntakeOutcome {
-        let lane = lanes[Self.lane(of: event, count: lanes.count)]
-        return try await withCheckedThrowingContinuation { continuation in
+        try await withCheckedThrowingContinuation { continuation in
             if shared.withLock({ $0.shuttingDown }) {
                 continuation.resume(throwing: IntakeUnavailable(reason: "the worker is shutting down"))
                 return
             }
-            lane.enqueue(Lane.Pending(event: event, continuation: continuation))
+            queue.enqueue(IntakeQueue.Pending(event: event, continuation: continuation))
         }
-    }
-
-    /// The lane of an event: by the object it is about, so one call's or thread's events share a lane.
-    static func lane(of event: InboundEvent, count: Int) -> Int {
-        guard count > 1 else { return 0 }
-        var hash: UInt32 = 2_166_136_261
-        for byte in (event.objectID ?? event.deliveryKey).utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
-        return Int(hash % UInt32(count))
     }
 
     /// The current status.
     public var status: Status {
         var status = shared.withLock { $0.status }
-        status.pending = lanes.reduce(0) { $0 + $1.pendingCount }
+        status.pending = queue.count
         return status
     }
 
     /// The inbox lag, for metrics: how long the oldest event not yet written has waited, or, when none
     /// waits, how long the oldest event of the last committed batch waited (submission to commit).
-    public var lag: Duration { lastLag.current(oldestWaiting: lanes.compactMap(\.oldestPending).min()) }
+    public var lag: Duration { lastLag.current(oldestWaiting: queue.oldestSubmitted) }
 
     /// Runs the lanes until graceful shutdown, then writes what was submitted and returns.
     public func run() async throws {
@@ -165,7 +159,7 @@ public final class IntakePipeline: Service, Sendable {
             }
         } onGracefulShutdown: {
             self.shared.withLock { $0.shuttingDown = true }
-            for lane in self.lanes { lane.wake() }
+            self.queue.wakeAll()
         }
         for lane in lanes + [retryLane] { await lane.dropAttachment() }
         _ = try? await spool.run { $0.spool?.seal() }
@@ -176,7 +170,7 @@ public final class IntakePipeline: Service, Sendable {
     private func loop(_ lane: Lane) async {
         var lastAttempt = ContinuousClock.now - .seconds(10)
         while true {
-            var batch = lane.take(settings.maxBatch)
+            var batch = queue.take(settings.maxBatch, lane: lane.index)
             if batch.isEmpty {
                 if shared.withLock({ $0.shuttingDown }) { break }
                 if isSpooling {
@@ -187,16 +181,17 @@ public final class IntakePipeline: Service, Sendable {
                         try? await Task.sleep(for: .milliseconds(5))
                     }
                 } else {
-                    await lane.waitForWork { self.shared.withLock { $0.shuttingDown } }
+                    await queue.waitForWork(lane: lane.index) { self.shared.withLock { $0.shuttingDown } }
                 }
                 continue
             }
             if settings.maxDelayMilliseconds > 0, batch.count < settings.maxBatch / 4 {
                 try? await Task.sleep(for: .milliseconds(settings.maxDelayMilliseconds))
-                batch += lane.take(settings.maxBatch - batch.count)
+                batch += queue.take(settings.maxBatch - batch.count, lane: lane.index)
             }
             if isSpooling {
                 await spoolBatch(batch)
+                queue.release(batch, lane: lane.index)
                 if lane.index == 0, ContinuousClock.now - lastAttempt >= .seconds(1) {
                     lastAttempt = await replayStep(lane) ? .now - .seconds(10) : .now
                 }
@@ -216,6 +211,7 @@ public final class IntakePipeline: Service, Sendable {
                 lastLag.committed(oldestSubmitted: batch[0].submitted)
                 batchSizes.record(batch.count)
                 record(outcomes)
+                queue.release(batch, lane: lane.index)
                 for (pending, outcome) in zip(batch, outcomes) { pending.continuation.resume(returning: outcome) }
             case .failure(let error):
                 logger.error("the database did not take a batch of \(batch.count); spooling from now on: \(error)")
@@ -226,11 +222,12 @@ public final class IntakePipeline: Service, Sendable {
                 }
                 lastAttempt = .now
                 await spoolBatch(batch)
+                queue.release(batch, lane: lane.index)
             }
         }
     }
 
-    private func spoolBatch(_ batch: [Lane.Pending]) async {
+    private func spoolBatch(_ batch: [IntakeQueue.Pending]) async {
         let events = batch.map(\.event)
         do {
             let bytes = try await spool.run { box in
@@ -494,21 +491,9 @@ public final class IntakePipeline: Service, Sendable {
     }
 }
 
-/// One writer of the intake: its queue of submitted events, its attachment and its dispatch queue
-/// (libfbclient calls block, so they never run on the cooperative pool).
+/// One writer of the intake: its attachment and its dispatch queue (libfbclient calls block, so they
+/// never run on the cooperative pool). The events it writes come from the pipeline's ``IntakeQueue``.
 final class Lane: Sendable {
-    struct Pending {
-        var event: InboundEvent
-        var continuation: CheckedContinuation<IntakeOutcome, any Error>
-        /// When it was submitted (`DispatchTime` nanoseconds), for the inbox lag.
-        var submitted = DispatchTime.now().uptimeNanoseconds
-    }
-
-    private struct State {
-        var pending: [Pending] = []
-        var waiter: CheckedContinuation<Void, Never>?
-    }
-
     final class Storage: @unchecked Sendable {
         // @unchecked: touched only on the lane's queue.
         var attachment: FirebirdAttachment?
@@ -517,7 +502,6 @@ final class Lane: Sendable {
     }
 
     let index: Int
-    private let state = Mutex(State())
     private let queue: DispatchQueue
     private let storage: Storage
 
@@ -525,47 +509,6 @@ final class Lane: Sendable {
         self.index = index
         queue = DispatchQueue(label: "mislink.intake.lane\(index)")
         storage = Storage(writer: writer)
-    }
-
-    var pendingCount: Int { state.withLock { $0.pending.count } }
-
-    /// When the oldest event waiting here was submitted (for the inbox lag).
-    var oldestPending: UInt64? { state.withLock { $0.pending.first?.submitted } }
-
-    func enqueue(_ pending: Pending) {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.pending.append(pending)
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume()
-    }
-
-    func take(_ limit: Int) -> [Pending] {
-        state.withLock { state in
-            let count = min(state.pending.count, max(0, limit))
-            let batch = Array(state.pending.prefix(count))
-            state.pending.removeFirst(count)
-            return batch
-        }
-    }
-
-    func wake() {
-        state.withLock { state -> CheckedContinuation<Void, Never>? in
-            defer { state.waiter = nil }
-            return state.waiter
-        }?.resume()
-    }
-
-    func waitForWork(isShuttingDown: @escaping @Sendable () -> Bool) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resumeNow = state.withLock { state in
-                if !state.pending.isEmpty || isShuttingDown() { return true }
-                state.waiter = continuation
-                return false
-            }
-            if resumeNow { continuation.resume() }
-        }
     }
 
     func onQueue<T: Sendable>(_ body: @escaping @Sendable (Storage) -> T) async -> T {

@@ -1,0 +1,107 @@
+import Dispatch
+import Synchronization
+
+/// The events submitted to the intake and not yet taken by a lane, shared by every lane.
+///
+/// A lane that is free takes the oldest events whose object (the call's `entry_id`, the thread; an
+/// event without one is its own object) no other lane is writing, and holds those objects until its
+/// batch is committed or spooled. So one object's events are written in the order they came, by one
+/// lane at a time, and an event never waits for a busy lane while another lane is idle.
+final class IntakeQueue: Sendable {
+    struct Pending {
+        var event: InboundEvent
+        var continuation: CheckedContinuation<IntakeOutcome, any Error>
+        /// When it was submitted (`DispatchTime` nanoseconds), for the inbox lag.
+        var submitted = DispatchTime.now().uptimeNanoseconds
+
+        /// What the event is about: events of one object are written in order, one lane at a time.
+        var object: String { event.objectID ?? event.deliveryKey }
+    }
+
+    private struct State {
+        var pending: [Pending] = []
+        /// Objects a lane is writing now, and which lane.
+        var holders: [String: Int] = [:]
+        /// Lanes waiting for work.
+        var idle: [Int: CheckedContinuation<Void, Never>] = [:]
+
+        func canTake(_ pending: Pending, lane: Int) -> Bool {
+            guard let holder = holders[pending.object] else { return true }
+            return holder == lane
+        }
+
+        mutating func wakeAll() -> [CheckedContinuation<Void, Never>] {
+            defer { idle.removeAll() }
+            return Array(idle.values)
+        }
+    }
+
+    private let state = Mutex(State())
+
+    /// Events waiting, taken or not.
+    var count: Int { state.withLock { $0.pending.count } }
+
+    /// When the oldest event waiting was submitted (for the inbox lag).
+    var oldestSubmitted: UInt64? { state.withLock { $0.pending.first?.submitted } }
+
+    /// Adds an event and wakes an idle lane if one can take it.
+    func enqueue(_ pending: Pending) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.pending.append(pending)
+            // An object another lane holds is taken by that lane once its batch is done.
+            guard state.holders[pending.object] == nil, let lane = state.idle.keys.first else { return nil }
+            return state.idle.removeValue(forKey: lane)
+        }
+        waiter?.resume()
+    }
+
+    /// Up to `limit` of the oldest events `lane` can take, in the order they came; their objects are
+    /// held for `lane` until ``release(_:lane:)``.
+    func take(_ limit: Int, lane: Int) -> [Pending] {
+        state.withLock { state in
+            guard limit > 0, !state.pending.isEmpty else { return [] }
+            var taken: [Pending] = []
+            var left: [Pending] = []
+            left.reserveCapacity(state.pending.count)
+            for pending in state.pending {
+                if taken.count < limit, state.canTake(pending, lane: lane) {
+                    state.holders[pending.object] = lane
+                    taken.append(pending)
+                } else {
+                    left.append(pending)
+                }
+            }
+            state.pending = left
+            return taken
+        }
+    }
+
+    /// Lets go of a batch's objects once it is committed or spooled, and wakes the idle lanes when
+    /// events wait.
+    func release(_ batch: [Pending], lane: Int) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            for pending in batch where state.holders[pending.object] == lane {
+                state.holders[pending.object] = nil
+            }
+            return state.pending.isEmpty ? [] : state.wakeAll()
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns when `lane` may have an event to take, or at shutdown.
+    func waitForWork(lane: Int, isShuttingDown: @escaping @Sendable () -> Bool) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state in
+                if isShuttingDown() || state.pending.contains(where: { state.canTake($0, lane: lane) }) { return true }
+                state.idle[lane] = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    /// Wakes every idle lane (shutdown).
+    func wakeAll() {
+        for waiter in state.withLock({ $0.wakeAll() }) { waiter.resume() }
+    }
+}
