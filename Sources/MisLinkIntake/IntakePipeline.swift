@@ -13,10 +13,10 @@ import Synchronization
 /// database is unavailable, appended to the local spool, before ``submit(_:)`` returns.
 ///
 /// **Lanes and group commit.** `intake.writers` lanes write from one ``IntakeQueue``: a lane that is
-/// free takes the oldest events whose object (the call's `entry_id`, the thread) no other lane is
-/// writing, and holds those objects until its batch is committed, so one call's events are written in
-/// the order they came, one lane at a time, and an event never waits for a busy lane while another is
-/// idle. Each lane writes batches on its own attachment: events submitted while the commits run wait
+/// free takes the oldest events of its own objects (the call's `entry_id`, the thread; by a hash), or
+/// when it has none another lane's that no lane is writing, and holds those objects until its batch is
+/// committed, so one call's events are written in the order they came, one lane at a time, and an
+/// event does not wait behind a busy or stuck lane while another is idle. Each lane writes batches on its own attachment: events submitted while the commits run wait
 /// for the next batch, so under load many events share a transaction (up to `intake.max_batch`) and
 /// each is acknowledged after its own batch commits; with little traffic a batch holds one event and
 /// nothing waits.
@@ -55,7 +55,7 @@ public final class IntakePipeline: Service, Sendable {
 
     private let shared = Mutex(Shared())
     private let lanes: [Lane]
-    private let queue = IntakeQueue()
+    private let queue: IntakeQueue
     private let spool: SpoolBox
     private let configuration: FirebirdConfiguration
     private let settings: MisLinkSettings.Intake
@@ -85,6 +85,7 @@ public final class IntakePipeline: Service, Sendable {
         self.settings = settings
         self.configuration = configuration
         self.logger = logger
+        queue = IntakeQueue(lanes: max(1, settings.writers))
         lanes = (0..<max(1, settings.writers)).map { index in
             Lane(index: index, writer: InboxWriter(appliers: appliers, timestampOffset: timestampOffset, profile: profile,
                                                    queries: queries, directory: directory,

@@ -231,8 +231,9 @@ public struct MisLinkSettings: Codable, Sendable, Equatable {
     public struct Intake: Codable, Sendable, Equatable {
         /// Largest accepted body in bytes; larger gets 413. Defaults to 256 KiB.
         public var maxBodyBytes: Int
-        /// Writer lanes, each with its own attachment; a free lane takes the next events whose call or
-        /// thread no other lane is writing. Defaults to 2 (one per core of a small server).
+        /// Writer lanes, each with its own attachment; a free lane takes the next events of its own calls
+        /// and threads (by a hash), or when it has none another lane's that no lane is writing. Defaults
+        /// to 2 (one per core of a small server).
         public var writers: Int
         /// Most events in one group-commit transaction. Defaults to 512.
         public var maxBatch: Int
