@@ -48,7 +48,7 @@ struct TrapLintTests {
         ("Sources/FirebirdMigrations/MigrationFile.swift", ["UInt32(byte)", "UInt32(n)"],
          "audited by migrations: CRC-32 of bytes and of a table index below 256"),
         ("Sources/MisLinkHTTP/HTTPClientRequest.swift", ["UInt32(byte)"], "audited by HTTP: widening a byte"),
-        ("Sources/MisLinkIntake/IntakePipeline.swift", ["UInt32(byte)", "UInt32(count)"],
+        ("Sources/MisLinkIntake/IntakeQueue.swift", ["UInt32(byte)", "UInt32(lanes)"],
          "audited by intake: widening a byte; the number of writers (intake.writers)"),
         ("Sources/MisLinkIntake/DurableSpool.swift", ["UInt32(json.count)"],
          "audited by intake: a record holds one body of at most intake.max_body_bytes"),
