@@ -54,7 +54,7 @@ final class IntakeQueue: Sendable {
         return Int(hash % UInt32(lanes))
     }
 
-    /// Events waiting, taken or not.
+    /// Events submitted and not yet taken by a lane.
     var count: Int { state.withLock { $0.pending.count } }
 
     /// When the oldest event waiting was submitted (for the inbox lag).
