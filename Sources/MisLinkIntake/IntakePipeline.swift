@@ -16,10 +16,10 @@ import Synchronization
 /// free takes the oldest events of its own objects (the call's `entry_id`, the thread; by a hash), or
 /// when it has none another lane's that no lane is writing, and holds those objects until its batch is
 /// committed, so one call's events are written in the order they came, one lane at a time, and an
-/// event does not wait behind a busy or stuck lane while another is idle. Each lane writes batches on its own attachment: events submitted while the commits run wait
-/// for the next batch, so under load many events share a transaction (up to `intake.max_batch`) and
-/// each is acknowledged after its own batch commits; with little traffic a batch holds one event and
-/// nothing waits.
+/// event does not wait behind a busy or stuck lane while another is idle. Each lane writes batches on
+/// its own attachment: events submitted while the commits run wait for the next batch, so under load
+/// many events share a transaction (up to `intake.max_batch`) and each is acknowledged after its own
+/// batch commits; with little traffic a batch holds one event and nothing waits.
 /// `intake.max_delay_milliseconds` (default 0) can make a small batch linger for company.
 ///
 /// **The database unavailable.** A batch the database cannot take (connection lost, server down,
@@ -112,7 +112,7 @@ public final class IntakePipeline: Service, Sendable {
                 continuation.resume(throwing: IntakeUnavailable(reason: "the worker is shutting down"))
                 return
             }
-            queue.enqueue(IntakeQueue.Pending(event: event, continuation: continuation))
+            queue.enqueue(event, continuation: continuation)
         }
     }
 

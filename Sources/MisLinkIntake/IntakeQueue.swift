@@ -15,11 +15,10 @@ final class IntakeQueue: Sendable {
         var continuation: CheckedContinuation<IntakeOutcome, any Error>
         /// When it was submitted (`DispatchTime` nanoseconds), for the inbox lag.
         var submitted = DispatchTime.now().uptimeNanoseconds
-        /// The lane whose object it is (set by ``IntakeQueue/enqueue(_:)``).
-        var home = 0
-
         /// What the event is about: events of one object are written in order, one lane at a time.
-        var object: String { event.objectID ?? event.deliveryKey }
+        let object: String
+        /// The object's home lane.
+        let home: Int
     }
 
     private struct State {
@@ -61,10 +60,11 @@ final class IntakeQueue: Sendable {
     var oldestSubmitted: UInt64? { state.withLock { $0.pending.first?.submitted } }
 
     /// Adds an event and wakes its home lane if idle, else another idle lane, when one can take it.
-    func enqueue(_ pending: Pending) {
-        var pending = pending
-        pending.home = Self.home(of: pending.object, lanes: lanes)
-        let waiter = state.withLock { [pending] state -> CheckedContinuation<Void, Never>? in
+    func enqueue(_ event: InboundEvent, continuation: CheckedContinuation<IntakeOutcome, any Error>) {
+        let object = event.objectID ?? event.deliveryKey
+        let pending = Pending(event: event, continuation: continuation, object: object,
+                              home: Self.home(of: object, lanes: lanes))
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.pending.append(pending)
             // An object a lane holds is taken by that lane once its batch is done.
             guard state.holders[pending.object] == nil,
